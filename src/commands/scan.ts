@@ -1,0 +1,97 @@
+/**
+ * `iochunt scan`: load the indicator feeds, compile them, scan the inputs,
+ * write hits, summarise on stderr, and return a grep-style exit code
+ * (0 hits found, 1 none, 2 error).
+ */
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { compileIndicators, type DomainMatch } from '../engine/compile.js';
+import { createEngine, type EngineChoice } from '../engine/select.js';
+import { UsageError } from '../errors.js';
+import { loadFeeds } from '../indicators/load.js';
+import { JsonlSink } from '../output/jsonl-sink.js';
+import type { HitSink } from '../output/sink.js';
+import type { Reporter } from '../report.js';
+import { search } from '../search/search.js';
+
+/** Validated options of `scan`. */
+export interface ScanOptions {
+  readonly iocs: readonly string[];
+  readonly iocsFormat?: string;
+  readonly output?: string;
+  readonly maxLineBytes: number;
+  readonly domainMatch: DomainMatch;
+  readonly strict: boolean;
+  readonly engine: EngineChoice;
+  readonly threads: number;
+  readonly summary: boolean;
+}
+
+export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+
+/** Default thread count: the machine's cores. */
+export function defaultThreads(): number {
+  return Math.max(1, availableParallelism());
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+/** Runs a scan; returns the exit code. Throws {@link UsageError} and feed errors (exit 2 by the caller). */
+export async function runScan(paths: readonly string[], options: ScanOptions, reporter: Reporter): Promise<number> {
+  if (options.iocs.length === 0) throw new UsageError('scan needs at least one --iocs FILE');
+  const started = performance.now();
+  const loaded = await loadFeeds(options.iocs, {
+    strict: options.strict,
+    reporter,
+    ...(options.iocsFormat ? { format: options.iocsFormat } : {}),
+  });
+  const { store } = loaded;
+  if (store.size === 0) {
+    throw new UsageError(`no valid indicators in ${options.iocs.join(', ')} (${loaded.invalid.length} invalid entries skipped)`);
+  }
+  const counts = store.countsByType();
+  const loadMs = performance.now() - started;
+  if (options.summary) {
+    const parts = Object.entries(counts)
+      .filter(([, n]) => n > 0)
+      .map(([t, n]) => `${n} ${t}`);
+    reporter.info(
+      `loaded ${store.size} indicators (${parts.join(', ')}) from ${options.iocs.length} feed(s) in ${(loadMs / 1000).toFixed(2)} s` +
+        (loaded.invalid.length > 0 ? `; ${loaded.invalid.length} invalid entries skipped` : ''),
+    );
+  }
+
+  const compiled = compileIndicators(store, { domainMatch: options.domainMatch });
+  const engine = await createEngine(options.engine, compiled, reporter);
+  const sink: HitSink = options.output ? JsonlSink.file(options.output) : JsonlSink.stdout();
+  const scanStart = performance.now();
+  let stats;
+  try {
+    stats = await search(paths, {
+      engine,
+      store,
+      sink,
+      reporter,
+      maxLineBytes: options.maxLineBytes,
+      concurrency: options.threads,
+      timestamp: new Date().toISOString(),
+    });
+  } finally {
+    engine.close();
+  }
+  await sink.close();
+  const secs = (performance.now() - scanStart) / 1000;
+  if (stats.stoppedEarly) return stats.hitLines > 0 ? 0 : 1;
+  if (options.summary) {
+    reporter.info(
+      `scanned ${stats.inputs} input(s), ${mb(stats.bytes)} in ${secs.toFixed(2)} s` +
+        ` (${secs > 0 ? mb(stats.bytes / secs) : '-'}/s, ${engine.kind} engine, ${options.threads} thread(s)); ` +
+        `${stats.hitLines} line(s) with hits, ${stats.matches} match(es)` +
+        (stats.errors > 0 ? `; ${stats.errors} input(s) with errors` : ''),
+    );
+  }
+  if (stats.errors > 0) return 2;
+  return stats.hitLines > 0 ? 0 : 1;
+}

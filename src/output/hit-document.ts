@@ -1,0 +1,140 @@
+/**
+ * The hit document: one ECS-shaped JSON object per log line that touched at
+ * least one indicator. The schema is documented in the README ("Hit
+ * document"); field names follow ECS (`threat.enrichments[]`).
+ */
+import type { IndicatorStore, StoredIndicator } from '../indicators/store.js';
+
+/** One indicator found in a line. Offsets are relative to the start of the line. */
+export interface LineMatch {
+  readonly id: number;
+  readonly start: number;
+  readonly end: number;
+  /** The ECS field the indicator sat in; `message` when the line was not parsed. */
+  readonly field?: string;
+}
+
+/** A line with its matches, before it becomes a document. */
+export interface HitLine {
+  /** Path as given (`-` for stdin). */
+  readonly path: string;
+  /** Offset of the first byte of the line in the (decompressed) stream. */
+  readonly offset: number;
+  /** The line without its newline (and without a trailing `\r`). */
+  readonly line: Uint8Array;
+  readonly matches: readonly LineMatch[];
+}
+
+export interface Enrichment {
+  indicator: Record<string, unknown>;
+  matched: { atomic: string; field: string; type: 'indicator_match_rule' };
+  feed: { name: string[] };
+}
+
+/** The document written for a hit line. */
+export interface HitDocument {
+  '@timestamp': string;
+  event: { kind: 'enrichment'; original: string; severity?: number; [k: string]: unknown };
+  log: { file: { path: string }; offset: number };
+  threat: { enrichments: Enrichment[] };
+  [k: string]: unknown;
+}
+
+const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
+const SEVERITY_LABELS: Readonly<Record<string, number>> = {
+  informational: 1,
+  info: 1,
+  low: 21,
+  medium: 47,
+  moderate: 47,
+  high: 73,
+  critical: 99,
+};
+
+/** Maps a feed's severity (a number or a label such as `high`) to ECS `event.severity`. */
+export function severityNumber(severity: string | undefined): number | undefined {
+  if (severity === undefined) return undefined;
+  const t = severity.trim().toLowerCase();
+  if (/^\d+(\.\d+)?$/.test(t)) return Math.round(Number(t));
+  return SEVERITY_LABELS[t];
+}
+
+function firstOf<K extends 'description' | 'confidence' | 'reference'>(
+  stored: StoredIndicator,
+  key: K,
+): string | undefined {
+  for (const s of stored.sources) {
+    const v = s[key];
+    if (v) return v;
+  }
+  return undefined;
+}
+
+/** The `threat.enrichments[].indicator` object for an indicator. */
+export function indicatorObject(stored: StoredIndicator): Record<string, unknown> {
+  const ind = stored.indicator;
+  const out: Record<string, unknown> = { name: ind.name, type: ind.type };
+  switch (ind.type) {
+    case 'ipv4-addr':
+    case 'ipv6-addr':
+      // ECS `ip` holds one address; a CIDR block is named but has no single ip.
+      if (ind.ip.prefix === (ind.ip.version === 4 ? 32 : 128)) out.ip = ind.name;
+      break;
+    case 'domain-name':
+      out.url = { domain: ind.name };
+      break;
+    case 'url':
+      out.url = { full: ind.name };
+      break;
+    case 'file':
+      out.file = { hash: { [ind.algorithm]: ind.name } };
+      break;
+    case 'email-addr':
+      out.email = { address: ind.name };
+      break;
+  }
+  const description = firstOf(stored, 'description');
+  const confidence = firstOf(stored, 'confidence');
+  const references = [...new Set(stored.sources.map((s) => s.reference).filter((r): r is string => !!r))];
+  if (description) out.description = description;
+  if (confidence) out.confidence = confidence;
+  if (references.length === 1) out.reference = references[0];
+  else if (references.length > 1) out.reference = references;
+  return out;
+}
+
+/**
+ * Builds the document for one hit line: every match of the line, one
+ * enrichment per (indicator, field) in order of first appearance.
+ */
+export function buildHitDocument(hit: HitLine, store: IndicatorStore, timestamp: string): HitDocument {
+  const enrichments: Enrichment[] = [];
+  const seen = new Set<string>();
+  let severity: number | undefined;
+  const ordered = [...hit.matches].sort((a, b) => a.start - b.start || a.id - b.id);
+  for (const m of ordered) {
+    const field = m.field ?? 'message';
+    const key = `${m.id}\u0000${field}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const stored = store.get(m.id);
+    for (const s of stored.sources) {
+      const n = severityNumber(s.severity);
+      if (n !== undefined && (severity === undefined || n > severity)) severity = n;
+    }
+    enrichments.push({
+      indicator: indicatorObject(stored),
+      matched: { atomic: decoder.decode(hit.line.subarray(m.start, m.end)), field, type: 'indicator_match_rule' },
+      feed: { name: [...new Set(stored.sources.map((s) => s.feed))] },
+    });
+  }
+  const event: HitDocument['event'] = { kind: 'enrichment', original: decoder.decode(hit.line) };
+  if (severity !== undefined) event.severity = severity;
+  return {
+    '@timestamp': timestamp,
+    event,
+    log: { file: { path: hit.path }, offset: hit.offset },
+    threat: { enrichments },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * JSON Lines output: one document per line, nothing else, to stdout or a
+ * file. A closed pipe (`| head`) ends the run quietly.
+ */
+import { createWriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { IochuntError } from '../errors.js';
+import type { HitDocument } from './hit-document.js';
+import type { HitSink } from './sink.js';
+
+export class JsonlSink implements HitSink {
+  private broken = false;
+  private failure: Error | undefined;
+  private waiters: Array<() => void> = [];
+
+  /** Writes to `out`; `ownsStream` closes it at the end (files, not stdout). */
+  constructor(
+    private readonly out: Writable,
+    private readonly ownsStream: boolean,
+    private readonly label: string,
+  ) {
+    out.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') this.broken = true;
+      else this.failure = err;
+      this.wake();
+    });
+    out.on('drain', () => this.wake());
+  }
+
+  /** A sink on stdout. */
+  static stdout(): JsonlSink {
+    return new JsonlSink(process.stdout, false, 'stdout');
+  }
+
+  /** A sink on a new (truncated) file. */
+  static file(path: string): JsonlSink {
+    return new JsonlSink(createWriteStream(path), true, path);
+  }
+
+  get gone(): boolean {
+    return this.broken;
+  }
+
+  private wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  private check(): void {
+    if (this.failure) throw new IochuntError('E_OUTPUT', `cannot write hits to ${this.label}: ${this.failure.message}`, { cause: this.failure });
+  }
+
+  async write(docs: readonly HitDocument[]): Promise<void> {
+    this.check();
+    if (this.broken || docs.length === 0) return;
+    let text = '';
+    for (const d of docs) text += `${JSON.stringify(d)}\n`;
+    const ok = this.out.write(text);
+    if (!ok && !this.broken) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    this.check();
+  }
+
+  async flush(): Promise<void> {
+    this.check();
+    if (this.broken || this.out.writableLength === 0) return;
+    await new Promise<void>((resolve) => this.waiters.push(resolve));
+    this.check();
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    if (this.ownsStream && !this.broken) {
+      await new Promise<void>((resolve, reject) => {
+        this.out.end((err?: Error | null) => (err ? reject(err) : resolve()));
+      });
+    }
+    this.check();
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * Where hit documents go. The search calls {@link HitSink.write} with the
+ * hits of each block in order and waits on it (backpressure), then
+ * {@link HitSink.close} once at the end.
+ */
+import type { HitDocument } from './hit-document.js';
+
+export interface HitSink {
+  /** Accepts documents in order; resolves when the sink can take more. */
+  write(docs: readonly HitDocument[]): Promise<void>;
+  /** Resolves once every document written so far has been delivered. */
+  flush(): Promise<void>;
+  /** Flushes and releases the sink. */
+  close(): Promise<void>;
+  /** True when the consumer went away (a broken pipe): the search stops quietly. */
+  readonly gone: boolean;
+}

@@ -1,0 +1,102 @@
+/**
+ * The command-line program: commands, options, help, and the mapping of
+ * errors to grep-style exit codes (usage and run errors exit 2).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { DEFAULT_MAX_LINE_BYTES, defaultThreads, runScan, type ScanOptions } from './commands/scan.js';
+import type { DomainMatch } from './engine/compile.js';
+import { ENGINE_CHOICES, type EngineChoice } from './engine/select.js';
+import { IochuntError } from './errors.js';
+import { feedFormatNames } from './indicators/load.js';
+import { parseByteSize, parseChoice, parseWholeNumber } from './options.js';
+import { stderrReporter, type Reporter } from './report.js';
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+interface RawScanOptions {
+  iocs?: string[];
+  iocsFormat?: string;
+  output?: string;
+  maxLineBytes: string;
+  domainMatch: string;
+  strict?: boolean;
+  engine: string;
+  threads?: string;
+  summary: boolean;
+  quiet?: boolean;
+}
+
+function validateScanOptions(raw: RawScanOptions): ScanOptions {
+  const formats = feedFormatNames();
+  return {
+    iocs: raw.iocs ?? [],
+    ...(raw.iocsFormat ? { iocsFormat: parseChoice('--iocs-format', raw.iocsFormat, formats) } : {}),
+    ...(raw.output ? { output: raw.output } : {}),
+    maxLineBytes: parseByteSize('--max-line-bytes', raw.maxLineBytes, 1024, 1024 ** 3),
+    domainMatch: parseChoice<DomainMatch>('--domain-match', raw.domainMatch, ['subdomain', 'exact']),
+    strict: raw.strict === true,
+    engine: parseChoice<EngineChoice>('--engine', raw.engine, ENGINE_CHOICES),
+    threads: raw.threads === undefined ? defaultThreads() : parseWholeNumber('--threads', raw.threads, 1, 256),
+    summary: raw.summary && !raw.quiet,
+  };
+}
+
+/** Builds the program; `exit` receives the exit code of the command that ran. */
+export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: boolean) => Reporter = (q) => stderrReporter({ quiet: q })): Command {
+  const program = new Command('iochunt')
+    .description('Hunt indicators of compromise in logs: exact, fast, ECS-shaped JSON hits.')
+    .version('0.1.0', '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('scan')
+    .summary('scan logs for indicators; one JSON document per matching line on stdout')
+    .description(
+      'Scan log files, directories (walked recursively in name order), globs, or stdin (no PATH or "-") ' +
+        'for the indicators in the --iocs feeds. Gzip is recognised by content. Hits go to stdout (or --output) ' +
+        'as JSON Lines; messages go to stderr. Exit status: 0 hits found, 1 none, 2 error.',
+    )
+    .argument('[PATH...]', 'log files, directories or globs; "-" or nothing for stdin')
+    .option('-i, --iocs <FILE>', 'indicator feed (plain list or CSV); repeatable', collect)
+    .addOption(new Option('--iocs-format <NAME>', `force the feed format instead of detecting it (${feedFormatNames().join(', ')})`))
+    .option('-o, --output <FILE>', 'write hits to FILE instead of stdout')
+    .option('--max-line-bytes <SIZE>', 'scan longer lines in pieces of this size, with a warning', String(DEFAULT_MAX_LINE_BYTES))
+    .option('--domain-match <MODE>', 'subdomain: a domain also matches its subdomains; exact: only itself', 'subdomain')
+    .option('--strict', 'exit 2 when any feed entry is invalid, instead of skipping it')
+    .option('--engine <NAME>', 'matching engine: auto, native or js', 'auto')
+    .option('--threads <N>', `blocks scanned in parallel (default: number of cores, ${defaultThreads()})`)
+    .option('--no-summary', 'do not print the load and end-of-run summaries')
+    .option('-q, --quiet', 'print only warnings and errors on stderr')
+    .action(async (paths: string[], raw: RawScanOptions) => {
+      const options = validateScanOptions(raw);
+      exit(await runScan(paths, options, reporterFor(raw.quiet === true)));
+    });
+
+  return program;
+}
+
+/** Runs the CLI with `argv` (as process.argv); resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = 0;
+  const reporter = stderrReporter();
+  const program = buildProgram((c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync(argv as string[]);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return 2;
+    }
+    if (err instanceof IochuntError) {
+      reporter.error(err.message);
+      return 2;
+    }
+    reporter.error(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return 2;
+  }
+}

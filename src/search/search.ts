@@ -1,0 +1,143 @@
+/**
+ * The search pipeline: inputs → line-aligned blocks → engine (several blocks
+ * in flight, possibly on other threads) → hit lines → documents → sink, in
+ * input order and block order whatever the number of threads.
+ */
+import type { MatchEngine, PackedHits } from '../engine/engine.js';
+import { describeError, IochuntError } from '../errors.js';
+import type { IndicatorStore } from '../indicators/store.js';
+import { expandPaths } from '../input/expand-paths.js';
+import { lineBlocks, type LineBlock } from '../input/line-blocks.js';
+import { openInput } from '../input/open-input.js';
+import { buildHitDocument, type HitDocument, type HitLine } from '../output/hit-document.js';
+import type { HitSink } from '../output/sink.js';
+import type { Reporter } from '../report.js';
+import { hitLines } from './hit-lines.js';
+
+export interface SearchOptions {
+  readonly engine: MatchEngine;
+  readonly store: IndicatorStore;
+  readonly sink: HitSink;
+  readonly reporter: Reporter;
+  /** Lines longer than this are scanned in pieces. */
+  readonly maxLineBytes: number;
+  /** Target block size (default 1 MiB). */
+  readonly blockBytes?: number;
+  /** Blocks scanned at once (default 1). */
+  readonly concurrency?: number;
+  /** `@timestamp` of hits whose event time is unknown. */
+  readonly timestamp: string;
+  /**
+   * Optional last step before a hit line becomes a document: may drop
+   * matches (allowlists, validity) or return undefined to drop the line.
+   */
+  readonly refine?: (line: HitLine) => HitLine | undefined;
+}
+
+export interface SearchStats {
+  inputs: number;
+  /** Decompressed bytes scanned. */
+  bytes: number;
+  hitLines: number;
+  matches: number;
+  /** Inputs that could not be read completely. */
+  errors: number;
+  /** The output consumer went away (broken pipe). */
+  stoppedEarly: boolean;
+}
+
+type Item =
+  | { kind: 'block'; path: string; block: LineBlock; hits: Promise<PackedHits> }
+  | { kind: 'error'; path: string; error: unknown }
+  | { kind: 'done'; path: string };
+
+const MAX_CUT_WARNINGS = 3;
+
+/**
+ * Scans every input named by `paths` (see {@link expandPaths}) and writes
+ * hits to the sink. Unreadable inputs are reported and counted; the others
+ * are still scanned. Throws only for output failures.
+ */
+export async function search(paths: readonly string[], options: SearchOptions): Promise<SearchStats> {
+  const { engine, sink, reporter } = options;
+  const concurrency = Math.max(1, options.concurrency ?? 1);
+  const stats: SearchStats = { inputs: 0, bytes: 0, hitLines: 0, matches: 0, errors: 0, stoppedEarly: false };
+
+  async function* items(): AsyncGenerator<Item> {
+    for await (const entry of expandPaths(paths)) {
+      if ('error' in entry) {
+        yield { kind: 'error', path: entry.path, error: entry.error };
+        continue;
+      }
+      stats.inputs++;
+      let cuts = 0;
+      try {
+        const input = await openInput(entry.path);
+        for await (const block of lineBlocks(input.chunks, {
+          maxLineBytes: options.maxLineBytes,
+          ...(options.blockBytes ? { minBlockBytes: options.blockBytes } : {}),
+        })) {
+          if (block.cut && cuts++ < MAX_CUT_WARNINGS) {
+            reporter.warn(
+              `${entry.path}: line at offset ${block.cut.lineStart} is longer than --max-line-bytes ${options.maxLineBytes}; ` +
+                `scanned in pieces (an indicator straddling offset ${block.cut.at} would be missed)`,
+            );
+          }
+          const hits = engine.scanAsync(block.buf);
+          // Avoid unhandled rejections while the item waits in the queue.
+          hits.catch(() => undefined);
+          yield { kind: 'block', path: entry.path, block, hits };
+        }
+        yield { kind: 'done', path: entry.path };
+      } catch (error) {
+        yield { kind: 'error', path: entry.path, error };
+      }
+    }
+  }
+
+  const handle = async (item: Item): Promise<void> => {
+    if (item.kind === 'done') return;
+    if (item.kind === 'error') {
+      stats.errors++;
+      const e = item.error;
+      reporter.error(e instanceof IochuntError ? e.message : `${item.path}: ${describeError(e)}`);
+      return;
+    }
+    const { block } = item;
+    const hits = await item.hits;
+    stats.bytes += block.buf.length;
+    if (hits.length === 0) return;
+    const docs: HitDocument[] = [];
+    for (const raw of hitLines(item.path, block.buf, block.offset, hits)) {
+      const line = options.refine ? options.refine(raw) : raw;
+      if (!line || line.matches.length === 0) continue;
+      const doc = buildHitDocument(line, options.store, options.timestamp);
+      stats.hitLines++;
+      stats.matches += doc.threat.enrichments.length;
+      docs.push(doc);
+    }
+    await sink.write(docs);
+  };
+
+  const queue: Item[] = [];
+  const source = items();
+  try {
+    for await (const item of source) {
+      queue.push(item);
+      let inFlight = 0;
+      for (const q of queue) if (q.kind === 'block') inFlight++;
+      while (queue.length > 0 && (inFlight >= concurrency || queue[0]?.kind !== 'block')) {
+        const head = queue.shift() as Item;
+        if (head.kind === 'block') inFlight--;
+        await handle(head);
+        if (sink.gone) break;
+      }
+      if (sink.gone) break;
+    }
+    while (queue.length > 0 && !sink.gone) await handle(queue.shift() as Item);
+  } finally {
+    await source.return(undefined);
+  }
+  stats.stoppedEarly = sink.gone;
+  return stats;
+}
