@@ -34,7 +34,8 @@ function isMappedV4(bytes: Uint8Array): boolean {
 
 /**
  * Parses an IP address or CIDR block in any common spelling: `10.1.2.3`,
- * `10.0.0.0/8`, `2001:DB8::1`, `[2001:db8::1]`, `fe80::1%eth0`, `::ffff:10.1.2.3`.
+ * `10.0.0.0/8`, `2001:DB8::1`, `[2001:db8::1]`, `fe80::1%eth0`, `::ffff:10.1.2.3`,
+ * and an address with a port (`10.1.2.3:443`, `[2001:db8::1]:443`), which names the address.
  * IPv4-mapped IPv6 values become IPv4 indicators. A CIDR whose host bits are set
  * (`10.1.2.3/8`) is accepted and named by its network address (`10.0.0.0/8`).
  */
@@ -46,6 +47,11 @@ export function parseIpIndicator(text: string): IpParse {
     prefix = Number(m[1]);
     s = s.slice(0, m.index);
   }
+  // An address with a port (`1.2.3.4:443`, `[2001:db8::1]:443`) names the address.
+  const v4port = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(s);
+  if (v4port && prefix === undefined) s = v4port[1] ?? s;
+  const v6port = /^(\[[^\]]+\]):\d{1,5}$/.exec(s);
+  if (v6port && prefix === undefined) s = v6port[1] ?? s;
   if (s.startsWith('[') && s.endsWith(']')) s = s.slice(1, -1);
   const zone = s.indexOf('%');
   if (zone > 0 && s.includes(':')) s = s.slice(0, zone);
@@ -81,5 +87,5 @@ export function parseIpIndicator(text: string): IpParse {
 
 /** True when `text` looks like it was meant as an IP or CIDR (used to pick the type to report). */
 export function looksLikeIp(text: string): boolean {
-  return /^\[?[0-9a-f:.]+(?:%[\w.-]+)?\]?(?:\/\d+)?$/i.test(text) && /[.:]/.test(text) && /\d/.test(text);
+  return /^\[?[0-9a-f:.]+(?:%[\w.-]+)?\]?(?::\d+)?(?:\/\d+)?$/i.test(text) && (text.includes(':') || (text.includes('.') && /\d/.test(text)));
 }

@@ -3,8 +3,8 @@
  * clicked: `hxxp://evil[.]example`, `bad(.)example`, `user[at]evil{.}example`.
  */
 
-const REPLACEMENTS: ReadonlyArray<readonly [RegExp, string]> = [
-  [/^h(?:xx|XX|\*\*)p(s?)(?=[:[])/i, 'http$1'],
+const REPLACEMENTS: ReadonlyArray<readonly [RegExp, string | ((m: string, s: string) => string)]> = [
+  [/^h(?:xx|\*\*)p(s?)(?=[:[])/i, (_m: string, s: string) => `http${s.toLowerCase()}`],
   [/^fxp(?=[:[])/i, 'ftp'],
   [/\[:\/\/\]|\(:\/\/\)|\{:\/\/\}/g, '://'],
   [/\[(?:\.|dot)\]|\((?:\.|dot)\)|\{(?:\.|dot)\}/gi, '.'],
@@ -23,6 +23,8 @@ const LOOKS_DEFANGED = /[[({]|^h(?:xx|\*\*)p|^fxp/i;
 export function refang(value: string): string {
   if (!LOOKS_DEFANGED.test(value)) return value;
   let out = value;
-  for (const [pattern, replacement] of REPLACEMENTS) out = out.replace(pattern, replacement);
+  for (const [pattern, replacement] of REPLACEMENTS) {
+    out = typeof replacement === 'string' ? out.replace(pattern, replacement) : out.replace(pattern, replacement);
+  }
   return out;
 }

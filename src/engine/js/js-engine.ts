@@ -19,7 +19,7 @@ const BACKSLASH = 0x5c;
 const AT = 0x40;
 const PERCENT = 0x25;
 const HASH_LENGTHS = new Set([32, 40, 64, 128]);
-/** Trailing characters dropped, one at a time, from a URL that does not match as found. */
+/** Characters taken for sentence punctuation at the end of a URL (tried without them first). */
 const URL_TRAIL = new Set([...'.,;:!?)]'].map((c) => c.charCodeAt(0)));
 
 function cls(c: number | undefined): number {
@@ -336,16 +336,13 @@ export class JsEngine implements MatchEngine {
         url += String.fromCharCode(c);
         z++;
       }
+      // Trailing punctuation is most likely prose: try the URL without it
+      // first, then give the characters back one at a time.
+      let trimmed = url.length;
       const minLen = q - a + 3;
-      for (;;) {
-        if (this.matchUrl(url, a, z)) break;
-        const last = url.charCodeAt(url.length - 1);
-        if (url.length > minLen && URL_TRAIL.has(last)) {
-          url = url.slice(0, -1);
-          z--;
-          continue;
-        }
-        break;
+      while (trimmed > minLen && URL_TRAIL.has(url.charCodeAt(trimmed - 1))) trimmed--;
+      for (let len = trimmed; len <= url.length; len++) {
+        if (this.matchUrl(url.slice(0, len), a, z - (url.length - len))) break;
       }
     }
   }

@@ -181,6 +181,16 @@ export function detectCsvLayout(head: string): Layout | undefined {
   return undefined;
 }
 
+/**
+ * A cell may list several values (`a.example, b.example`); URLs are never
+ * split because they may contain the separators.
+ */
+function splitCell(value: string, declared: DeclaredType | undefined): string[] {
+  if (declared === 'url' || !/[\s,;|]/.test(value)) return [value];
+  if (declared === undefined && /:\/\/|\[:\]\/\//.test(value)) return [value];
+  return value.split(/[\s,;|]+/).filter((v) => v !== '');
+}
+
 export const csvReader: FeedReader = {
   name: 'csv',
   description: 'CSV with a header naming the value column (indicator, value, ioc, or md5/sha256/domain/url/ip…) and optional type, description, severity, confidence, reference',
@@ -234,7 +244,7 @@ export const csvReader: FeedReader = {
           yield { bad: true, line, value, reason: `unsupported indicator type "${typeLabel}"` };
           continue;
         }
-        yield { value, line, ...(declared ? { declaredType: declared } : {}), ...meta };
+        for (const v of splitCell(value, declared)) yield { value: v, line, ...(declared ? { declaredType: declared } : {}), ...meta };
       }
       if (!any && record.some((f) => f !== '')) {
         yield { bad: true, line, value: record.join(layout.delimiter), reason: 'no value in the indicator column(s)' };
