@@ -64,7 +64,11 @@ export class JsonlSink implements HitSink {
   async flush(): Promise<void> {
     this.check();
     if (this.broken || this.out.writableLength === 0) return;
-    await new Promise<void>((resolve) => this.waiters.push(resolve));
+    // The callback of an empty write runs once every earlier write is done.
+    await new Promise<void>((resolve) => {
+      this.waiters.push(resolve);
+      this.out.write('', () => this.wake());
+    });
     this.check();
   }
 

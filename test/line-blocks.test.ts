@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { lineBlocks, type LineBlock } from '../src/input/line-blocks.js';
+
+async function* chunksOf(data: Buffer, size: number): AsyncGenerator<Buffer> {
+  for (let i = 0; i < data.length; i += size) yield data.subarray(i, i + size);
+}
+
+async function collect(data: Buffer, chunk: number, minBlockBytes: number, maxLineBytes: number): Promise<LineBlock[]> {
+  const out: LineBlock[] = [];
+  for await (const b of lineBlocks(chunksOf(data, chunk), { minBlockBytes, maxLineBytes })) out.push(b);
+  return out;
+}
+
+describe('line-aligned blocks', () => {
+  const data = Buffer.from(Array.from({ length: 1000 }, (_, i) => `line number ${i}`).join('\n') + '\npartial-last-line');
+
+  it.each([
+    [7, 64],
+    [1, 1],
+    [4096, 100],
+    [100_000, 1 << 20],
+  ])('keeps every byte once and cuts only after newlines (chunk %i, block %i)', async (chunk, min) => {
+    const blocks = await collect(data, chunk, min, 1 << 20);
+    expect(Buffer.concat(blocks.map((b) => b.buf)).equals(data)).toBe(true);
+    let offset = 0;
+    for (const [i, b] of blocks.entries()) {
+      expect(b.offset).toBe(offset);
+      offset += b.buf.length;
+      if (i < blocks.length - 1) expect(b.buf[b.buf.length - 1]).toBe(0x0a);
+      expect(b.cut).toBeUndefined();
+    }
+  });
+
+  it('cuts a line longer than the cap into pieces of exactly the cap', async () => {
+    const long = Buffer.concat([Buffer.from('a\n'), Buffer.alloc(2500, 0x78), Buffer.from('\nb\n')]);
+    const blocks = await collect(long, 300, 64, 1000);
+    expect(Buffer.concat(blocks.map((b) => b.buf)).equals(long)).toBe(true);
+    const cuts = blocks.filter((b) => b.cut).map((b) => b.cut);
+    expect(cuts).toEqual([
+      { lineStart: 2, at: 1002 },
+      { lineStart: 1002, at: 2002 },
+    ]);
+    // No block holds more than the cap of one unterminated line.
+    for (const b of blocks) {
+      const lastNl = b.buf.lastIndexOf(0x0a);
+      expect(b.buf.length - (lastNl + 1)).toBeLessThanOrEqual(1000);
+    }
+  });
+});
