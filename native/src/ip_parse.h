@@ -1,0 +1,114 @@
+// Strict IPv4/IPv6 parsing (inet_pton rules), mirroring src/engine/js/ip-parse.ts.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "char_class.h"
+
+namespace iochunt {
+
+constexpr size_t kNoParse = static_cast<size_t>(-1);
+
+// Four dotted decimal octets from p, not reading at or past limit. Returns the end
+// (exclusive) and writes the address, or kNoParse. Does not look at what follows.
+inline size_t ParseDottedQuad(const uint8_t* buf, size_t p, size_t limit, uint32_t* out) {
+  size_t pos = p;
+  uint32_t value = 0;
+  for (int octet = 0; octet < 4; octet++) {
+    size_t start = pos;
+    uint32_t v = 0;
+    while (pos < limit && pos - start < 3 && (Cls(buf[pos]) & kDigit)) {
+      v = v * 10 + (buf[pos] - '0');
+      pos++;
+    }
+    size_t len = pos - start;
+    if (len == 0) return kNoParse;
+    if (pos < limit && (Cls(buf[pos]) & kDigit)) return kNoParse;
+    if (len > 1 && buf[start] == '0') return kNoParse;
+    if (v > 255) return kNoParse;
+    value = (value << 8) | v;
+    if (octet < 3) {
+      if (pos < limit && buf[pos] == '.') pos++;
+      else return kNoParse;
+    }
+  }
+  *out = value;
+  return pos;
+}
+
+inline int HexVal(uint8_t c) { return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10; }
+
+// Parses buf[a, b) as one complete IPv6 address into out[16].
+inline bool ParseIpv6(const uint8_t* buf, size_t a, size_t b, uint8_t out[16]) {
+  uint16_t groups[10];
+  int ngroups = 0;
+  int dbl = -1;
+  size_t i = a;
+  if (b - a < 2) return false;
+  if (buf[i] == ':') {
+    if (buf[i + 1] != ':') return false;
+    dbl = 0;
+    i += 2;
+    if (i == b) {
+      std::memset(out, 0, 16);
+      return true;
+    }
+  }
+  bool tail = false;
+  uint32_t tailV4 = 0;
+  for (;;) {
+    size_t start = i;
+    uint32_t v = 0;
+    while (i < b && i - start < 4 && (Cls(buf[i]) & kHex)) {
+      v = v * 16 + HexVal(buf[i]);
+      i++;
+    }
+    if (i < b && buf[i] == '.') {
+      if (ParseDottedQuad(buf, start, b, &tailV4) != b) return false;
+      tail = true;
+      break;
+    }
+    if (i == start) return false;
+    if (i < b && (Cls(buf[i]) & kHex)) return false;
+    groups[ngroups++] = static_cast<uint16_t>(v);
+    if (ngroups > 8) return false;
+    if (i == b) break;
+    if (buf[i] != ':') return false;
+    i++;
+    if (i < b && buf[i] == ':') {
+      if (dbl >= 0) return false;
+      dbl = ngroups;
+      i++;
+      if (i == b) break;
+    } else if (i == b) {
+      return false;
+    }
+  }
+  uint16_t words[10];
+  int nwords = 0;
+  for (int k = 0; k < ngroups; k++) words[nwords++] = groups[k];
+  if (tail) {
+    words[nwords++] = static_cast<uint16_t>(tailV4 >> 16);
+    words[nwords++] = static_cast<uint16_t>(tailV4 & 0xffff);
+  }
+  uint16_t full[8];
+  if (dbl < 0) {
+    if (nwords != 8) return false;
+    for (int k = 0; k < 8; k++) full[k] = words[k];
+  } else {
+    if (nwords > 7) return false;
+    int zeros = 8 - nwords;
+    int k = 0;
+    for (int j = 0; j < dbl; j++) full[k++] = words[j];
+    for (int j = 0; j < zeros; j++) full[k++] = 0;
+    for (int j = dbl; j < nwords; j++) full[k++] = words[j];
+  }
+  for (int k = 0; k < 8; k++) {
+    out[k * 2] = static_cast<uint8_t>(full[k] >> 8);
+    out[k * 2 + 1] = static_cast<uint8_t>(full[k] & 0xff);
+  }
+  return true;
+}
+
+}  // namespace iochunt

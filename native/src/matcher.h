@@ -1,0 +1,69 @@
+// The native matcher: indicator tables in native memory and a scan over whole
+// buffers that implements the matching rules of the README. It is read-only
+// after construction, so any number of threads may scan with it at once.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tables.h"
+
+namespace iochunt {
+
+struct Hit {
+  uint32_t line, start, end, id;
+};
+
+struct KeyInput {
+  std::vector<std::string> keys;
+  std::vector<uint32_t> ids;
+};
+
+struct IpInput {
+  std::vector<uint8_t> bytes;
+  std::vector<uint8_t> prefix;
+  std::vector<uint32_t> ids;
+};
+
+struct MatcherInput {
+  bool subdomains = true;
+  IpInput v4, v6;
+  KeyInput domains, hashes, emails, urls, urlsSchemeless;
+};
+
+class Matcher {
+ public:
+  explicit Matcher(const MatcherInput& in);
+
+  // Scans buf (whole lines; the last may lack '\n') and appends hits, sorted
+  // by (line, start, end, id) and without duplicates.
+  void Scan(const uint8_t* buf, size_t len, std::vector<Hit>& out) const;
+
+  size_t MemoryBytes() const;
+
+ private:
+  struct ScanState;
+  void ScanLine(ScanState& st, size_t s, size_t e) const;
+  void ScanIpv4(ScanState& st, size_t s, size_t e) const;
+  void ScanIpv6(ScanState& st, size_t s, size_t e) const;
+  void ScanDomains(ScanState& st, size_t s, size_t e) const;
+  void ScanHashes(ScanState& st, size_t s, size_t e) const;
+  void ScanEmails(ScanState& st, size_t s, size_t e) const;
+  void ScanUrls(ScanState& st, size_t s, size_t e) const;
+  bool MatchUrl(ScanState& st, const std::string& url, size_t a, size_t z) const;
+  void LookupV4(ScanState& st, uint32_t addr, size_t a, size_t b) const;
+  void LookupV6(ScanState& st, const uint8_t bytes[16], size_t a, size_t b) const;
+
+  bool subdomains_;
+  bool hasIp_;
+  AddressTable<4> v4Exact_;
+  AddressTable<16> v6Exact_;
+  BitTrie v4Trie_, v6Trie_;
+  StringTable domains_, hashes_, emails_, urls_, urlsSchemeless_;
+  // TLD filter: hashes of the last label of every domain key; a token whose last
+  // label is not here cannot match any domain.
+  StringTable tlds_;
+};
+
+}  // namespace iochunt

@@ -1,0 +1,189 @@
+/**
+ * The native engine must return exactly the hits of the TypeScript reference
+ * engine: same packed arrays, byte for byte. Checked on random corpora with
+ * planted indicators and decoys (many seeds), on the same lines mangled at
+ * random around token boundaries, and on every real log sample in
+ * ../shared/samples with indicators taken from those logs.
+ */
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import { LineGenerator, LOG_FORMATS, makeIndicators, Rng, type IndicatorSet } from '../bench/corpus.js';
+import { compileIndicators, type DomainMatch } from '../src/engine/compile.js';
+import { JsEngine } from '../src/engine/js/js-engine.js';
+import { loadNativeAddon } from '../src/engine/native/load-addon.js';
+import { NativeEngine } from '../src/engine/native/native-engine.js';
+import { normalizeIndicator } from '../src/indicators/normalize.js';
+import { IndicatorStore } from '../src/indicators/store.js';
+import { engineNames } from './helpers/engines.js';
+
+const hasNative = engineNames().includes('native');
+const SAMPLES = fileURLToPath(new URL('../../shared/samples/', import.meta.url));
+
+function storeFrom(values: Iterable<string>): IndicatorStore {
+  const store = new IndicatorStore();
+  let line = 0;
+  for (const v of values) {
+    const r = normalizeIndicator(v);
+    if (r.ok) store.add(r.indicator, { feed: 'differential', line: ++line });
+  }
+  return store;
+}
+
+function setValues(set: IndicatorSet): string[] {
+  return [set.ipv4, set.cidr4, set.ipv6, set.cidr6, set.domains, set.urls, set.hashes, set.emails].flat().map((i) => i.feed);
+}
+
+/** Both engines over the same store. */
+function pair(store: IndicatorStore, domainMatch: DomainMatch) {
+  const compiled = compileIndicators(store, { domainMatch });
+  const addon = loadNativeAddon();
+  if (!addon.ok) throw new Error(addon.reason);
+  return { js: new JsEngine(compiled), native: NativeEngine.create(addon.addon, compiled) };
+}
+
+// Bytes that sit on token boundaries, plus some that are not text at all.
+const MANGLE = [...'.:-_@/\\%+#?=&[]()"\' \t\r,;0123456789abcdefABCDEFxyzXYZ'].map((c) => c.charCodeAt(0)).concat([0, 0x80, 0xc3, 0xa9, 0xff, 0xe2]);
+
+/** Randomly inserts, deletes, replaces and upper-cases bytes of `line`. */
+function mangle(rng: Rng, line: Buffer): Buffer {
+  const bytes = [...line];
+  const edits = 1 + rng.int(4);
+  for (let e = 0; e < edits; e++) {
+    const at = rng.int(bytes.length + 1);
+    switch (rng.int(4)) {
+      case 0:
+        bytes.splice(at, 0, MANGLE[rng.int(MANGLE.length)]!);
+        break;
+      case 1:
+        bytes.splice(at, 1 + rng.int(3));
+        break;
+      case 2:
+        if (at < bytes.length) bytes[at] = MANGLE[rng.int(MANGLE.length)]!;
+        break;
+      default:
+        for (let i = at; i < Math.min(bytes.length, at + 12); i++) {
+          const c = bytes[i]!;
+          if (c >= 0x61 && c <= 0x7a) bytes[i] = c - 32;
+        }
+    }
+  }
+  return Buffer.from(bytes.filter((b) => b !== 0x0a));
+}
+
+function expectSame(js: JsEngine, native: NativeEngine, buf: Buffer, what: string): number {
+  const a = js.scan(buf);
+  const b = native.scan(buf);
+  if (a.length !== b.length || !a.every((v, i) => v === b[i])) {
+    // Name the first differing line, which is what a human needs to debug it.
+    const lines = new Set<number>();
+    for (let i = 0; i < Math.max(a.length, b.length); i += 4) {
+      if (a[i] !== b[i] || a[i + 1] !== b[i + 1] || a[i + 2] !== b[i + 2] || a[i + 3] !== b[i + 3]) {
+        lines.add((a[i] ?? b[i]) as number);
+        break;
+      }
+    }
+    const at = [...lines][0] ?? 0;
+    const end = buf.indexOf(0x0a, at);
+    const line = buf.subarray(at, end < 0 ? buf.length : end).toString('latin1');
+    expect.fail(`${what}: engines differ (js ${a.length / 4} hits, native ${b.length / 4}) near line: ${JSON.stringify(line)}`);
+  }
+  return a.length / 4;
+}
+
+describe.skipIf(!hasNative)('native and TypeScript engines return identical hits', () => {
+  it('on random corpora with planted indicators and decoys, 60 seeds', () => {
+    let total = 0;
+    for (let seed = 1; seed <= 60; seed++) {
+      const rng = new Rng(seed * 7919);
+      const counts = {
+        ipv4: 5 + rng.int(60), cidr4: rng.int(12), ipv6: rng.int(20), cidr6: rng.int(6),
+        domains: 5 + rng.int(60), urls: rng.int(25), hashes: rng.int(25), emails: rng.int(15),
+      };
+      const set = makeIndicators(rng, counts);
+      const store = storeFrom(setValues(set));
+      const domainMatch: DomainMatch = seed % 5 === 0 ? 'exact' : 'subdomain';
+      const { js, native } = pair(store, domainMatch);
+      const parts: Buffer[] = [];
+      for (const format of LOG_FORMATS) {
+        const gen = new LineGenerator(rng, set, format, { hitRate: 0.3, decoyRate: 0.3 });
+        for (let i = 0; i < 150; i++) {
+          const line = Buffer.from(gen.next().text);
+          parts.push(rng.int(3) === 0 ? mangle(rng, line) : line);
+        }
+      }
+      // Sometimes no final newline, sometimes CRLF-ish noise is already inside.
+      const buf = Buffer.from(parts.map((p) => p.toString('latin1')).join('\n') + (seed % 2 ? '\n' : ''), 'latin1');
+      total += expectSame(js, native, buf, `seed ${seed} (${domainMatch})`);
+      native.close();
+    }
+    // The comparison means something only if there were plenty of hits.
+    expect(total).toBeGreaterThan(5000);
+  });
+
+  it('scanAsync returns what scan returns', async () => {
+    const rng = new Rng(42);
+    const set = makeIndicators(rng, { ipv4: 50, cidr4: 5, ipv6: 10, cidr6: 2, domains: 50, urls: 10, hashes: 10, emails: 10 });
+    const { native } = pair(storeFrom(setValues(set)), 'subdomain');
+    const gen = new LineGenerator(rng, set, 'apache', { hitRate: 0.5, decoyRate: 0.2 });
+    const buf = Buffer.from(Array.from({ length: 2000 }, () => gen.next().text).join('\n'));
+    const sync = native.scan(buf);
+    const results = await Promise.all([native.scanAsync(buf), native.scanAsync(buf.subarray(0, buf.lastIndexOf(0x0a)))]);
+    expect(sync.length).toBeGreaterThan(400);
+    expect([...results[0]!]).toEqual([...sync]);
+    expect(results[1]!.length).toBeLessThanOrEqual(sync.length);
+    native.close();
+  });
+
+  it('on every real log sample, with indicators taken from those logs', () => {
+    const files: string[] = [];
+    const walk = (dir: string): void => {
+      for (const name of readdirSync(dir).sort()) {
+        const p = join(dir, name);
+        if (statSync(p).isDirectory()) walk(p);
+        else if (!/LICENSE|COPYING|SOURCES|\.md$|\.adoc$/.test(name)) files.push(p);
+      }
+    };
+    walk(SAMPLES);
+    const logs = files.filter((f) => !f.includes('ti-feeds'));
+    const texts = logs.map((f) => {
+      const raw = readFileSync(f);
+      return raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw;
+    });
+    // Indicators: a sample of the addresses, names, hashes and URLs the logs contain,
+    // plus /16 and /24 blocks around some addresses, plus the shared feeds' entries.
+    const rng = new Rng(2026);
+    const values = new Set<string>();
+    const all = Buffer.concat(texts).toString('latin1');
+    const take = (re: RegExp, every: number, map: (m: string) => string = (m) => m): void => {
+      let n = 0;
+      for (const m of all.matchAll(re)) if (n++ % every === 0) values.add(map(m[0]));
+    };
+    take(/\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/g, 7);
+    take(/\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b/g, 53, (m) => `${m.split('.').slice(0, 2).join('.')}.0.0/16`);
+    take(/\b[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){2,7}\b/gi, 5);
+    take(/\b(?:[a-z0-9-]+\.)+(?:com|net|org|io|ru|info|local|de|uk)\b/gi, 5);
+    take(/\b[0-9a-f]{32}(?:[0-9a-f]{8}|[0-9a-f]{32})?\b/gi, 3);
+    take(/https?:\/\/[^\s"'<>]+/g, 4);
+    take(/[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g, 2);
+    for (const f of files.filter((f) => f.includes('ti-feeds') && /\.(txt|csv|ioc|sha1|sha256|md5)$/.test(f))) {
+      for (const line of readFileSync(f, 'utf8').split('\n')) {
+        const v = line.split(/[\s,;]/)[0];
+        if (v && !v.startsWith('#') && rng.int(4) === 0) values.add(v);
+      }
+    }
+    const store = storeFrom(values);
+    expect(store.size).toBeGreaterThan(500);
+    for (const domainMatch of ['subdomain', 'exact'] as const) {
+      const { js, native } = pair(store, domainMatch);
+      let hits = 0;
+      texts.forEach((t, i) => {
+        hits += expectSame(js, native, t, `${logs[i]} (${domainMatch})`);
+      });
+      expect(hits).toBeGreaterThan(1000);
+      native.close();
+    }
+  });
+});
