@@ -101,12 +101,30 @@ describe('iochunt scan (end to end)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`error: ${broken}: gzip stream broken at compressed byte \\d+ \\(decompressed offset \\d+\\): truncated`));
     const fromBroken = r.docs.filter((d) => d.log.file.path === broken);
-    expect(fromBroken.length).toBeGreaterThan(50);
-    expect(fromBroken.length).toBeLessThan(200);
-    // Hits are the planted lines, in order, with their true offsets.
+    // Exactly the planted lines that were complete (newline included) before the break.
+    const brokeAt = Number(/decompressed offset (\d+)/.exec(r.stderr)?.[1]);
     const text = lines.join('\n') + '\n';
+    const expected: number[] = [];
+    let offset = 0;
+    for (const l of lines) {
+      if (offset + l.length + 1 > brokeAt) break;
+      if (l.startsWith('hit ')) expected.push(offset);
+      offset += l.length + 1;
+    }
+    expect(expected.length).toBeGreaterThan(50);
+    expect(fromBroken.map((d) => d.log.offset)).toEqual(expected);
     for (const d of fromBroken) expect(text.slice(d.log.offset, d.log.offset + d.event.original.length)).toBe(d.event.original);
     expect(r.docs.at(-1)?.log.file.path).toBe(after);
+  });
+
+  it('keeps the complete lines of a small truncated gzip, and never a cut last line', async () => {
+    // The break falls inside "10.1.2.34": the cut text must not hit 10.1.2.3.
+    const gz = gzipSync('a 10.1.2.3\nb evil.example\nc 10.1.2.34 and more text to cut\n', { level: 0 });
+    const cutAt = gz.indexOf(Buffer.from('10.1.2.34')) + 8;
+    const broken = t.write('small-broken.gz', gz.subarray(0, cutAt));
+    const r = await runCli(['scan', '--iocs', feed, broken]);
+    expect(r.code).toBe(2);
+    expect(r.docs.map((d) => d.event.original)).toEqual(['a 10.1.2.3', 'b evil.example']);
   });
 
   it('reports an unreadable input, scans the others, and exits 2', async () => {

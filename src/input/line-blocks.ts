@@ -31,7 +31,9 @@ const NL = 0x0a;
 /**
  * Yields line-aligned blocks from `chunks`. Every input byte appears in exactly
  * one block, in order; block boundaries fall just after a newline, at a
- * forced cut of an over-long line, or at the end of the stream.
+ * forced cut of an over-long line, or at the end of the stream. When
+ * `chunks` throws, the complete lines already read are yielded first, then
+ * the error is rethrown.
  */
 export async function* lineBlocks(chunks: AsyncIterable<Buffer>, options: LineBlockOptions): AsyncGenerator<LineBlock> {
   const minBlock = options.minBlockBytes ?? 1 << 20;
@@ -52,7 +54,24 @@ export async function* lineBlocks(chunks: AsyncIterable<Buffer>, options: LineBl
     return out;
   };
 
-  for await (const chunk of chunks) {
+  const iterator = chunks[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<Buffer>;
+    try {
+      next = await iterator.next();
+    } catch (error) {
+      // The stream broke (corrupt gzip, read error): the complete lines read
+      // so far are still scanned. The unterminated tail is dropped: it may end
+      // inside a token, and a cut token can look like another indicator
+      // (10.1.2.34 cut to 10.1.2.3).
+      if (afterLastNl > 0) {
+        const buf = take(afterLastNl);
+        yield { buf, offset };
+      }
+      throw error;
+    }
+    if (next.done) break;
+    const chunk = next.value;
     if (chunk.length === 0) continue;
     const nl = chunk.lastIndexOf(NL);
     if (nl >= 0) afterLastNl = partsLen + nl + 1;
