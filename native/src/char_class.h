@@ -16,6 +16,13 @@ enum : uint8_t {
   kUrlStop = 128, // bytes that end a URL
 };
 
+// Second table: bytes of a domain run (kDomain or '.'), and the run bytes that
+// are neither word bytes nor '.' ('-' and >= 0x80).
+enum : uint8_t {
+  kRun = 1,
+  kSplit = 2,
+};
+
 constexpr bool IsUrlStopByte(unsigned c) {
   return c <= 0x20 || c == 0x7f || c == '"' || c == '\'' || c == '<' || c == '>' || c == '\\' || c == '^' ||
          c == '`' || c == '{' || c == '|' || c == '}';
@@ -47,7 +54,20 @@ constexpr std::array<uint8_t, 256> BuildClassTable() {
 
 inline constexpr std::array<uint8_t, 256> kClass = BuildClassTable();
 
+constexpr std::array<uint8_t, 256> BuildRunTable() {
+  std::array<uint8_t, 256> t{};
+  for (unsigned c = 0; c < 256; c++) {
+    bool run = (kClass[c] & kDomain) || c == '.';
+    bool split = c == '-' || c >= 0x80;
+    t[c] = static_cast<uint8_t>((run ? kRun : 0) | (split ? kSplit : 0));
+  }
+  return t;
+}
+
+inline constexpr std::array<uint8_t, 256> kRunClass = BuildRunTable();
+
 inline uint8_t Cls(uint8_t c) { return kClass[c]; }
+inline uint8_t RunCls(uint8_t c) { return kRunClass[c]; }
 inline uint8_t Lower(uint8_t c) { return (c >= 'A' && c <= 'Z') ? static_cast<uint8_t>(c + 32) : c; }
 inline bool IsAlpha(uint8_t c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 

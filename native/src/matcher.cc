@@ -31,14 +31,15 @@ void BuildKeys(StringTable& table, const KeyInput& in, bool fold, bool reverse) 
 
 struct Matcher::ScanState {
   const uint8_t* buf;
+  size_t len;
   std::vector<Hit>* hits;
-  uint32_t lineStart;
   std::string url;
+  std::string candidate;
   std::string key;
   UrlParts parts;
 
   void Emit(size_t a, size_t b, uint32_t id) {
-    hits->push_back(Hit{lineStart, static_cast<uint32_t>(a), static_cast<uint32_t>(b), id});
+    hits->push_back(Hit{0, static_cast<uint32_t>(a), static_cast<uint32_t>(b), id});
   }
 };
 
@@ -68,6 +69,17 @@ Matcher::Matcher(const MatcherInput& in) : subdomains_(in.subdomains) {
     tlds.ids.push_back(0);
   }
   tlds_.Build(tlds.keys, tlds.ids, true, false);
+  // Hosts of every URL indicator, normalised exactly as SplitUrl does, so that
+  // a URL in a log whose host is not one of them is dropped before the URL is
+  // copied and normalised.
+  KeyInput hosts;
+  UrlParts parts;
+  for (const auto& k : in.urls.keys)
+    if (SplitUrl(k, parts)) hosts.keys.push_back(parts.host);
+  for (const auto& k : in.urlsSchemeless.keys)
+    if (SplitUrl("x://" + k, parts)) hosts.keys.push_back(parts.host);
+  hosts.ids.assign(hosts.keys.size(), 0);
+  urlHosts_.Build(hosts.keys, hosts.ids, true, false);
 }
 
 size_t Matcher::MemoryBytes() const {
@@ -77,19 +89,33 @@ size_t Matcher::MemoryBytes() const {
 }
 
 void Matcher::Scan(const uint8_t* buf, size_t len, std::vector<Hit>& out) const {
+  // Each pass runs over the whole buffer, driven by the byte every token of
+  // its kind must contain ('.', ':', '@', or a 16-byte aligned block of hex),
+  // so bytes that cannot start anything are skipped by memchr. No token
+  // contains '\n', so no pass needs to know where lines are; line starts are
+  // attached to the (few) hits at the end.
   ScanState st;
   st.buf = buf;
+  st.len = len;
   st.hits = &out;
   size_t first = out.size();
-  size_t s = 0;
-  while (s < len) {
-    const void* nl = std::memchr(buf + s, '\n', len - s);
-    size_t e = nl ? static_cast<size_t>(static_cast<const uint8_t*>(nl) - buf) : len;
-    st.lineStart = static_cast<uint32_t>(s);
-    ScanLine(st, s, e);
-    s = e + 1;
-  }
+  if (hasIp_ || !domains_.empty()) ScanDotted(st);
+  if (hasIp_ || !urls_.empty() || !urlsSchemeless_.empty()) ScanColons(st);
+  if (!emails_.empty()) ScanEmails(st);
+  if (!hashes_.empty()) ScanHashes(st);
+  if (out.size() == first) return;
   auto begin = out.begin() + static_cast<std::ptrdiff_t>(first);
+  std::sort(begin, out.end(), [](const Hit& x, const Hit& y) { return x.start < y.start; });
+  // Line starts: one forward walk over the newlines up to the last hit.
+  size_t lineStart = 0;
+  const uint8_t* nl = static_cast<const uint8_t*>(std::memchr(buf, '\n', len));
+  for (auto it = begin; it != out.end(); ++it) {
+    while (nl && static_cast<size_t>(nl - buf) < it->start) {
+      lineStart = static_cast<size_t>(nl - buf) + 1;
+      nl = static_cast<const uint8_t*>(std::memchr(nl + 1, '\n', len - lineStart));
+    }
+    it->line = static_cast<uint32_t>(lineStart);
+  }
   auto less = [](const Hit& x, const Hit& y) {
     if (x.line != y.line) return x.line < y.line;
     if (x.start != y.start) return x.start < y.start;
@@ -101,17 +127,6 @@ void Matcher::Scan(const uint8_t* buf, size_t len, std::vector<Hit>& out) const 
   };
   std::sort(begin, out.end(), less);
   out.erase(std::unique(begin, out.end(), same), out.end());
-}
-
-void Matcher::ScanLine(ScanState& st, size_t s, size_t e) const {
-  if (hasIp_) {
-    ScanIpv4(st, s, e);
-    ScanIpv6(st, s, e);
-  }
-  if (!domains_.empty()) ScanDomains(st, s, e);
-  if (!hashes_.empty()) ScanHashes(st, s, e);
-  if (!emails_.empty()) ScanEmails(st, s, e);
-  if (!urls_.empty() || !urlsSchemeless_.empty()) ScanUrls(st, s, e);
 }
 
 void Matcher::LookupV4(ScanState& st, uint32_t addr, size_t a, size_t b) const {
@@ -133,131 +148,199 @@ void Matcher::LookupV6(ScanState& st, const uint8_t bytes[16], size_t a, size_t 
   if (!v6Trie_.empty()) v6Trie_.Lookup(bytes, 128, [&](uint32_t id) { st.Emit(a, b, id); });
 }
 
-void Matcher::ScanIpv4(ScanState& st, size_t s, size_t e) const {
+// A run of domain bytes and dots holding at least one dot: every IPv4 address
+// and every domain name lies inside one.
+void Matcher::ScanDotted(ScanState& st) const {
   const uint8_t* buf = st.buf;
-  for (size_t p = s; p < e; p++) {
-    if (!(Cls(buf[p]) & kDigit)) continue;
-    if (p > s && ((Cls(buf[p - 1]) & kWord) || buf[p - 1] == '.')) continue;
-    uint32_t addr;
-    size_t end = ParseDottedQuad(buf, p, e, &addr);
-    if (end == kNoParse) continue;
-    if (end < e) {
-      uint8_t c = buf[end];
-      if (Cls(c) & kWord) continue;
-      if (c == '.' && end + 1 < e && (Cls(buf[end + 1]) & kWord)) continue;
+  const size_t len = st.len;
+  size_t from = 0;
+  while (from < len) {
+    const void* hit = std::memchr(buf + from, '.', len - from);
+    if (!hit) return;
+    size_t dot = static_cast<size_t>(static_cast<const uint8_t*>(hit) - buf);
+    // Expand to the whole run; note whether it holds a byte that splits
+    // [A-Za-z0-9_.] segments ('-' or >= 0x80), since without one the only
+    // IPv4 candidate is the run's first byte.
+    uint8_t split = 0;
+    size_t a = dot;
+    while (a > from) {
+      uint8_t c = RunCls(buf[a - 1]);
+      if (!(c & kRun)) break;
+      split |= c & kSplit;
+      a--;
     }
-    LookupV4(st, addr, p, end);
-    p = end - 1;
+    size_t z = dot + 1;
+    while (z < len) {
+      uint8_t c = RunCls(buf[z]);
+      if (!(c & kRun)) break;
+      split |= c & kSplit;
+      z++;
+    }
+    if (hasIp_) {
+      if (split) Ipv4InRun(st, a, z);
+      else if (Cls(buf[a]) & kDigit) Ipv4At(st, a, z);
+    }
+    if (!domains_.empty()) DomainRun(st, a, z);
+    from = z;
   }
 }
 
-void Matcher::ScanIpv6(ScanState& st, size_t s, size_t e) const {
+// An IPv4 address starting at p, inside a [A-Za-z0-9_.] segment ending at segEnd.
+void Matcher::Ipv4At(ScanState& st, size_t p, size_t segEnd) const {
   const uint8_t* buf = st.buf;
+  uint32_t addr;
+  size_t end = ParseDottedQuad(buf, p, segEnd, &addr);
+  if (end == kNoParse) return;
+  if (end < st.len) {
+    uint8_t c = buf[end];
+    if (Cls(c) & kWord) return;
+    if (c == '.' && end + 1 < st.len && (Cls(buf[end + 1]) & kWord)) return;
+  }
+  LookupV4(st, addr, p, end);
+}
+
+// IPv4 candidates are the starts of the maximal [A-Za-z0-9_.] segments of the
+// run that begin with a digit: anywhere else the byte before is a word byte
+// or a dot.
+void Matcher::Ipv4InRun(ScanState& st, size_t s, size_t e) const {
+  const uint8_t* buf = st.buf;
+  size_t p = s;
+  while (p < e) {
+    if (!(Cls(buf[p]) & kWord) && buf[p] != '.') {
+      p++;
+      continue;
+    }
+    size_t segEnd = p;
+    while (segEnd < e && ((Cls(buf[segEnd]) & kWord) || buf[segEnd] == '.')) segEnd++;
+    if (Cls(buf[p]) & kDigit) Ipv4At(st, p, segEnd);
+    p = segEnd;
+  }
+}
+
+void Matcher::DomainRun(ScanState& st, size_t a, size_t z) const {
+  const uint8_t* buf = st.buf;
+  while (a < z && buf[a] == '.') a++;
+  while (z > a && buf[z - 1] == '.') z--;
+  if (z == a) return;
+  size_t tldStart = z;
+  while (tldStart > a && buf[tldStart - 1] != '.') tldStart--;
+  if (tldStart == a) return;  // no dot inside
+  if (tlds_.FindBytes(buf + tldStart, z - tldStart) < 0) return;
+  if (!subdomains_) {
+    int64_t id = domains_.FindBytes(buf + a, z - a);
+    if (id >= 0) st.Emit(a, z, static_cast<uint32_t>(id));
+    return;
+  }
+  uint64_t h = kFnvOffset;
+  for (size_t i = z; i > a; i--) {
+    h = (h ^ Lower(buf[i - 1])) * kFnvPrime;
+    size_t k = i - 1;
+    if (k == a || buf[k - 1] == '.') {
+      size_t n = z - k;
+      int64_t id = domains_.Find(Mix64(h ^ n), buf + k, n);
+      if (id >= 0) st.Emit(a, z, static_cast<uint32_t>(id));
+    }
+  }
+}
+
+// Every ':' may start a URL body ("://") and every IPv6 address holds two.
+void Matcher::ScanColons(ScanState& st) const {
+  const uint8_t* buf = st.buf;
+  const size_t len = st.len;
+  const bool urls = !urls_.empty() || !urlsSchemeless_.empty();
+  size_t v6Done = 0;
+  size_t from = 0;
+  while (from < len) {
+    const void* hit = std::memchr(buf + from, ':', len - from);
+    if (!hit) return;
+    size_t q = static_cast<size_t>(static_cast<const uint8_t*>(hit) - buf);
+    from = q + 1;
+    if (urls) UrlAt(st, q);
+    if (hasIp_ && q >= v6Done) v6Done = Ipv6Run(st, q);
+  }
+}
+
+// The maximal run of hex, ':' and '.' around the colon at q: an IPv6 candidate
+// when the byte before it is not a word byte. Returns the run's end.
+size_t Matcher::Ipv6Run(ScanState& st, size_t q) const {
+  const uint8_t* buf = st.buf;
+  const size_t e = st.len;
+  size_t a = q;
+  while (a > 0 && (Cls(buf[a - 1]) & kV6)) a--;
+  size_t r = q;
+  int colons = 0;
+  while (r < e && (Cls(buf[r]) & kV6)) {
+    if (buf[r] == ':') colons++;
+    r++;
+  }
+  if (a > 0 && (Cls(buf[a - 1]) & kWord)) return r;
+  if (colons < 2) return r;
+  size_t bound = r;
+  if (bound < e && buf[bound] == '%') {
+    bound++;
+    while (bound < e && ((Cls(buf[bound]) & kWord) || buf[bound] == '-')) bound++;
+  }
+  if (bound < e && (Cls(buf[bound]) & kWord)) return r;
   uint8_t v6[16];
-  for (size_t p = s; p < e; p++) {
-    if (!(Cls(buf[p]) & kHex) && buf[p] != ':') continue;
-    if (p > s) {
-      uint8_t prev = buf[p - 1];
-      if ((Cls(prev) & kWord) || prev == ':' || prev == '.') continue;
-    }
-    size_t a = p;
-    size_t r = p;
-    int colons = 0;
-    while (r < e && (Cls(buf[r]) & kV6)) {
-      if (buf[r] == ':') colons++;
-      r++;
-    }
-    p = r - 1;
-    if (colons < 2) continue;
-    size_t bound = r;
-    if (bound < e && buf[bound] == '%') {
-      bound++;
-      while (bound < e && ((Cls(buf[bound]) & kWord) || buf[bound] == '-')) bound++;
-    }
-    if (bound < e && (Cls(buf[bound]) & kWord)) continue;
-    size_t end = r;
-    bool ok = ParseIpv6(buf, a, end, v6);
-    if (!ok && buf[end - 1] == '.') {
-      end--;
-      ok = ParseIpv6(buf, a, end, v6);
-    }
-    if (!ok && buf[end - 1] == ':' && buf[end - 2] != ':') {
-      end--;
-      ok = ParseIpv6(buf, a, end, v6);
-    }
-    if (ok) LookupV6(st, v6, a, end);
+  size_t end = r;
+  bool ok = ParseIpv6(buf, a, end, v6);
+  if (!ok && buf[end - 1] == '.') {
+    end--;
+    ok = ParseIpv6(buf, a, end, v6);
   }
+  if (!ok && buf[end - 1] == ':' && buf[end - 2] != ':') {
+    end--;
+    ok = ParseIpv6(buf, a, end, v6);
+  }
+  if (ok) LookupV6(st, v6, a, end);
+  return r;
 }
 
-void Matcher::ScanDomains(ScanState& st, size_t s, size_t e) const {
+// A hash is a whole word run of 32, 40, 64 or 128 hex digits, so it contains
+// a 16-byte aligned block of hex digits; only such blocks are looked at.
+void Matcher::ScanHashes(ScanState& st) const {
   const uint8_t* buf = st.buf;
-  for (size_t p = s; p < e; p++) {
-    if (!(Cls(buf[p]) & kDomain) && buf[p] != '.') continue;
-    size_t r = p;
-    while (r < e && ((Cls(buf[r]) & kDomain) || buf[r] == '.')) r++;
-    size_t a = p;
-    size_t z = r;
-    p = r - 1;
-    while (a < z && buf[a] == '.') a++;
-    while (z > a && buf[z - 1] == '.') z--;
-    if (z == a) continue;
-    const void* lastDotP = nullptr;
-    for (size_t k = z; k > a; k--) {
-      if (buf[k - 1] == '.') {
-        lastDotP = buf + k - 1;
+  const size_t len = st.len;
+  size_t done = 0;
+  for (size_t k = 0; k + 16 <= len; k += 16) {
+    if (k < done) continue;
+    bool allHex = true;
+    for (size_t i = 0; i < 16; i++) {
+      if (!(Cls(buf[k + i]) & kHex)) {
+        allHex = false;
         break;
       }
     }
-    if (!lastDotP) continue;
-    size_t tldStart = static_cast<size_t>(static_cast<const uint8_t*>(lastDotP) - buf) + 1;
-    if (tlds_.FindBytes(buf + tldStart, z - tldStart) < 0) continue;
-    if (!subdomains_) {
-      int64_t id = domains_.FindBytes(buf + a, z - a);
-      if (id >= 0) st.Emit(a, z, static_cast<uint32_t>(id));
-      continue;
-    }
-    uint64_t h = kFnvOffset;
-    for (size_t i = z; i > a; i--) {
-      h = (h ^ Lower(buf[i - 1])) * kFnvPrime;
-      size_t k = i - 1;
-      if (k == a || buf[k - 1] == '.') {
-        size_t n = z - k;
-        int64_t id = domains_.Find(Mix64(h ^ n), buf + k, n);
-        if (id >= 0) st.Emit(a, z, static_cast<uint32_t>(id));
-      }
-    }
-  }
-}
-
-void Matcher::ScanHashes(ScanState& st, size_t s, size_t e) const {
-  const uint8_t* buf = st.buf;
-  for (size_t p = s; p < e; p++) {
-    if (!(Cls(buf[p]) & kWord)) continue;
-    size_t r = p;
-    bool allHex = true;
-    while (r < e && (Cls(buf[r]) & kWord)) {
-      if (!(Cls(buf[r]) & kHex)) allHex = false;
+    if (!allHex) continue;
+    size_t a = k;
+    while (a > 0 && (Cls(buf[a - 1]) & kWord)) a--;
+    size_t r = k + 16;
+    bool hexRun = true;
+    while (r < len && (Cls(buf[r]) & kWord)) {
+      if (!(Cls(buf[r]) & kHex)) hexRun = false;
       r++;
     }
-    size_t a = p;
-    p = r - 1;
+    for (size_t i = a; hexRun && i < k; i++)
+      if (!(Cls(buf[i]) & kHex)) hexRun = false;
+    done = r;
     size_t n = r - a;
-    if (!allHex || (n != 32 && n != 40 && n != 64 && n != 128)) continue;
+    if (!hexRun || (n != 32 && n != 40 && n != 64 && n != 128)) continue;
     int64_t id = hashes_.FindBytes(buf + a, n);
     if (id >= 0) st.Emit(a, r, static_cast<uint32_t>(id));
   }
 }
 
-void Matcher::ScanEmails(ScanState& st, size_t s, size_t e) const {
+void Matcher::ScanEmails(ScanState& st) const {
   const uint8_t* buf = st.buf;
-  size_t from = s;
+  const size_t e = st.len;
+  size_t from = 0;
   while (from < e) {
     const void* hit = std::memchr(buf + from, '@', e - from);
     if (!hit) return;
     size_t q = static_cast<size_t>(static_cast<const uint8_t*>(hit) - buf);
     from = q + 1;
     size_t a = q;
-    while (a > s && (Cls(buf[a - 1]) & kLocal)) a--;
+    while (a > 0 && (Cls(buf[a - 1]) & kLocal)) a--;
     while (a < q && buf[a] == '.') a++;
     if (a == q) continue;
     size_t z = q + 1;
@@ -291,46 +374,93 @@ bool Matcher::MatchUrl(ScanState& st, const std::string& url, size_t a, size_t z
   return st.hits->size() > before;
 }
 
-void Matcher::ScanUrls(ScanState& st, size_t s, size_t e) const {
-  const uint8_t* buf = st.buf;
-  size_t from = s;
-  while (from < e) {
-    const void* hit = std::memchr(buf + from, ':', e - from);
-    if (!hit) return;
-    size_t q = static_cast<size_t>(static_cast<const uint8_t*>(hit) - buf);
-    from = q + 1;
-    size_t bodyStart;
-    if (q + 2 < e && buf[q + 1] == '/' && buf[q + 2] == '/') bodyStart = q + 3;
-    else if (q + 4 < e && buf[q + 1] == '\\' && buf[q + 2] == '/' && buf[q + 3] == '\\' && buf[q + 4] == '/')
-      bodyStart = q + 5;
-    else continue;
-    size_t a = q;
-    while (a > s && (Cls(buf[a - 1]) & kScheme)) a--;
-    while (a < q && !IsAlpha(buf[a])) a++;
-    if (a == q) continue;
-    std::string& url = st.url;
-    url.assign(reinterpret_cast<const char*>(buf + a), q - a);
-    url += "://";
-    size_t z = bodyStart;
-    while (z < e) {
-      uint8_t c = buf[z];
-      if (c == '\\' && z + 1 < e && buf[z + 1] == '/') {
-        url += '/';
-        z += 2;
-        continue;
+// False only when no candidate URL starting at bodyStart can have the host of
+// a URL indicator. When the authority is followed by '/', '\\/' or '#', every
+// candidate (however much trailing punctuation is trimmed) has the same host,
+// computed here as SplitUrl would; otherwise (a '?' or the end right after the
+// host) trimming can change it, and the answer is a conservative true.
+bool Matcher::HostMayMatch(const uint8_t* buf, size_t bodyStart, size_t e) const {
+  size_t p = bodyStart;
+  while (p < e) {
+    uint8_t c = buf[p];
+    if (c == '/' || c == '?' || c == '#' || (Cls(c) & kUrlStop)) break;
+    p++;
+  }
+  if (p >= e) return true;
+  uint8_t d = buf[p];
+  bool fixed = d == '/' || d == '#' || (d == '\\' && p + 1 < e && buf[p + 1] == '/');
+  if (!fixed) return true;
+  size_t h = bodyStart;
+  for (size_t i = p; i > bodyStart; i--) {
+    if (buf[i - 1] == '@') {
+      h = i;
+      break;
+    }
+  }
+  size_t hostEnd = p;
+  auto allDigits = [&](size_t from, size_t to) {
+    for (size_t i = from; i < to; i++)
+      if (buf[i] < '0' || buf[i] > '9') return false;
+    return true;
+  };
+  if (h < p && buf[h] == '[') {
+    size_t close = h;
+    while (close < p && buf[close] != ']') close++;
+    if (close < p) {
+      size_t after = close + 1;
+      if (after < p && buf[after] == ':' && allDigits(after + 1, p)) hostEnd = after;
+      else if (after == p) hostEnd = p;
+    }
+  } else {
+    size_t colon = p;
+    for (size_t i = p; i > h; i--) {
+      if (buf[i - 1] == ':') {
+        colon = i - 1;
+        break;
       }
-      if (Cls(c) & kUrlStop) break;
-      url += static_cast<char>(c);
-      z++;
     }
-    size_t minLen = q - a + 3;
-    size_t trimmed = url.size();
-    while (trimmed > minLen && IsUrlTrail(static_cast<uint8_t>(url[trimmed - 1]))) trimmed--;
-    std::string candidate;
-    for (size_t n = trimmed; n <= url.size(); n++) {
-      candidate.assign(url, 0, n);
-      if (MatchUrl(st, candidate, a, z - (url.size() - n))) break;
+    if (colon < p && allDigits(colon + 1, p)) hostEnd = colon;
+  }
+  if (hostEnd > h && buf[hostEnd - 1] == '.') hostEnd--;
+  if (hostEnd == h) return false;
+  return urlHosts_.FindBytes(buf + h, hostEnd - h) >= 0;
+}
+
+void Matcher::UrlAt(ScanState& st, size_t q) const {
+  const uint8_t* buf = st.buf;
+  const size_t e = st.len;
+  size_t bodyStart;
+  if (q + 2 < e && buf[q + 1] == '/' && buf[q + 2] == '/') bodyStart = q + 3;
+  else if (q + 4 < e && buf[q + 1] == '\\' && buf[q + 2] == '/' && buf[q + 3] == '\\' && buf[q + 4] == '/')
+    bodyStart = q + 5;
+  else return;
+  size_t a = q;
+  while (a > 0 && (Cls(buf[a - 1]) & kScheme)) a--;
+  while (a < q && !IsAlpha(buf[a])) a++;
+  if (a == q) return;
+  if (!HostMayMatch(buf, bodyStart, e)) return;
+  std::string& url = st.url;
+  url.assign(reinterpret_cast<const char*>(buf + a), q - a);
+  url += "://";
+  size_t z = bodyStart;
+  while (z < e) {
+    uint8_t c = buf[z];
+    if (c == '\\' && z + 1 < e && buf[z + 1] == '/') {
+      url += '/';
+      z += 2;
+      continue;
     }
+    if (Cls(c) & kUrlStop) break;
+    url += static_cast<char>(c);
+    z++;
+  }
+  size_t minLen = q - a + 3;
+  size_t trimmed = url.size();
+  while (trimmed > minLen && IsUrlTrail(static_cast<uint8_t>(url[trimmed - 1]))) trimmed--;
+  std::string& candidate = st.candidate;
+  for (size_t n = trimmed; n <= url.size(); n++) {
+    candidate.assign(url, 0, n);
+    if (MatchUrl(st, candidate, a, z - (url.size() - n))) break;
   }
 }
 

@@ -44,13 +44,16 @@ class Matcher {
 
  private:
   struct ScanState;
-  void ScanLine(ScanState& st, size_t s, size_t e) const;
-  void ScanIpv4(ScanState& st, size_t s, size_t e) const;
-  void ScanIpv6(ScanState& st, size_t s, size_t e) const;
-  void ScanDomains(ScanState& st, size_t s, size_t e) const;
-  void ScanHashes(ScanState& st, size_t s, size_t e) const;
-  void ScanEmails(ScanState& st, size_t s, size_t e) const;
-  void ScanUrls(ScanState& st, size_t s, size_t e) const;
+  void ScanDotted(ScanState& st) const;
+  void Ipv4InRun(ScanState& st, size_t s, size_t e) const;
+  void Ipv4At(ScanState& st, size_t p, size_t segEnd) const;
+  void DomainRun(ScanState& st, size_t a, size_t z) const;
+  void ScanColons(ScanState& st) const;
+  size_t Ipv6Run(ScanState& st, size_t q) const;
+  void UrlAt(ScanState& st, size_t q) const;
+  bool HostMayMatch(const uint8_t* buf, size_t bodyStart, size_t e) const;
+  void ScanHashes(ScanState& st) const;
+  void ScanEmails(ScanState& st) const;
   bool MatchUrl(ScanState& st, const std::string& url, size_t a, size_t z) const;
   void LookupV4(ScanState& st, uint32_t addr, size_t a, size_t b) const;
   void LookupV6(ScanState& st, const uint8_t bytes[16], size_t a, size_t b) const;
@@ -64,6 +67,8 @@ class Matcher {
   // TLD filter: hashes of the last label of every domain key; a token whose last
   // label is not here cannot match any domain.
   StringTable tlds_;
+  // Hosts of the URL indicators (see HostMayMatch).
+  StringTable urlHosts_;
 };
 
 }  // namespace iochunt

@@ -44,6 +44,32 @@ inline bool EqualFold(const uint8_t* a, const uint8_t* lowerB, size_t n) {
   return true;
 }
 
+// A one-probe Bloom filter over 64-bit hashes, about 16 bits per key, so a
+// miss (the common case in a log scan) is answered from a small, cache-resident
+// bit array instead of a probe into the large table.
+class Bloom {
+ public:
+  void Init(size_t keys) {
+    size_t bits = 4096;
+    while (bits < keys * 16) bits <<= 1;
+    words_.assign(bits / 64, 0);
+    mask_ = bits - 1;
+  }
+  void Add(uint64_t h) {
+    size_t b = (h >> 20) & mask_;
+    words_[b >> 6] |= uint64_t{1} << (b & 63);
+  }
+  bool MayContain(uint64_t h) const {
+    size_t b = (h >> 20) & mask_;
+    return (words_[b >> 6] >> (b & 63)) & 1;
+  }
+  size_t MemoryBytes() const { return words_.size() * 8; }
+
+ private:
+  std::vector<uint64_t> words_;
+  size_t mask_ = 0;
+};
+
 // String key -> id. Keys are stored lower-cased when `fold` (all but URLs).
 class StringTable {
  public:
@@ -63,6 +89,7 @@ class StringTable {
     slots_.assign(cap, Slot{0, 0, 0, 0, 0});
     mask_ = cap - 1;
     pool_.clear();
+    bloom_.Init(keys.size());
     for (size_t i = 0; i < keys.size(); i++) {
       std::string k = keys[i];
       if (fold)
@@ -70,6 +97,7 @@ class StringTable {
       const auto* p = reinterpret_cast<const uint8_t*>(k.data());
       uint64_t h = reverse_ ? HashBytesReverse(p, k.size()) : HashBytes(p, k.size(), false);
       if (Find(h, p, k.size()) >= 0) continue;  // keys are unique; keep the first
+      bloom_.Add(h);
       size_t s = h & mask_;
       while (slots_[s].used) s = (s + 1) & mask_;
       slots_[s] = Slot{h, static_cast<uint32_t>(pool_.size()), static_cast<uint32_t>(k.size()), ids[i], 1};
@@ -80,7 +108,7 @@ class StringTable {
 
   // Looks up key bytes `p` (compared case-insensitively when the table folds).
   int64_t Find(uint64_t h, const uint8_t* p, size_t n) const {
-    if (slots_.empty()) return -1;
+    if (slots_.empty() || !bloom_.MayContain(h)) return -1;
     size_t s = h & mask_;
     for (;;) {
       const Slot& slot = slots_[s];
@@ -98,11 +126,12 @@ class StringTable {
   }
 
   bool empty() const { return size_ == 0; }
-  size_t MemoryBytes() const { return slots_.size() * sizeof(Slot) + pool_.size(); }
+  size_t MemoryBytes() const { return slots_.size() * sizeof(Slot) + pool_.size() + bloom_.MemoryBytes(); }
 
  private:
   std::vector<Slot> slots_;
   std::string pool_;
+  Bloom bloom_;
   size_t mask_ = 0;
   size_t size_ = 0;
   bool fold_ = true;
@@ -126,8 +155,10 @@ class AddressTable {
     while (cap < pending_.size() * 2 + 2) cap <<= 1;
     slots_.assign(cap, Slot{});
     mask_ = cap - 1;
+    bloom_.Init(pending_.size());
     for (auto& [key, id] : pending_) {
       if (Find(key) >= 0) continue;
+      bloom_.Add(HashKey(key));
       size_t s = HashKey(key) & mask_;
       while (slots_[s].used) s = (s + 1) & mask_;
       std::memcpy(slots_[s].key, key, N);
@@ -140,7 +171,9 @@ class AddressTable {
 
   int64_t Find(const uint8_t* key) const {
     if (slots_.empty()) return -1;
-    size_t s = HashKey(key) & mask_;
+    uint64_t h = HashKey(key);
+    if (!bloom_.MayContain(h)) return -1;
+    size_t s = h & mask_;
     for (;;) {
       const Slot& slot = slots_[s];
       if (!slot.used) return -1;
@@ -150,9 +183,10 @@ class AddressTable {
   }
 
   bool empty() const { return size_ == 0; }
-  size_t MemoryBytes() const { return slots_.size() * sizeof(Slot); }
+  size_t MemoryBytes() const { return slots_.size() * sizeof(Slot) + bloom_.MemoryBytes(); }
 
  private:
+  Bloom bloom_;
   static uint64_t HashKey(const uint8_t* key) {
     uint64_t a = 0, b = 0;
     std::memcpy(&a, key, N < 8 ? N : 8);
@@ -170,9 +204,15 @@ class AddressTable {
 // contains the address, shortest prefix first.
 class BitTrie {
  public:
-  BitTrie() { nodes_.push_back(Node{{0, 0}, -1}); }
+  BitTrie() : top16_(65536 / 64, 0) { nodes_.push_back(Node{{0, 0}, -1}); }
 
   void Insert(const uint8_t* bytes, int prefix, uint32_t id) {
+    // Mark every /16 the block touches: most addresses are then rejected by
+    // one bit test, without walking the trie.
+    uint32_t first = (uint32_t(bytes[0]) << 8) | bytes[1];
+    uint32_t span = prefix >= 16 ? 1 : (1u << (16 - prefix));
+    first &= ~(span - 1);
+    for (uint32_t k = first; k < first + span; k++) top16_[k >> 6] |= uint64_t{1} << (k & 63);
     int32_t node = 0;
     for (int i = 0; i < prefix; i++) {
       int bit = (bytes[i >> 3] >> (7 - (i & 7))) & 1;
@@ -190,6 +230,8 @@ class BitTrie {
 
   template <typename F>
   void Lookup(const uint8_t* bytes, int bits, F&& found) const {
+    uint32_t k = (uint32_t(bytes[0]) << 8) | bytes[1];
+    if (!((top16_[k >> 6] >> (k & 63)) & 1)) return;
     int32_t node = 0;
     for (int i = 0;; i++) {
       const Node& n = nodes_[node];
@@ -203,7 +245,7 @@ class BitTrie {
   }
 
   bool empty() const { return count_ == 0; }
-  size_t MemoryBytes() const { return nodes_.size() * sizeof(Node); }
+  size_t MemoryBytes() const { return nodes_.size() * sizeof(Node) + top16_.size() * 8; }
 
  private:
   struct Node {
@@ -211,6 +253,7 @@ class BitTrie {
     int64_t id;
   };
   std::vector<Node> nodes_;
+  std::vector<uint64_t> top16_;
   size_t count_ = 0;
 };
 
