@@ -8,7 +8,7 @@ async function readAll(path: string): Promise<{ data: Buffer; compression: strin
   const input = await openInput(path);
   const parts: Buffer[] = [];
   try {
-    for await (const c of input.chunks) parts.push(c);
+    for await (const c of input.chunks) parts.push(Buffer.from(c)) // chunks may share one buffer: copy;
   } catch (error) {
     return { data: Buffer.concat(parts), compression: input.compression, error };
   }

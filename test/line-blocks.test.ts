@@ -47,3 +47,27 @@ describe('line-aligned blocks', () => {
     }
   });
 });
+
+describe('line-aligned blocks with reused memory', () => {
+  it('gives the same bytes when sources reuse their chunk buffer and blocks are released', async () => {
+    const data = Buffer.from(Array.from({ length: 50_000 }, (_, i) => `line ${i} ${'x'.repeat(i % 97)}`).join('\n') + '\n');
+    // A source that overwrites one buffer for every chunk, as file reads do.
+    async function* reusing(): AsyncGenerator<Buffer> {
+      const shared = Buffer.alloc(4096);
+      for (let i = 0; i < data.length; i += 4096) {
+        const n = data.copy(shared, 0, i, i + 4096);
+        yield shared.subarray(0, n);
+        shared.fill(0x21);
+      }
+    }
+    const copies: Buffer[] = [];
+    let blocks = 0;
+    for await (const b of lineBlocks(reusing(), { minBlockBytes: 8192, maxLineBytes: 1 << 20 })) {
+      copies.push(Buffer.from(b.buf));
+      blocks++;
+      b.release?.();
+    }
+    expect(blocks).toBeGreaterThan(50);
+    expect(Buffer.concat(copies).equals(data)).toBe(true);
+  });
+});

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "char_class.h"
 #include "ip_parse.h"
@@ -69,6 +72,14 @@ Matcher::Matcher(const MatcherInput& in) : subdomains_(in.subdomains) {
     tlds.ids.push_back(0);
   }
   tlds_.Build(tlds.keys, tlds.ids, true, false);
+  // Cheaper than hashing: the lengths of the last labels, and their first two
+  // bytes (ASCII-lower-cased), as bitmaps.
+  tldFirst2_.assign(65536 / 64, 0);
+  for (const auto& t : tlds.keys) {
+    tldLengths_ |= t.size() >= 63 ? (uint64_t{1} << 63) : (uint64_t{1} << t.size());
+    uint32_t k = First2(reinterpret_cast<const uint8_t*>(t.data()), t.size());
+    tldFirst2_[k >> 6] |= uint64_t{1} << (k & 63);
+  }
   // Hosts of every URL indicator, normalised exactly as SplitUrl does, so that
   // a URL in a log whose host is not one of them is dropped before the URL is
   // copied and normalised.
@@ -80,6 +91,18 @@ Matcher::Matcher(const MatcherInput& in) : subdomains_(in.subdomains) {
     if (SplitUrl("x://" + k, parts)) hosts.keys.push_back(parts.host);
   hosts.ids.assign(hosts.keys.size(), 0);
   urlHosts_.Build(hosts.keys, hosts.ids, true, false);
+  // First two bytes of every key's authority (user info or host), folded.
+  urlFirst2_.assign(65536 / 64, 0);
+  auto mark = [&](const std::string& key, size_t from) {
+    if (from >= key.size()) return;
+    uint32_t k = First2(reinterpret_cast<const uint8_t*>(key.data()) + from, key.size() - from);
+    urlFirst2_[k >> 6] |= uint64_t{1} << (k & 63);
+  };
+  for (const auto& k : in.urls.keys) {
+    size_t sep = k.find("://");
+    if (sep != std::string::npos) mark(k, sep + 3);
+  }
+  for (const auto& k : in.urlsSchemeless.keys) mark(k, 0);
 }
 
 size_t Matcher::MemoryBytes() const {
@@ -217,6 +240,20 @@ void Matcher::Ipv4InRun(ScanState& st, size_t s, size_t e) const {
   }
 }
 
+uint32_t Matcher::First2(const uint8_t* p, size_t n) {
+  uint32_t a = Lower(p[0]);
+  uint32_t b = n > 1 ? Lower(p[1]) : 0;
+  return (a << 8) | b;
+}
+
+bool Matcher::TldMayMatch(const uint8_t* p, size_t n) const {
+  uint64_t lenBit = n >= 63 ? (uint64_t{1} << 63) : (uint64_t{1} << n);
+  if (!(tldLengths_ & lenBit)) return false;
+  uint32_t k = First2(p, n);
+  if (!((tldFirst2_[k >> 6] >> (k & 63)) & 1)) return false;
+  return tlds_.FindBytes(p, n) >= 0;
+}
+
 void Matcher::DomainRun(ScanState& st, size_t a, size_t z) const {
   const uint8_t* buf = st.buf;
   while (a < z && buf[a] == '.') a++;
@@ -225,7 +262,7 @@ void Matcher::DomainRun(ScanState& st, size_t a, size_t z) const {
   size_t tldStart = z;
   while (tldStart > a && buf[tldStart - 1] != '.') tldStart--;
   if (tldStart == a) return;  // no dot inside
-  if (tlds_.FindBytes(buf + tldStart, z - tldStart) < 0) return;
+  if (!TldMayMatch(buf + tldStart, z - tldStart)) return;
   if (!subdomains_) {
     int64_t id = domains_.FindBytes(buf + a, z - a);
     if (id >= 0) st.Emit(a, z, static_cast<uint32_t>(id));
@@ -296,6 +333,25 @@ size_t Matcher::Ipv6Run(ScanState& st, size_t q) const {
   return r;
 }
 
+// True when the 16 bytes at p are all hex digits.
+inline bool AllHex16(const uint8_t* p) {
+#if defined(__SSE2__)
+  __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  // Unsigned range checks: x in [lo, lo + n] <=> min(x - lo, n) == x - lo.
+  auto inRange = [](__m128i x, char lo, char n) {
+    __m128i d = _mm_sub_epi8(x, _mm_set1_epi8(lo));
+    return _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(n)), d);
+  };
+  __m128i digit = inRange(v, '0', 9);
+  __m128i alpha = inRange(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 5);
+  return _mm_movemask_epi8(_mm_or_si128(digit, alpha)) == 0xffff;
+#else
+  for (size_t i = 0; i < 16; i++)
+    if (!(Cls(p[i]) & kHex)) return false;
+  return true;
+#endif
+}
+
 // A hash is a whole word run of 32, 40, 64 or 128 hex digits, so it contains
 // a 16-byte aligned block of hex digits; only such blocks are looked at.
 void Matcher::ScanHashes(ScanState& st) const {
@@ -304,14 +360,7 @@ void Matcher::ScanHashes(ScanState& st) const {
   size_t done = 0;
   for (size_t k = 0; k + 16 <= len; k += 16) {
     if (k < done) continue;
-    bool allHex = true;
-    for (size_t i = 0; i < 16; i++) {
-      if (!(Cls(buf[k + i]) & kHex)) {
-        allHex = false;
-        break;
-      }
-    }
-    if (!allHex) continue;
+    if (!AllHex16(buf + k)) continue;
     size_t a = k;
     while (a > 0 && (Cls(buf[a - 1]) & kWord)) a--;
     size_t r = k + 16;
@@ -380,6 +429,12 @@ bool Matcher::MatchUrl(ScanState& st, const std::string& url, size_t a, size_t z
 // computed here as SplitUrl would; otherwise (a '?' or the end right after the
 // host) trimming can change it, and the answer is a conservative true.
 bool Matcher::HostMayMatch(const uint8_t* buf, size_t bodyStart, size_t e) const {
+  // Every key's authority starts with one of a few byte pairs. (The URL text
+  // may use "\\/" for "/", but a pair holding '\\' never starts a key.)
+  if (bodyStart < e) {
+    uint32_t k = First2(buf + bodyStart, e - bodyStart);
+    if (!((urlFirst2_[k >> 6] >> (k & 63)) & 1)) return false;
+  }
   size_t p = bodyStart;
   while (p < e) {
     uint8_t c = buf[p];

@@ -67,8 +67,13 @@ class Matcher {
   // TLD filter: hashes of the last label of every domain key; a token whose last
   // label is not here cannot match any domain.
   StringTable tlds_;
+  uint64_t tldLengths_ = 0;
+  std::vector<uint64_t> tldFirst2_;
+  static uint32_t First2(const uint8_t* p, size_t n);
+  bool TldMayMatch(const uint8_t* p, size_t n) const;
   // Hosts of the URL indicators (see HostMayMatch).
   StringTable urlHosts_;
+  std::vector<uint64_t> urlFirst2_;
 };
 
 }  // namespace iochunt

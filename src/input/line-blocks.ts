@@ -17,6 +17,8 @@ export interface LineBlock {
    * not seen.
    */
   readonly cut?: { readonly lineStart: number; readonly at: number };
+  /** Call once the block (and every view of `buf`) is no longer used, so its memory can be reused. */
+  readonly release?: () => void;
 }
 
 export interface LineBlockOptions {
@@ -29,29 +31,74 @@ export interface LineBlockOptions {
 const NL = 0x0a;
 
 /**
+ * Block buffers are reused: a block's `release()` hands its memory back, so a
+ * long scan does not allocate (and page-fault in) a fresh megabyte per block,
+ * and V8 does not see external memory grow and run full collections over a
+ * large indicator store.
+ */
+class BufferPool {
+  private readonly free: Buffer[] = [];
+  constructor(
+    readonly size: number,
+    private readonly keep: number,
+  ) {}
+  take(min: number): Buffer {
+    if (min <= this.size) return this.free.pop() ?? Buffer.allocUnsafe(this.size);
+    return Buffer.allocUnsafe(min);
+  }
+  give(buf: Buffer): void {
+    if (buf.length === this.size && this.free.length < this.keep) this.free.push(buf);
+  }
+}
+
+const pools = new Map<number, BufferPool>();
+function poolFor(size: number): BufferPool {
+  let pool = pools.get(size);
+  if (!pool) {
+    pool = new BufferPool(size, 16);
+    pools.set(size, pool);
+  }
+  return pool;
+}
+
+/**
  * Yields line-aligned blocks from `chunks`. Every input byte appears in exactly
  * one block, in order; block boundaries fall just after a newline, at a
  * forced cut of an over-long line, or at the end of the stream. When
  * `chunks` throws, the complete lines already read are yielded first, then
  * the error is rethrown.
+ *
+ * Chunks are copied as they arrive, so a source may reuse its chunk buffer
+ * once the next chunk is requested. A block's `release()`, when called after
+ * the block is no longer used, lets later blocks reuse its memory.
  */
 export async function* lineBlocks(chunks: AsyncIterable<Buffer>, options: LineBlockOptions): AsyncGenerator<LineBlock> {
   const minBlock = options.minBlockBytes ?? 1 << 20;
   const maxLine = options.maxLineBytes;
-  let parts: Buffer[] = [];
-  let partsLen = 0;
-  /** Offset (within the pending parts) just after the last newline seen, or 0. */
+  const pool = poolFor(Math.max(minBlock * 2, minBlock + (1 << 20)));
+  let cur = pool.take(0);
+  let len = 0;
+  /** Offset in `cur` just after the last newline, or 0. */
   let afterLastNl = 0;
   let offset = 0;
 
-  const take = (n: number): Buffer => {
-    const all = parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, partsLen);
-    const out = all.subarray(0, n);
-    const rest = all.subarray(n);
-    parts = rest.length > 0 ? [rest] : [];
-    partsLen = rest.length;
-    afterLastNl = Math.max(0, afterLastNl - n);
-    return out;
+  /** Hands out cur[0, n) as a block and starts a new buffer with the rest. */
+  const take = (n: number, cut?: LineBlock['cut']): LineBlock => {
+    const owner = cur;
+    const rest = len - n;
+    cur = pool.take(rest);
+    owner.copy(cur, 0, n, len);
+    len = rest;
+    const nl = rest > 0 ? cur.subarray(0, rest).lastIndexOf(NL) : -1;
+    afterLastNl = nl + 1;
+    const block: LineBlock = {
+      buf: owner.subarray(0, n),
+      offset,
+      ...(cut ? { cut } : {}),
+      release: () => pool.give(owner),
+    };
+    offset += n;
+    return block;
   };
 
   const iterator = chunks[Symbol.asyncIterator]();
@@ -64,49 +111,31 @@ export async function* lineBlocks(chunks: AsyncIterable<Buffer>, options: LineBl
       // so far are still scanned. The unterminated tail is dropped: it may end
       // inside a token, and a cut token can look like another indicator
       // (10.1.2.34 cut to 10.1.2.3).
-      if (afterLastNl > 0) {
-        const buf = take(afterLastNl);
-        yield { buf, offset };
-      }
+      if (afterLastNl > 0) yield take(afterLastNl);
       throw error;
     }
     if (next.done) break;
     const chunk = next.value;
     if (chunk.length === 0) continue;
+    if (len + chunk.length > cur.length) {
+      const bigger = pool.take(Math.max(len + chunk.length, cur.length * 2));
+      cur.copy(bigger, 0, 0, len);
+      pool.give(cur);
+      cur = bigger;
+    }
+    chunk.copy(cur, len);
     const nl = chunk.lastIndexOf(NL);
-    if (nl >= 0) afterLastNl = partsLen + nl + 1;
-    parts.push(chunk);
-    partsLen += chunk.length;
+    if (nl >= 0) afterLastNl = len + nl + 1;
+    len += chunk.length;
 
     // Over-long unterminated tail: cut pieces of exactly maxLine bytes.
-    while (partsLen - afterLastNl >= maxLine) {
+    while (len - afterLastNl >= maxLine) {
       const end = afterLastNl + maxLine;
       const lineStart = offset + afterLastNl;
-      const buf = take(end);
-      const block: LineBlock = { buf, offset, cut: { lineStart, at: offset + end } };
-      offset += buf.length;
-      // The remainder may contain newlines that were before the last one; recompute.
-      afterLastNl = 0;
-      for (let i = parts.length - 1, base = partsLen; i >= 0; i--) {
-        const p = parts[i] as Buffer;
-        base -= p.length;
-        const k = p.lastIndexOf(NL);
-        if (k >= 0) {
-          afterLastNl = base + k + 1;
-          break;
-        }
-      }
-      yield block;
+      yield take(end, { lineStart, at: offset + end });
     }
 
-    if (partsLen >= minBlock && afterLastNl > 0) {
-      const buf = take(afterLastNl);
-      yield { buf, offset };
-      offset += buf.length;
-    }
+    if (len >= minBlock && afterLastNl > 0) yield take(afterLastNl);
   }
-  if (partsLen > 0) {
-    const buf = take(partsLen);
-    yield { buf, offset };
-  }
+  if (len > 0) yield take(len);
 }

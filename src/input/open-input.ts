@@ -4,8 +4,7 @@
  * (including multi-member gzip) is inflated, other compressions are refused
  * with a clear message rather than scanned as binary.
  */
-import { createReadStream, type ReadStream } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { GzipError, IochuntError, InputError } from '../errors.js';
@@ -28,6 +27,10 @@ export interface OpenedInput {
   readonly compression: Compression;
   /** Present for regular files. */
   readonly identity?: FileIdentity;
+  /**
+   * The decompressed bytes. A chunk is valid only until the next one is
+   * requested (file reads reuse one buffer): copy what must be kept.
+   */
   readonly chunks: AsyncIterable<Buffer>;
 }
 
@@ -70,7 +73,7 @@ async function* prepend(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerat
 }
 
 async function* inflate(path: string, head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
-  const src = Readable.from(prepend(head, rest), { objectMode: false });
+  const src = Readable.from(copied(prepend(head, rest)), { objectMode: false });
   const gz = createGunzip({ chunkSize: 1 << 18 });
   let sourceError: unknown;
   src.on('error', (err) => {
@@ -110,6 +113,29 @@ function describeRead(err: unknown): string {
   return e instanceof Error ? e.message : String(err);
 }
 
+/**
+ * Reads a regular file in READ_CHUNK pieces into one reused buffer: each
+ * chunk is valid only until the next one is requested (lineBlocks copies it).
+ * Closes the file when done, on error, or when the consumer stops early.
+ */
+async function* fileChunks(fh: FileHandle): AsyncGenerator<Buffer> {
+  const buf = Buffer.allocUnsafe(READ_CHUNK);
+  try {
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, READ_CHUNK, null);
+      if (bytesRead === 0) return;
+      yield buf.subarray(0, bytesRead);
+    }
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+/** Copies every chunk: zlib may still hold a chunk when the next is read. */
+async function* copied(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  for await (const chunk of source) yield Buffer.from(chunk);
+}
+
 async function* readChunks(source: AsyncIterable<Buffer | string>, path: string): AsyncGenerator<Buffer> {
   try {
     for await (const chunk of source) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
@@ -127,9 +153,9 @@ async function* readChunks(source: AsyncIterable<Buffer | string>, path: string)
 export async function openInput(path: string): Promise<OpenedInput> {
   let identity: FileIdentity | undefined;
   let source: AsyncIterable<Buffer | string>;
-  let stream: ReadStream | NodeJS.ReadableStream;
+  let close: () => void;
   if (path === '-') {
-    stream = process.stdin;
+    close = () => process.stdin.destroy();
     source = process.stdin as AsyncIterable<Buffer>;
   } else {
     let st;
@@ -147,8 +173,9 @@ export async function openInput(path: string): Promise<OpenedInput> {
       throw new InputError(path, describeRead(err), { cause: err });
     }
     if (st.isFile()) identity = { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
-    stream = createReadStream('', { fd: fh, highWaterMark: READ_CHUNK, autoClose: true });
-    source = stream as AsyncIterable<Buffer>;
+    const file = fh;
+    close = () => void file.close().catch(() => undefined);
+    source = fileChunks(file);
   }
 
   const it = readChunks(source, path)[Symbol.asyncIterator]();
@@ -158,12 +185,13 @@ export async function openInput(path: string): Promise<OpenedInput> {
     if (head.length >= 8) break;
     const r = await it.next();
     if (r.done) break;
-    head = head.length === 0 ? r.value : Buffer.concat([head, r.value]);
+    // File chunks share one read buffer: keep a copy of a short first chunk.
+    head = head.length === 0 ? (r.value.length >= 8 ? r.value : Buffer.from(r.value)) : Buffer.concat([head, r.value]);
   }
 
   const unsupported = unsupportedCompression(head);
   if (unsupported) {
-    if ('destroy' in stream && typeof stream.destroy === 'function') stream.destroy();
+    close();
     throw new IochuntError(
       'E_COMPRESSION_UNSUPPORTED',
       `${path}: ${unsupported.name}-compressed input is not supported; decompress it first, e.g. ${unsupported.tool} ${path === '-' ? 'FILE' : path} | iochunt scan ...`,

@@ -53,6 +53,26 @@ type Item =
 
 const MAX_CUT_WARNINGS = 3;
 
+/** At most `n` tasks at once; the others wait their turn in order. */
+class Slots {
+  private free: number;
+  private readonly waiting: Array<() => void> = [];
+  constructor(n: number) {
+    this.free = n;
+  }
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}
+
 /**
  * Scans every input named by `paths` (see {@link expandPaths}) and writes
  * hits to the sink. Unreadable inputs are reported and counted; the others
@@ -62,6 +82,9 @@ export async function search(paths: readonly string[], options: SearchOptions): 
   const { engine, sink, reporter } = options;
   const concurrency = Math.max(1, options.concurrency ?? 1);
   const stats: SearchStats = { inputs: 0, bytes: 0, hitLines: 0, matches: 0, errors: 0, stoppedEarly: false };
+  // `concurrency` scans run at once; one more block is read ahead meanwhile,
+  // so reading and decompressing overlap scanning even with one thread.
+  const scans = new Slots(concurrency);
 
   async function* items(): AsyncGenerator<Item> {
     for await (const entry of expandPaths(paths)) {
@@ -83,7 +106,7 @@ export async function search(paths: readonly string[], options: SearchOptions): 
                 `scanned in pieces (an indicator straddling offset ${block.cut.at} would be missed)`,
             );
           }
-          const hits = engine.scanAsync(block.buf);
+          const hits = scans.run(() => engine.scanAsync(block.buf));
           // Avoid unhandled rejections while the item waits in the queue.
           hits.catch(() => undefined);
           yield { kind: 'block', path: entry.path, block, hits };
@@ -104,11 +127,18 @@ export async function search(paths: readonly string[], options: SearchOptions): 
       return;
     }
     const { block } = item;
-    const hits = await item.hits;
+    try {
+      await handleBlock(item.path, block, await item.hits);
+    } finally {
+      block.release?.();
+    }
+  };
+
+  const handleBlock = async (path: string, block: LineBlock, hits: PackedHits): Promise<void> => {
     stats.bytes += block.buf.length;
     if (hits.length === 0) return;
     const docs: HitDocument[] = [];
-    for (const raw of hitLines(item.path, block.buf, block.offset, hits)) {
+    for (const raw of hitLines(path, block.buf, block.offset, hits)) {
       const line = options.refine ? options.refine(raw) : raw;
       if (!line || line.matches.length === 0) continue;
       const doc = buildHitDocument(line, options.store, options.timestamp);
@@ -126,7 +156,7 @@ export async function search(paths: readonly string[], options: SearchOptions): 
       queue.push(item);
       let inFlight = 0;
       for (const q of queue) if (q.kind === 'block') inFlight++;
-      while (queue.length > 0 && (inFlight >= concurrency || queue[0]?.kind !== 'block')) {
+      while (queue.length > 0 && (inFlight > concurrency || queue[0]?.kind !== 'block')) {
         const head = queue.shift() as Item;
         if (head.kind === 'block') inFlight--;
         await handle(head);
