@@ -8,8 +8,10 @@ import type { DomainMatch } from './engine/compile.js';
 import { ENGINE_CHOICES, type EngineChoice } from './engine/select.js';
 import { IochuntError } from './errors.js';
 import { feedFormatNames } from './indicators/load.js';
+import { defaultCacheDir } from './cache/indicator-cache.js';
 import { parseByteSize, parseChoice, parseWholeNumber } from './options.js';
 import { stderrReporter, type Reporter } from './report.js';
+import { version } from './version.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -24,6 +26,8 @@ interface RawScanOptions {
   threads?: string;
   summary: boolean;
   quiet?: boolean;
+  cache: boolean;
+  cacheDir?: string;
 }
 
 function validateScanOptions(raw: RawScanOptions): ScanOptions {
@@ -38,6 +42,7 @@ function validateScanOptions(raw: RawScanOptions): ScanOptions {
     engine: parseChoice<EngineChoice>('--engine', raw.engine, ENGINE_CHOICES),
     threads: raw.threads === undefined ? defaultThreads() : parseWholeNumber('--threads', raw.threads, 1, 256),
     summary: raw.summary && !raw.quiet,
+    ...(raw.cache ? { cacheDir: raw.cacheDir ?? defaultCacheDir() } : {}),
   };
 }
 
@@ -45,7 +50,7 @@ function validateScanOptions(raw: RawScanOptions): ScanOptions {
 export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: boolean) => Reporter = (q) => stderrReporter({ quiet: q })): Command {
   const program = new Command('iochunt')
     .description('Hunt indicators of compromise in logs: exact, fast, ECS-shaped JSON hits.')
-    .version('0.1.0', '-V, --version')
+    .version(version(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -67,6 +72,8 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--strict', 'exit 2 when any feed entry is invalid, instead of skipping it')
     .option('--engine <NAME>', 'matching engine: auto, native or js', 'auto')
     .option('--threads <N>', `blocks scanned in parallel (default: number of cores, ${defaultThreads()})`)
+    .option('--cache-dir <DIR>', 'where compiled indicators are cached (default: $IOCHUNT_CACHE_DIR, else $XDG_CACHE_HOME/iochunt or ~/.cache/iochunt)')
+    .option('--no-cache', 'neither read nor write the compiled-indicator cache')
     .option('--no-summary', 'do not print the load and end-of-run summaries')
     .option('-q, --quiet', 'print only warnings and errors on stderr')
     .action(async (paths: string[], raw: RawScanOptions) => {

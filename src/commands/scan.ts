@@ -5,10 +5,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { compileIndicators, type DomainMatch } from '../engine/compile.js';
+import type { DomainMatch } from '../engine/compile.js';
 import { createEngine, type EngineChoice } from '../engine/select.js';
 import { UsageError } from '../errors.js';
-import { loadFeeds } from '../indicators/load.js';
+import { prepareIndicators } from '../indicators/prepare.js';
 import { JsonlSink } from '../output/jsonl-sink.js';
 import type { HitSink } from '../output/sink.js';
 import type { Reporter } from '../report.js';
@@ -25,6 +25,8 @@ export interface ScanOptions {
   readonly engine: EngineChoice;
   readonly threads: number;
   readonly summary: boolean;
+  /** Compiled-indicator cache directory; undefined disables the cache. */
+  readonly cacheDir?: string;
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -42,16 +44,18 @@ function mb(bytes: number): string {
 export async function runScan(paths: readonly string[], options: ScanOptions, reporter: Reporter): Promise<number> {
   if (options.iocs.length === 0) throw new UsageError('scan needs at least one --iocs FILE');
   const started = performance.now();
-  const loaded = await loadFeeds(options.iocs, {
-    strict: options.strict,
+  const prepared = await prepareIndicators(
+    {
+      iocs: options.iocs,
+      ...(options.iocsFormat ? { iocsFormat: options.iocsFormat } : {}),
+      domainMatch: options.domainMatch,
+      strict: options.strict,
+      ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+    },
     reporter,
-    ...(options.iocsFormat ? { format: options.iocsFormat } : {}),
-  });
-  const { store } = loaded;
-  if (store.size === 0) {
-    throw new UsageError(`no valid indicators in ${options.iocs.join(', ')} (${loaded.invalid.length} invalid entries skipped)`);
-  }
-  const counts = store.countsByType();
+  );
+  const { store, counts } = prepared;
+  const engine = await createEngine(options.engine, prepared.tables, reporter);
   const loadMs = performance.now() - started;
   if (options.summary) {
     const parts = Object.entries(counts)
@@ -59,12 +63,10 @@ export async function runScan(paths: readonly string[], options: ScanOptions, re
       .map(([t, n]) => `${n} ${t}`);
     reporter.info(
       `loaded ${store.size} indicators (${parts.join(', ')}) from ${options.iocs.length} feed(s) in ${(loadMs / 1000).toFixed(2)} s` +
-        (loaded.invalid.length > 0 ? `; ${loaded.invalid.length} invalid entries skipped` : ''),
+        (prepared.fromCache ? ' from the cache' : '') +
+        (prepared.invalidCount > 0 ? `; ${prepared.invalidCount} invalid entries skipped` : ''),
     );
   }
-
-  const compiled = compileIndicators(store, { domainMatch: options.domainMatch });
-  const engine = await createEngine(options.engine, compiled, reporter);
   const sink: HitSink = options.output ? JsonlSink.file(options.output) : JsonlSink.stdout();
   const scanStart = performance.now();
   let stats;

@@ -9,21 +9,39 @@ import type { CompiledIndicators } from './compile.js';
 import type { MatchEngine } from './engine.js';
 import { JsEngine } from './js/js-engine.js';
 import { loadNativeAddon, NATIVE_FIX_HINT } from './native/load-addon.js';
-import { NativeEngine } from './native/native-engine.js';
+import { NativeEngine, packTables, unpackTables, type PackedTables } from './native/native-engine.js';
 
 export type EngineChoice = 'auto' | 'native' | 'js';
 export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'native', 'js'];
 
-/** Builds the chosen engine over `compiled`. */
-export async function createEngine(choice: EngineChoice, compiled: CompiledIndicators, reporter: Reporter): Promise<MatchEngine> {
-  if (choice === 'js') return new JsEngine(compiled);
+/** The tables an engine is built from, in whichever form is at hand; each form is made on demand. */
+export interface EngineTables {
+  compiled(): CompiledIndicators;
+  packed(): PackedTables;
+}
+
+/** Engine tables from freshly compiled indicators. */
+export function tablesFromCompiled(compiled: CompiledIndicators): EngineTables {
+  let packed: PackedTables | undefined;
+  return { compiled: () => compiled, packed: () => (packed ??= packTables(compiled)) };
+}
+
+/** Engine tables from packed ones (the indicator cache). */
+export function tablesFromPacked(packed: PackedTables): EngineTables {
+  let compiled: CompiledIndicators | undefined;
+  return { compiled: () => (compiled ??= unpackTables(packed)), packed: () => packed };
+}
+
+/** Builds the chosen engine over `tables`. */
+export async function createEngine(choice: EngineChoice, tables: EngineTables, reporter: Reporter): Promise<MatchEngine> {
+  if (choice === 'js') return new JsEngine(tables.compiled());
   const addon = loadNativeAddon();
   if (!addon.ok) {
     if (choice === 'native') {
       throw new NativeUnavailableError(`the native engine cannot be loaded: ${addon.reason}. ${NATIVE_FIX_HINT}`);
     }
     reporter.warn(`native engine unavailable (${addon.reason}); using the slower TypeScript engine. ${NATIVE_FIX_HINT}`);
-    return new JsEngine(compiled);
+    return new JsEngine(tables.compiled());
   }
-  return NativeEngine.create(addon.addon, compiled);
+  return NativeEngine.fromPacked(addon.addon, tables.packed());
 }

@@ -13,7 +13,14 @@ export interface StoredIndicator {
   readonly sources: IndicatorSource[];
 }
 
-export class IndicatorStore {
+/** Read access to indicators by id: what hit output needs. */
+export interface IndicatorLookup {
+  /** The indicator with this id; throws on an id the store never issued. */
+  get(id: number): StoredIndicator;
+  readonly size: number;
+}
+
+export class IndicatorStore implements IndicatorLookup {
   private readonly byKey = new Map<string, StoredIndicator>();
   private readonly list: StoredIndicator[] = [];
   private duplicates = 0;

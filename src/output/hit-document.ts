@@ -3,7 +3,7 @@
  * least one indicator. The schema is documented in the README ("Hit
  * document"); field names follow ECS (`threat.enrichments[]`).
  */
-import type { IndicatorStore, StoredIndicator } from '../indicators/store.js';
+import type { IndicatorLookup, StoredIndicator } from '../indicators/store.js';
 
 /** One indicator found in a line. Offsets are relative to the start of the line. */
 export interface LineMatch {
@@ -108,7 +108,7 @@ export function indicatorObject(stored: StoredIndicator): Record<string, unknown
  * Builds the document for one hit line: every match of the line, one
  * enrichment per (indicator, field) in order of first appearance.
  */
-export function buildHitDocument(hit: HitLine, store: IndicatorStore, timestamp: string): HitDocument {
+export function buildHitDocument(hit: HitLine, store: IndicatorLookup, timestamp: string): HitDocument {
   const enrichments: Enrichment[] = [];
   const seen = new Set<string>();
   let severity: number | undefined;

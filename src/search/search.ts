@@ -5,7 +5,7 @@
  */
 import type { MatchEngine, PackedHits } from '../engine/engine.js';
 import { describeError, IochuntError } from '../errors.js';
-import type { IndicatorStore } from '../indicators/store.js';
+import type { IndicatorLookup } from '../indicators/store.js';
 import { expandPaths } from '../input/expand-paths.js';
 import { lineBlocks, type LineBlock } from '../input/line-blocks.js';
 import { openInput } from '../input/open-input.js';
@@ -16,7 +16,7 @@ import { hitLines } from './hit-lines.js';
 
 export interface SearchOptions {
   readonly engine: MatchEngine;
-  readonly store: IndicatorStore;
+  readonly store: IndicatorLookup;
   readonly sink: HitSink;
   readonly reporter: Reporter;
   /** Lines longer than this are scanned in pieces. */

@@ -2,9 +2,15 @@
  * Runs the built CLI (dist/cli.js) as a user would, in a child process.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+// Runs of the CLI in tests cache compiled indicators here, not in $HOME.
+const TEST_CACHE = mkdtempSync(join(tmpdir(), 'iochunt-cache-'));
 export const CLI = `${ROOT}dist/cli.js`;
 
 export interface CliResult {
@@ -27,7 +33,7 @@ export function runCli(args: string[], options: { stdin?: string | Buffer; env?:
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd ?? ROOT,
-      env: { ...process.env, ...options.env },
+      env: { ...process.env, IOCHUNT_CACHE_DIR: TEST_CACHE, ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];

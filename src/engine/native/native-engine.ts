@@ -19,7 +19,12 @@ export class NativeEngine implements MatchEngine {
 
   /** Compiles `compiled` into a native matcher. */
   static create(addon: NativeAddon, compiled: CompiledIndicators): NativeEngine {
-    return new NativeEngine(addon, addon.compile(packTables(compiled)));
+    return NativeEngine.fromPacked(addon, packTables(compiled));
+  }
+
+  /** Compiles already packed tables (for example from the indicator cache). */
+  static fromPacked(addon: NativeAddon, tables: PackedTables): NativeEngine {
+    return new NativeEngine(addon, addon.compile(tables as unknown as Record<string, unknown>));
   }
 
   private live(): NativeMatcher {
@@ -63,7 +68,19 @@ export function packKeys(k: KeyedIds): PackedKeys {
 }
 
 /** The table object `addon.compile` reads (see native/src/addon.cc). */
-export function packTables(c: CompiledIndicators): Record<string, unknown> {
+export interface PackedTables {
+  readonly domainMatch: CompiledIndicators['domainMatch'];
+  readonly ipv4: CompiledIndicators['ipv4'];
+  readonly ipv6: CompiledIndicators['ipv6'];
+  readonly domains: PackedKeys;
+  readonly hashes: PackedKeys;
+  readonly emails: PackedKeys;
+  readonly urls: PackedKeys;
+  readonly urlsSchemeless: PackedKeys;
+}
+
+/** Packs compiled indicators for the addon (and the cache). */
+export function packTables(c: CompiledIndicators): PackedTables {
   return {
     domainMatch: c.domainMatch,
     ipv4: c.ipv4,
@@ -73,5 +90,27 @@ export function packTables(c: CompiledIndicators): Record<string, unknown> {
     emails: packKeys(c.emails),
     urls: packKeys(c.urls),
     urlsSchemeless: packKeys(c.urlsSchemeless),
+  };
+}
+
+/** The inverse of {@link packKeys}. */
+export function unpackKeys(p: PackedKeys): KeyedIds {
+  const decoder = new TextDecoder();
+  const keys: string[] = new Array<string>(p.ids.length);
+  for (let i = 0; i < p.ids.length; i++) keys[i] = decoder.decode(p.blob.subarray(p.offsets[i], p.offsets[i + 1]));
+  return { keys, ids: p.ids };
+}
+
+/** The inverse of {@link packTables}: what the TypeScript engine builds from. */
+export function unpackTables(t: PackedTables): CompiledIndicators {
+  return {
+    domainMatch: t.domainMatch,
+    ipv4: t.ipv4,
+    ipv6: t.ipv6,
+    domains: unpackKeys(t.domains),
+    hashes: unpackKeys(t.hashes),
+    emails: unpackKeys(t.emails),
+    urls: unpackKeys(t.urls),
+    urlsSchemeless: unpackKeys(t.urlsSchemeless),
   };
 }

@@ -1,0 +1,333 @@
+/**
+ * The compiled-indicator cache: the result of loading, normalising and
+ * compiling a set of feeds, stored in one file keyed by a hash of the feed
+ * contents and every option that changes the result, so that a re-run with
+ * unchanged feeds starts without parsing a single feed line.
+ *
+ * A cache file holds the packed engine tables (what the native addon
+ * compiles from) and one JSON record per indicator, parsed only when a hit
+ * needs it. Files are written to a temporary name and renamed into place,
+ * so concurrent runs never see a partial file; a file that fails any check
+ * is ignored (and the feeds are loaded as if there were no cache).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { FeedSummary } from '../indicators/load.js';
+import type { IndicatorLookup, StoredIndicator } from '../indicators/store.js';
+import type { IndicatorType, NormalizedIndicator } from '../indicators/types.js';
+import type { PackedTables } from '../engine/native/native-engine.js';
+
+/** Bump when the file layout or the meaning of anything in it changes. */
+export const CACHE_FORMAT = 1;
+const MAGIC = Buffer.from('IOCHUNTC');
+const TRAILER = Buffer.from('IOCHUNT-END');
+const KEEP_FILES = 12;
+const STALE_TMP_MS = 60 * 60 * 1000;
+
+/** Where cache files live: `--cache-dir`, else `$IOCHUNT_CACHE_DIR`, else `$XDG_CACHE_HOME/iochunt`, else `~/.cache/iochunt`. */
+export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.IOCHUNT_CACHE_DIR) return env.IOCHUNT_CACHE_DIR;
+  const base = env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'iochunt');
+}
+
+/** What changes the compiled result besides the feed bytes. */
+export interface CacheKeyInput {
+  /** Feed paths as given: they are reported in `feed.name`, so they are part of the key. */
+  readonly feeds: readonly string[];
+  readonly options: Readonly<Record<string, string | boolean | number | undefined>>;
+  readonly version: string;
+}
+
+/**
+ * The cache key: SHA-256 over the format, the iochunt version, the options,
+ * and each feed's path and bytes. Returns undefined when a feed is not a
+ * regular file (stdin, a pipe): such input cannot be cached.
+ */
+export function cacheKey(input: CacheKeyInput): string | undefined {
+  const h = createHash('sha256');
+  h.update(`iochunt-cache ${CACHE_FORMAT} ${input.version}\n`);
+  h.update(`${JSON.stringify(Object.entries(input.options).sort(([a], [b]) => a.localeCompare(b)))}\n`);
+  for (const path of input.feeds) {
+    if (path === '-') return undefined;
+    let st;
+    try {
+      st = statSync(path);
+    } catch {
+      return undefined; // the loader reports it
+    }
+    if (!st.isFile()) return undefined;
+    const bytes = readFileSync(path);
+    h.update(`${JSON.stringify(path)} ${bytes.length}\n`);
+    h.update(bytes);
+  }
+  return h.digest('hex');
+}
+
+/** What a cache file restores. */
+export interface CachedIndicators {
+  readonly tables: PackedTables;
+  readonly store: IndicatorLookup;
+  readonly counts: Record<IndicatorType, number>;
+  readonly feeds: readonly FeedSummary[];
+  readonly invalidCount: number;
+  /** Warnings the original load printed (invalid entries), replayed on a cached run. */
+  readonly warnings: readonly string[];
+}
+
+interface Section {
+  readonly name: string;
+  readonly offset: number;
+  readonly length: number;
+  readonly type: 'u8' | 'u32';
+}
+
+interface Header {
+  readonly format: number;
+  readonly key: string;
+  readonly domainMatch: string;
+  readonly size: number;
+  readonly counts: Record<IndicatorType, number>;
+  readonly feeds: readonly FeedSummary[];
+  readonly feedNames: readonly string[];
+  readonly invalidCount: number;
+  readonly warnings: readonly string[];
+  readonly sections: readonly Section[];
+  readonly bodyLength: number;
+}
+
+type Record4 = [NormalizedIndicator, Array<[number, number, Record<string, string>?]>];
+
+function encodeIndicator(stored: StoredIndicator, feedIndex: Map<string, number>): string {
+  const ind = stored.indicator;
+  const plain = 'ip' in ind ? { ...ind, ip: { ...ind.ip, bytes: [...ind.ip.bytes] } } : ind;
+  const sources = stored.sources.map((s) => {
+    const { feed, line, ...meta } = s;
+    const entry: [number, number, Record<string, string>?] = [feedIndex.get(feed) as number, line];
+    if (Object.keys(meta).length > 0) entry.push(meta as Record<string, string>);
+    return entry;
+  });
+  return JSON.stringify([plain, sources]);
+}
+
+/** An indicator store read lazily from a cache file: a record is parsed the first time a hit needs it. */
+class LazyStore implements IndicatorLookup {
+  private readonly parsed = new Map<number, StoredIndicator>();
+  constructor(
+    private readonly blob: Buffer,
+    private readonly offsets: Uint32Array,
+    private readonly feedNames: readonly string[],
+  ) {}
+
+  get size(): number {
+    return this.offsets.length - 1;
+  }
+
+  get(id: number): StoredIndicator {
+    const hit = this.parsed.get(id);
+    if (hit) return hit;
+    if (!Number.isInteger(id) || id < 0 || id >= this.size) throw new RangeError(`unknown indicator id ${id}`);
+    const text = this.blob.toString('utf8', this.offsets[id], this.offsets[id + 1]);
+    const [ind, sources] = JSON.parse(text) as Record4;
+    const indicator = ('ip' in ind ? { ...ind, ip: { ...ind.ip, bytes: Uint8Array.from(ind.ip.bytes as unknown as number[]) } } : ind) as NormalizedIndicator;
+    const stored: StoredIndicator = {
+      id,
+      indicator,
+      sources: sources.map(([f, line, meta]) => ({ feed: this.feedNames[f] as string, line, ...(meta ?? {}) })),
+    };
+    this.parsed.set(id, stored);
+    return stored;
+  }
+}
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+/** Flattens the packed tables into named typed-array sections. */
+function tableSections(t: PackedTables): Array<[string, Uint8Array | Uint32Array]> {
+  const out: Array<[string, Uint8Array | Uint32Array]> = [];
+  for (const name of ['ipv4', 'ipv6'] as const) {
+    out.push([`${name}.bytes`, t[name].bytes], [`${name}.prefix`, t[name].prefix], [`${name}.ids`, t[name].ids]);
+  }
+  for (const name of ['domains', 'hashes', 'emails', 'urls', 'urlsSchemeless'] as const) {
+    out.push([`${name}.blob`, t[name].blob], [`${name}.offsets`, t[name].offsets], [`${name}.ids`, t[name].ids]);
+  }
+  return out;
+}
+
+/** A directory of cache files. Every method is best effort: failures are returned, never thrown. */
+export class IndicatorCache {
+  constructor(readonly dir: string) {}
+
+  private file(key: string): string {
+    return join(this.dir, `${key}.iocc`);
+  }
+
+  /**
+   * Reads the entry for `key`. Returns undefined when there is none, and a
+   * reason string when there is one that cannot be used (it is then ignored).
+   */
+  read(key: string): CachedIndicators | { unusable: string } | undefined {
+    let data: Buffer;
+    try {
+      data = readFileSync(this.file(key));
+    } catch {
+      return undefined;
+    }
+    try {
+      const entry = this.decode(key, data);
+      try {
+        // Mark it used, so that pruning keeps it.
+        const now = new Date();
+        utimesSync(this.file(key), now, now);
+      } catch {
+        // read-only cache: fine
+      }
+      return entry;
+    } catch (err) {
+      return { unusable: `${this.file(key)}: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  }
+
+  private decode(key: string, data: Buffer): CachedIndicators {
+    if (data.length < MAGIC.length + 4 + TRAILER.length || !data.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('not an iochunt cache file');
+    if (!data.subarray(data.length - TRAILER.length).equals(TRAILER)) throw new Error('truncated');
+    const headerLength = data.readUInt32LE(MAGIC.length);
+    const headerStart = MAGIC.length + 4;
+    const header = JSON.parse(data.toString('utf8', headerStart, headerStart + headerLength)) as Header;
+    if (header.format !== CACHE_FORMAT || header.key !== key) throw new Error('written by another version');
+    const bodyStart = align8(headerStart + headerLength);
+    if (bodyStart + header.bodyLength + TRAILER.length !== data.length) throw new Error('wrong length');
+    // Copy the body once into 8-aligned memory, so that typed arrays can view it.
+    const body = new Uint8Array(header.bodyLength);
+    body.set(data.subarray(bodyStart, bodyStart + header.bodyLength));
+    const sections = new Map<string, Uint8Array | Uint32Array>();
+    for (const s of header.sections) {
+      if (s.offset % 8 !== 0 || s.offset + s.length > body.length) throw new Error(`bad section ${s.name}`);
+      sections.set(s.name, s.type === 'u32' ? new Uint32Array(body.buffer, s.offset, s.length / 4) : body.subarray(s.offset, s.offset + s.length));
+    }
+    const get = <T extends Uint8Array | Uint32Array>(name: string): T => {
+      const v = sections.get(name);
+      if (!v) throw new Error(`missing section ${name}`);
+      return v as T;
+    };
+    const keys = (name: string) => ({ blob: get<Uint8Array>(`${name}.blob`), offsets: get<Uint32Array>(`${name}.offsets`), ids: get<Uint32Array>(`${name}.ids`) });
+    const ips = (name: string) => ({ bytes: get<Uint8Array>(`${name}.bytes`), prefix: get<Uint8Array>(`${name}.prefix`), ids: get<Uint32Array>(`${name}.ids`) });
+    const tables: PackedTables = {
+      domainMatch: header.domainMatch === 'exact' ? 'exact' : 'subdomain',
+      ipv4: ips('ipv4'),
+      ipv6: ips('ipv6'),
+      domains: keys('domains'),
+      hashes: keys('hashes'),
+      emails: keys('emails'),
+      urls: keys('urls'),
+      urlsSchemeless: keys('urlsSchemeless'),
+    };
+    const storeOffsets = get<Uint32Array>('store.offsets');
+    if (storeOffsets.length !== header.size + 1) throw new Error('store size mismatch');
+    const blobView = get<Uint8Array>('store.blob');
+    const storeBlob = Buffer.from(blobView.buffer, blobView.byteOffset, blobView.byteLength);
+    return {
+      tables,
+      store: new LazyStore(storeBlob, storeOffsets, header.feedNames),
+      counts: header.counts,
+      feeds: header.feeds,
+      invalidCount: header.invalidCount,
+      warnings: header.warnings,
+    };
+  }
+
+  /** Writes the entry for `key` atomically. Returns an error message, or undefined on success. */
+  write(
+    key: string,
+    entry: {
+      tables: PackedTables;
+      store: { readonly size: number; get(id: number): StoredIndicator };
+      counts: Record<IndicatorType, number>;
+      feeds: readonly FeedSummary[];
+      invalidCount: number;
+      warnings: readonly string[];
+    },
+  ): string | undefined {
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      const feedNames = entry.feeds.map((f) => f.path);
+      const feedIndex = new Map(feedNames.map((n, i) => [n, i]));
+      const records: Buffer[] = [];
+      const storeOffsets = new Uint32Array(entry.store.size + 1);
+      let total = 0;
+      for (let id = 0; id < entry.store.size; id++) {
+        const rec = Buffer.from(encodeIndicator(entry.store.get(id), feedIndex), 'utf8');
+        records.push(rec);
+        total += rec.length;
+        storeOffsets[id + 1] = total;
+      }
+      const parts: Array<[string, Uint8Array | Uint32Array]> = [...tableSections(entry.tables), ['store.offsets', storeOffsets], ['store.blob', Buffer.concat(records, total)]];
+      const sections: Section[] = [];
+      let offset = 0;
+      for (const [name, arr] of parts) {
+        sections.push({ name, offset, length: arr.byteLength, type: arr instanceof Uint32Array ? 'u32' : 'u8' });
+        offset = align8(offset + arr.byteLength);
+      }
+      const header: Header = {
+        format: CACHE_FORMAT,
+        key,
+        domainMatch: entry.tables.domainMatch,
+        size: entry.store.size,
+        counts: entry.counts,
+        feeds: entry.feeds,
+        feedNames,
+        invalidCount: entry.invalidCount,
+        warnings: entry.warnings,
+        sections,
+        bodyLength: offset,
+      };
+      const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
+      const headerEnd = MAGIC.length + 4 + headerBytes.length;
+      const bodyStart = align8(headerEnd);
+      const out = Buffer.alloc(bodyStart + offset + TRAILER.length);
+      MAGIC.copy(out, 0);
+      out.writeUInt32LE(headerBytes.length, MAGIC.length);
+      headerBytes.copy(out, MAGIC.length + 4);
+      parts.forEach(([, arr], i) => {
+        const s = sections[i] as Section;
+        out.set(new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength), bodyStart + s.offset);
+      });
+      TRAILER.copy(out, out.length - TRAILER.length);
+      const tmp = join(this.dir, `${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+      writeFileSync(tmp, out);
+      renameSync(tmp, this.file(key));
+      this.prune();
+      return undefined;
+    } catch (err) {
+      return `cannot write the indicator cache in ${this.dir}: ${err instanceof Error ? err.message : String(err)}`;
+    }
+  }
+
+  /** Keeps the newest entries and removes temporary files left by killed runs. */
+  private prune(): void {
+    const now = Date.now();
+    const entries: Array<{ path: string; mtime: number }> = [];
+    for (const name of readdirSync(this.dir)) {
+      const path = join(this.dir, name);
+      try {
+        const st = statSync(path);
+        if (name.endsWith('.tmp') && now - st.mtimeMs > STALE_TMP_MS) unlinkSync(path);
+        else if (name.endsWith('.iocc')) entries.push({ path, mtime: st.mtimeMs });
+      } catch {
+        // another run removed it
+      }
+    }
+    entries.sort((a, b) => b.mtime - a.mtime);
+    for (const e of entries.slice(KEEP_FILES)) {
+      try {
+        unlinkSync(e.path);
+      } catch {
+        // already gone
+      }
+    }
+  }
+}

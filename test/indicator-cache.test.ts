@@ -1,0 +1,113 @@
+/**
+ * The compiled-indicator cache: a second run with unchanged feeds restores
+ * the compiled indicators instead of loading the feeds, and finds exactly
+ * the same hits; any change to a feed or to an option that changes matching
+ * misses the cache; a damaged cache file is ignored with a warning; runs at
+ * the same time do not corrupt each other.
+ */
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { runCli, type CliResult } from './helpers/cli.js';
+import { engineNames } from './helpers/engines.js';
+import { tmpDir } from './helpers/tmp.js';
+
+const t = tmpDir('iochunt-cache-test-');
+const log = t.write(
+  'logs/a.log',
+  [
+    'GET from 203.0.113.9 ok',
+    'dns query cdn.evil.example A',
+    'mail from bad_guy@phish.example',
+    'file 44d88612fea8a8f36de82e1230a2b5b2 seen',
+    'url http://evil.example/payload.exe fetched',
+    'nothing here 110.1.2.3 notevil.example',
+    'block 198.51.100.77 in range',
+  ].join('\n') + '\n',
+);
+const feedText = [
+  '203.0.113.9',
+  'evil.example',
+  'bad_guy@phish.example',
+  '44d88612fea8a8f36de82e1230a2b5b2',
+  'http://evil.example/payload.exe',
+  '198.51.100.0/24',
+  'not an indicator at all',
+].join('\n');
+
+/** Hits without the scan time, for comparing runs. */
+const hits = (r: CliResult) => r.docs.map((d) => ({ ...d, '@timestamp': undefined }));
+
+describe.each(engineNames())('compiled-indicator cache (%s engine)', (engine) => {
+  it('restores the indicators on the second run, with the same hits and warnings', async () => {
+    const dir = t.path(`cache-${engine}`);
+    const feed = t.write(`feeds/${engine}.txt`, feedText);
+    const args = ['scan', '--engine', engine, '--cache-dir', dir, '--iocs', feed, log];
+    const first = await runCli(args);
+    expect(first.code).toBe(0);
+    expect(first.stderr).not.toMatch(/from the cache/);
+    expect(readdirSync(dir).filter((n) => n.endsWith('.iocc'))).toHaveLength(1);
+    const second = await runCli(args);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(/loaded 6 indicators .* from the cache; 1 invalid entries skipped/);
+    // The invalid entry is still named on the cached run.
+    expect(second.stderr).toMatch(/:7: skipped "not": a domain needs at least two labels/);
+    expect(hits(second)).toEqual(hits(first));
+    expect(first.docs).toHaveLength(6);
+    expect(first.docs.map((d) => d.event.original)).not.toContain('nothing here 110.1.2.3 notevil.example');
+  });
+
+  it('misses when a feed changes, when matching options change, and never with --no-cache', async () => {
+    const dir = t.path(`cache2-${engine}`);
+    const feed = t.write(`feeds2/${engine}.txt`, feedText);
+    await runCli(['scan', '--engine', engine, '--cache-dir', dir, '--iocs', feed, log]);
+    // Same size, different content: a new indicator that the log has.
+    writeFileSync(feed, feedText.replace('203.0.113.9', '110.1.2.3  '));
+    const changed = await runCli(['scan', '--engine', engine, '--cache-dir', dir, '--iocs', feed, log]);
+    expect(changed.stderr).not.toMatch(/from the cache/);
+    expect(changed.docs.map((d) => d.event.original)).toContain('nothing here 110.1.2.3 notevil.example');
+    expect(changed.docs.map((d) => d.event.original)).not.toContain('GET from 203.0.113.9 ok');
+    // --domain-match exact changes what matches: it must not reuse the subdomain entry.
+    const exact = await runCli(['scan', '--engine', engine, '--cache-dir', dir, '--domain-match', 'exact', '--iocs', feed, log]);
+    expect(exact.stderr).not.toMatch(/from the cache/);
+    expect(exact.docs.map((d) => d.event.original)).not.toContain('dns query cdn.evil.example A');
+    const none = t.path(`cache3-${engine}`);
+    const r = await runCli(['scan', '--engine', engine, '--no-cache', '--cache-dir', none, '--iocs', feed, log]);
+    expect(r.code).toBe(0);
+    expect(() => readdirSync(none)).toThrow();
+  });
+
+  it('ignores a damaged cache file with a warning and still finds every hit', async () => {
+    const dir = t.path(`cache4-${engine}`);
+    const feed = t.write(`feeds4/${engine}.txt`, feedText);
+    const args = ['scan', '--engine', engine, '--cache-dir', dir, '--iocs', feed, log];
+    const first = await runCli(args);
+    const file = `${dir}/${readdirSync(dir).find((n) => n.endsWith('.iocc'))}`;
+    const data = readFileSync(file);
+    writeFileSync(file, data.subarray(0, data.length - 100));
+    const r = await runCli(args);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/warning: ignoring an unusable indicator cache file .*truncated/);
+    expect(hits(r)).toEqual(hits(first));
+    // And the rewritten entry is good again.
+    const again = await runCli(args);
+    expect(again.stderr).toMatch(/from the cache/);
+    expect(again.stderr).not.toMatch(/unusable/);
+  });
+});
+
+describe('compiled-indicator cache under concurrent runs', () => {
+  it('lets several runs fill and read one cache at once', async () => {
+    const dir = t.path('cache-concurrent');
+    const feed = t.write('feeds-c/c.txt', feedText);
+    const runs = await Promise.all(Array.from({ length: 6 }, () => runCli(['scan', '--cache-dir', dir, '--iocs', feed, log])));
+    for (const r of runs) {
+      expect(r.code).toBe(0);
+      expect(r.stderr).not.toMatch(/unusable|cannot write/);
+      expect(hits(r)).toEqual(hits(runs[0]!));
+    }
+    expect(readdirSync(dir).filter((n) => n.endsWith('.tmp'))).toEqual([]);
+    const after = await runCli(['scan', '--cache-dir', dir, '--iocs', feed, log]);
+    expect(after.stderr).toMatch(/from the cache/);
+    expect(hits(after)).toEqual(hits(runs[0]!));
+  });
+});
