@@ -121,6 +121,8 @@ export function makeIndicators(rng: Rng, counts: IndicatorCounts): IndicatorSet 
   // CIDR blocks: /24s inside 198.18.0.0/15 and 100.64.0.0/10, spaced so neighbours are never listed.
   const cidr4: IndicatorSet['cidr4'] = [];
   const usedBlocks = new Set<number>();
+  // 256 + 8192 even /24s in the two areas.
+  if (counts.cidr4 > 8448) throw new RangeError(`at most 8448 IPv4 CIDR indicators can be generated, not ${counts.cidr4}`);
   while (cidr4.length < counts.cidr4) {
     const area = rng.chance(0.5) ? (198 * 2 ** 24 + 18 * 2 ** 16) >>> 0 : (100 * 2 ** 24 + 64 * 2 ** 16) >>> 0;
     const areaBlocks = area >>> 24 === 198 ? 512 : 16384;

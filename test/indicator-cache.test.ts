@@ -111,3 +111,32 @@ describe('compiled-indicator cache under concurrent runs', () => {
     expect(hits(after)).toEqual(hits(runs[0]!));
   });
 });
+
+describe('cache records', () => {
+  it('give back every indicator exactly as loaded, for every kind and spelling', async () => {
+    const { loadFeeds } = await import('../src/indicators/load.js');
+    const { IndicatorCache, cacheKey } = await import('../src/cache/indicator-cache.js');
+    const { compileIndicators } = await import('../src/engine/compile.js');
+    const { packTables } = await import('../src/engine/native/native-engine.js');
+    const { makeIndicators, feedText, Rng } = await import('../bench/corpus.js');
+    const set = makeIndicators(new Rng(7), { ipv4: 200, cidr4: 30, ipv6: 60, cidr6: 20, domains: 200, urls: 80, hashes: 80, emails: 40 });
+    const extra = [
+      'bücher.example', 'xn--bcher-kva.example', 'mail@bücher.example', '::ffff:192.0.2.1', '2001:DB8::/32', '192.0.2.77/16',
+      'evil.example/path?q=1', 'hxxps://Evil.Example:443/a#frag', 'ftp://files.example:21/x', 'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855',
+    ];
+    const feed = t.write('feeds-rt/all.txt', `${feedText(set)}${extra.join('\n')}\n`);
+    const csv = t.write('feeds-rt/meta.csv', 'indicator,description,confidence,reference,severity\nevil.example,"has, comma ""and quotes""",80,https://r.example/1,high\n203.0.113.5,line\\nbreak,10,,\n');
+    const loaded = await loadFeeds([feed, csv], {});
+    const store = loaded.store;
+    const cache = new IndicatorCache(t.path('rt-cache'));
+    const key = cacheKey({ feeds: [feed, csv], options: {}, version: 'test' }) as string;
+    const tables = packTables(compileIndicators(store));
+    expect(cache.write(key, { tables, store, counts: store.countsByType(), feeds: loaded.feeds, invalidCount: 0, warnings: [] })).toBeUndefined();
+    const back = cache.read(key);
+    if (!back || 'unusable' in back) throw new Error(`cache not readable: ${JSON.stringify(back)}`);
+    expect(back.store.size).toBe(store.size);
+    for (let id = 0; id < store.size; id++) expect(back.store.get(id)).toEqual(store.get(id));
+    expect([...back.tables.domains.blob]).toEqual([...tables.domains.blob]);
+    expect([...back.tables.ipv6.bytes]).toEqual([...tables.ipv6.bytes]);
+  });
+});

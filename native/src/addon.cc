@@ -116,6 +116,12 @@ Napi::Value Compile(const Napi::CallbackInfo& info) {
   std::string mode = dm.As<Napi::String>().Utf8Value();
   if (mode != "subdomain" && mode != "exact") throw Napi::RangeError::New(env, "tables.domainMatch: " + mode);
   in.subdomains = mode == "subdomain";
+  Napi::Value strategy = t.Get("domainStrategy");
+  if (strategy.IsString()) {
+    std::string name = strategy.As<Napi::String>().Utf8Value();
+    if (name != "table" && name != "hyperscan") throw Napi::RangeError::New(env, "tables.domainStrategy: " + name);
+    in.hyperscanDomains = name == "hyperscan";
+  }
   ReadIps(t, "ipv4", 4, in.v4);
   ReadIps(t, "ipv6", 16, in.v6);
   in.domains = ReadKeys(t, "domains");

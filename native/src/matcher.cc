@@ -61,6 +61,10 @@ Matcher::Matcher(const MatcherInput& in) : subdomains_(in.subdomains) {
   v6Exact_.Finish();
   hasIp_ = !in.v4.ids.empty() || !in.v6.ids.empty();
   BuildKeys(domains_, in.domains, true, true);
+  if (in.hyperscanDomains && !in.domains.keys.empty()) {
+    hsDomains_ = std::make_unique<HsLiterals>(in.domains.keys);
+    hsDomainIds_ = in.domains.ids;
+  }
   BuildKeys(hashes_, in.hashes, true, false);
   BuildKeys(emails_, in.emails, true, false);
   BuildKeys(urls_, in.urls, false, false);
@@ -122,7 +126,8 @@ void Matcher::Scan(const uint8_t* buf, size_t len, std::vector<Hit>& out) const 
   st.len = len;
   st.hits = &out;
   size_t first = out.size();
-  if (hasIp_ || !domains_.empty()) ScanDotted(st);
+  if (hasIp_ || (!domains_.empty() && !hsDomains_)) ScanDotted(st);
+  if (hsDomains_) HsDomains(st);
   if (hasIp_ || !urls_.empty() || !urlsSchemeless_.empty()) ScanColons(st);
   if (!emails_.empty()) ScanEmails(st);
   if (!hashes_.empty()) ScanHashes(st);
@@ -203,7 +208,7 @@ void Matcher::ScanDotted(ScanState& st) const {
       if (split) Ipv4InRun(st, a, z);
       else if (Cls(buf[a]) & kDigit) Ipv4At(st, a, z);
     }
-    if (!domains_.empty()) DomainRun(st, a, z);
+    if (!domains_.empty() && !hsDomains_) DomainRun(st, a, z);
     from = z;
   }
 }
@@ -278,6 +283,27 @@ void Matcher::DomainRun(ScanState& st, size_t a, size_t z) const {
       if (id >= 0) st.Emit(a, z, static_cast<uint32_t>(id));
     }
   }
+}
+
+// The Hyperscan way to the hits of DomainRun: every occurrence of a domain key
+// is checked to be a label-boundary suffix of its trimmed run (the whole run
+// with --domain-match exact).
+void Matcher::HsDomains(ScanState& st) const {
+  const uint8_t* buf = st.buf;
+  const size_t len = st.len;
+  hsDomains_->Scan(buf, len, [&](unsigned i, size_t to) {
+    size_t s = to - hsDomains_->Length(i);
+    size_t z = to;
+    while (z < len && buf[z] == '.') z++;
+    if (z < len && (RunCls(buf[z]) & kRun)) return;
+    bool runStart = s == 0 || !(RunCls(buf[s - 1]) & kRun);
+    if (!runStart && buf[s - 1] != '.') return;
+    size_t a = s;
+    while (a > 0 && (RunCls(buf[a - 1]) & kRun)) a--;
+    while (a < s && buf[a] == '.') a++;
+    if (!subdomains_ && a != s) return;
+    st.Emit(a, to, hsDomainIds_[i]);
+  });
 }
 
 // Every ':' may start a URL body ("://") and every IPv6 address holds two.

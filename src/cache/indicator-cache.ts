@@ -16,7 +16,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { FeedSummary } from '../indicators/load.js';
 import type { IndicatorLookup, StoredIndicator } from '../indicators/store.js';
-import type { IndicatorType, NormalizedIndicator } from '../indicators/types.js';
+import { INDICATOR_TYPES, type IndicatorType } from '../indicators/types.js';
+import { normalizeIndicator } from '../indicators/normalize.js';
 import type { PackedTables } from '../engine/native/native-engine.js';
 
 /** Bump when the file layout or the meaning of anything in it changes. */
@@ -98,18 +99,24 @@ interface Header {
   readonly bodyLength: number;
 }
 
-type Record4 = [NormalizedIndicator, Array<[number, number, Record<string, string>?]>];
-
+/**
+ * One indicator as a JSON array `[typeIndex, name, [[feedIndex, line, meta?], ...]]`.
+ * The indicator itself is re-derived from its canonical name when read:
+ * normalising a canonical name gives back the same indicator.
+ */
 function encodeIndicator(stored: StoredIndicator, feedIndex: Map<string, number>): string {
-  const ind = stored.indicator;
-  const plain = 'ip' in ind ? { ...ind, ip: { ...ind.ip, bytes: [...ind.ip.bytes] } } : ind;
-  const sources = stored.sources.map((s) => {
+  let sources = '';
+  for (const s of stored.sources) {
     const { feed, line, ...meta } = s;
-    const entry: [number, number, Record<string, string>?] = [feedIndex.get(feed) as number, line];
-    if (Object.keys(meta).length > 0) entry.push(meta as Record<string, string>);
-    return entry;
-  });
-  return JSON.stringify([plain, sources]);
+    if (sources !== '') sources += ',';
+    sources += `[${feedIndex.get(feed) as number},${line}`;
+    for (const _ in meta) {
+      sources += `,${JSON.stringify(meta)}`;
+      break;
+    }
+    sources += ']';
+  }
+  return `[${INDICATOR_TYPES.indexOf(stored.indicator.type)},${JSON.stringify(stored.indicator.name)},[${sources}]]`;
 }
 
 /** An indicator store read lazily from a cache file: a record is parsed the first time a hit needs it. */
@@ -129,9 +136,14 @@ class LazyStore implements IndicatorLookup {
     const hit = this.parsed.get(id);
     if (hit) return hit;
     if (!Number.isInteger(id) || id < 0 || id >= this.size) throw new RangeError(`unknown indicator id ${id}`);
-    const text = this.blob.toString('utf8', this.offsets[id], this.offsets[id + 1]);
-    const [ind, sources] = JSON.parse(text) as Record4;
-    const indicator = ('ip' in ind ? { ...ind, ip: { ...ind.ip, bytes: Uint8Array.from(ind.ip.bytes as unknown as number[]) } } : ind) as NormalizedIndicator;
+    const text = this.blob.toString('utf8', this.offsets[id], (this.offsets[id + 1] as number) - 1);
+    const [typeIndex, name, sources] = JSON.parse(text) as [number, string, Array<[number, number, Record<string, string>?]>];
+    const type = INDICATOR_TYPES[typeIndex];
+    const r = type ? normalizeIndicator(name, type) : undefined;
+    if (!r?.ok || r.indicator.name !== name || r.indicator.type !== type) {
+      throw new Error(`indicator cache record ${id} (${JSON.stringify(name)}) does not normalise to itself; remove the cache file`);
+    }
+    const indicator = r.indicator;
     const stored: StoredIndicator = {
       id,
       indicator,
@@ -256,16 +268,18 @@ export class IndicatorCache {
       mkdirSync(this.dir, { recursive: true });
       const feedNames = entry.feeds.map((f) => f.path);
       const feedIndex = new Map(feedNames.map((n, i) => [n, i]));
-      const records: Buffer[] = [];
+      // One string, encoded once: JSON escapes newlines inside strings, so the
+      // only 0x0a bytes are the separators, and they give the offsets.
+      const lines: string[] = new Array<string>(entry.store.size);
+      for (let id = 0; id < entry.store.size; id++) lines[id] = encodeIndicator(entry.store.get(id), feedIndex);
+      const joined = Buffer.from(lines.length > 0 ? `${lines.join('\n')}\n` : '', 'utf8');
       const storeOffsets = new Uint32Array(entry.store.size + 1);
-      let total = 0;
-      for (let id = 0; id < entry.store.size; id++) {
-        const rec = Buffer.from(encodeIndicator(entry.store.get(id), feedIndex), 'utf8');
-        records.push(rec);
-        total += rec.length;
-        storeOffsets[id + 1] = total;
+      for (let id = 0, at = 0; id < entry.store.size; id++) {
+        const nl = joined.indexOf(0x0a, at);
+        storeOffsets[id + 1] = nl + 1;
+        at = nl + 1;
       }
-      const parts: Array<[string, Uint8Array | Uint32Array]> = [...tableSections(entry.tables), ['store.offsets', storeOffsets], ['store.blob', Buffer.concat(records, total)]];
+      const parts: Array<[string, Uint8Array | Uint32Array]> = [...tableSections(entry.tables), ['store.offsets', storeOffsets], ['store.blob', joined]];
       const sections: Section[] = [];
       let offset = 0;
       for (const [name, arr] of parts) {
