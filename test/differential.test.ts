@@ -123,6 +123,29 @@ describe.skipIf(!hasNative)('native and TypeScript engines return identical hits
     expect(total).toBeGreaterThan(5000);
   });
 
+  it('with domain-only indicator sets, where the Hyperscan literal strategy is chosen', () => {
+    let total = 0;
+    for (let seed = 1; seed <= 20; seed++) {
+      const rng = new Rng(seed * 104729);
+      const set = makeIndicators(rng, { ipv4: 0, cidr4: 0, ipv6: 0, cidr6: 0, domains: 20 + rng.int(200), urls: 0, hashes: 0, emails: 0 });
+      const domainMatch: DomainMatch = seed % 4 === 0 ? 'exact' : 'subdomain';
+      const { js, native } = pair(storeFrom(setValues(set)), domainMatch);
+      expect(native.cacheTables().hsDomainsDb?.length ?? 0).toBeGreaterThan(0);
+      const parts: Buffer[] = [];
+      for (const format of LOG_FORMATS) {
+        const gen = new LineGenerator(rng, set, format, { hitRate: 0.4, decoyRate: 0.3 });
+        for (let i = 0; i < 200; i++) {
+          const line = Buffer.from(gen.next().text);
+          parts.push(rng.int(3) === 0 ? mangle(rng, line) : line);
+        }
+      }
+      const buf = Buffer.from(parts.map((p) => p.toString('latin1')).join('\n'), 'latin1');
+      total += expectSame(js, native, buf, `domain-only seed ${seed} (${domainMatch})`);
+      native.close();
+    }
+    expect(total).toBeGreaterThan(800);
+  });
+
   it('scanAsync returns what scan returns', async () => {
     const rng = new Rng(42);
     const set = makeIndicators(rng, { ipv4: 50, cidr4: 5, ipv6: 10, cidr6: 2, domains: 50, urls: 10, hashes: 10, emails: 10 });

@@ -95,6 +95,27 @@ describe.each(engineNames())('compiled-indicator cache (%s engine)', (engine) =>
   });
 });
 
+describe('compiled-indicator cache with a Hyperscan database', () => {
+  it.skipIf(!engineNames().includes('native'))('stores the serialised database and finds the same hits from it', async () => {
+    const dir = t.path('cache-hs');
+    const feed = t.write('feeds-hs/domains.txt', 'evil.example\nphish.example\nbad-domain.test\n');
+    const args = ['scan', '--engine', 'native', '--cache-dir', dir, '--iocs', feed, log];
+    const first = await runCli(args);
+    const second = await runCli(args);
+    expect(second.stderr).toMatch(/from the cache/);
+    const file = `${dir}/${readdirSync(dir).find((n) => n.endsWith('.iocc'))}`;
+    expect(readFileSync(file).includes('"hsDomainsDb"')).toBe(true);
+    expect(first.docs.map((d) => d.event.original)).toEqual([
+      'dns query cdn.evil.example A',
+      'mail from bad_guy@phish.example',
+      'url http://evil.example/payload.exe fetched',
+    ]);
+    expect(hits(second)).toEqual(hits(first));
+    const js = await runCli(['scan', '--engine', 'js', '--no-cache', '--iocs', feed, log]);
+    expect(hits(js)).toEqual(hits(first));
+  });
+});
+
 describe('compiled-indicator cache under concurrent runs', () => {
   it('lets several runs fill and read one cache at once', async () => {
     const dir = t.path('cache-concurrent');

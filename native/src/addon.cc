@@ -122,6 +122,8 @@ Napi::Value Compile(const Napi::CallbackInfo& info) {
     if (name != "table" && name != "hyperscan") throw Napi::RangeError::New(env, "tables.domainStrategy: " + name);
     in.hyperscanDomains = name == "hyperscan";
   }
+  Napi::Value db = t.Get("hsDomainsDb");
+  if (db.IsTypedArray()) in.hsDomainsDb = TypedCopy<uint8_t>(t, "hsDomainsDb");
   ReadIps(t, "ipv4", 4, in.v4);
   ReadIps(t, "ipv6", 16, in.v6);
   in.domains = ReadKeys(t, "domains");
@@ -206,6 +208,16 @@ Napi::Value Stats(const Napi::CallbackInfo& info) {
   return o;
 }
 
+// The Hyperscan domain database of a matcher, serialised for the cache, or undefined.
+Napi::Value SerializedDomains(const Napi::CallbackInfo& info) {
+  auto matcher = LiveMatcher(info[0]);
+  if (!matcher->UsesHyperscanDomains()) return info.Env().Undefined();
+  std::vector<uint8_t> bytes = matcher->SerializedDomains();
+  auto out = Napi::Uint8Array::New(info.Env(), bytes.size());
+  if (!bytes.empty()) std::memcpy(out.Data(), bytes.data(), bytes.size());
+  return out;
+}
+
 Napi::Value Versions(const Napi::CallbackInfo& info) {
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("hyperscan", Napi::String::New(info.Env(), hs_version()));
@@ -220,6 +232,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("release", Napi::Function::New(env, Release, "release"));
   exports.Set("stats", Napi::Function::New(env, Stats, "stats"));
   exports.Set("versions", Napi::Function::New(env, Versions, "versions"));
+  exports.Set("serializedDomains", Napi::Function::New(env, SerializedDomains, "serializedDomains"));
   return exports;
 }
 

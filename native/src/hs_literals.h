@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -16,7 +17,38 @@ namespace iochunt {
 class HsLiterals {
  public:
   // Compiles `literals` (ids are their indexes); throws on a Hyperscan error.
-  explicit HsLiterals(const std::vector<std::string>& literals) {
+  // When `serialized` holds a database serialised by an earlier run for the
+  // same literals, it is loaded instead; if it does not load (another
+  // Hyperscan version or CPU), the literals are compiled.
+  HsLiterals(const std::vector<std::string>& literals, const std::vector<uint8_t>& serialized) {
+    for (const auto& l : literals) lengths_.push_back(static_cast<uint32_t>(l.size()));
+    if (!serialized.empty() &&
+        hs_deserialize_database(reinterpret_cast<const char*>(serialized.data()), serialized.size(), &db_) == HS_SUCCESS) {
+      loaded_ = true;
+    } else {
+      db_ = nullptr;
+      Compile(literals);
+    }
+    if (hs_alloc_scratch(db_, &proto_) != HS_SUCCESS) {
+      hs_free_database(db_);
+      throw std::runtime_error("hyperscan: cannot allocate scratch");
+    }
+  }
+
+  // True when the database came from `serialized`.
+  bool loaded() const { return loaded_; }
+
+  std::vector<uint8_t> Serialize() const {
+    char* bytes = nullptr;
+    size_t n = 0;
+    if (hs_serialize_database(db_, &bytes, &n) != HS_SUCCESS) return {};
+    std::vector<uint8_t> out(bytes, bytes + n);
+    std::free(bytes);
+    return out;
+  }
+
+ private:
+  void Compile(const std::vector<std::string>& literals) {
     std::vector<const char*> exprs;
     std::vector<unsigned> flags, ids;
     std::vector<size_t> lens;
@@ -25,7 +57,6 @@ class HsLiterals {
       flags.push_back(HS_FLAG_CASELESS);
       ids.push_back(static_cast<unsigned>(i));
       lens.push_back(literals[i].size());
-      lengths_.push_back(static_cast<uint32_t>(literals[i].size()));
     }
     hs_compile_error_t* err = nullptr;
     if (hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(), static_cast<unsigned>(exprs.size()),
@@ -34,11 +65,9 @@ class HsLiterals {
       hs_free_compile_error(err);
       throw std::runtime_error("hyperscan: " + msg);
     }
-    if (hs_alloc_scratch(db_, &proto_) != HS_SUCCESS) {
-      hs_free_database(db_);
-      throw std::runtime_error("hyperscan: cannot allocate scratch");
-    }
   }
+
+ public:
   ~HsLiterals() {
     for (auto* s : free_) hs_free_scratch(s);
     if (proto_) hs_free_scratch(proto_);
@@ -88,6 +117,7 @@ class HsLiterals {
 
   hs_database_t* db_ = nullptr;
   hs_scratch_t* proto_ = nullptr;
+  bool loaded_ = false;
   std::vector<uint32_t> lengths_;
   mutable std::mutex mu_;
   mutable std::vector<hs_scratch_t*> free_;

@@ -62,7 +62,7 @@ Matcher::Matcher(const MatcherInput& in) : subdomains_(in.subdomains) {
   hasIp_ = !in.v4.ids.empty() || !in.v6.ids.empty();
   BuildKeys(domains_, in.domains, true, true);
   if (in.hyperscanDomains && !in.domains.keys.empty()) {
-    hsDomains_ = std::make_unique<HsLiterals>(in.domains.keys);
+    hsDomains_ = std::make_unique<HsLiterals>(in.domains.keys, in.hsDomainsDb);
     hsDomainIds_ = in.domains.ids;
   }
   BuildKeys(hashes_, in.hashes, true, false);

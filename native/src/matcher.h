@@ -33,6 +33,8 @@ struct MatcherInput {
   // Find domain names with a Hyperscan literal database instead of walking
   // every dotted run (see README: both are measured by the benchmark).
   bool hyperscanDomains = false;
+  // A database serialised by SerializedDomains() of an earlier run, or empty.
+  std::vector<uint8_t> hsDomainsDb;
   IpInput v4, v6;
   KeyInput domains, hashes, emails, urls, urlsSchemeless;
 };
@@ -46,6 +48,10 @@ class Matcher {
   void Scan(const uint8_t* buf, size_t len, std::vector<Hit>& out) const;
 
   size_t MemoryBytes() const;
+
+  // The Hyperscan domain database, serialised (empty when domains use the tables).
+  std::vector<uint8_t> SerializedDomains() const { return hsDomains_ ? hsDomains_->Serialize() : std::vector<uint8_t>{}; }
+  bool UsesHyperscanDomains() const { return hsDomains_ != nullptr; }
 
  private:
   struct ScanState;

@@ -167,6 +167,7 @@ function tableSections(t: PackedTables): Array<[string, Uint8Array | Uint32Array
   for (const name of ['domains', 'hashes', 'emails', 'urls', 'urlsSchemeless'] as const) {
     out.push([`${name}.blob`, t[name].blob], [`${name}.offsets`, t[name].offsets], [`${name}.ids`, t[name].ids]);
   }
+  if (t.hsDomainsDb) out.push(['hsDomainsDb', t.hsDomainsDb]);
   return out;
 }
 
@@ -228,8 +229,10 @@ export class IndicatorCache {
     };
     const keys = (name: string) => ({ blob: get<Uint8Array>(`${name}.blob`), offsets: get<Uint32Array>(`${name}.offsets`), ids: get<Uint32Array>(`${name}.ids`) });
     const ips = (name: string) => ({ bytes: get<Uint8Array>(`${name}.bytes`), prefix: get<Uint8Array>(`${name}.prefix`), ids: get<Uint32Array>(`${name}.ids`) });
+    const hsDomainsDb = sections.get('hsDomainsDb') as Uint8Array | undefined;
     const tables: PackedTables = {
       domainMatch: header.domainMatch === 'exact' ? 'exact' : 'subdomain',
+      ...(hsDomainsDb ? { hsDomainsDb } : {}),
       ipv4: ips('ipv4'),
       ipv6: ips('ipv6'),
       domains: keys('domains'),

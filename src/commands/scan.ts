@@ -56,6 +56,7 @@ export async function runScan(paths: readonly string[], options: ScanOptions, re
   );
   const { store, counts } = prepared;
   const engine = await createEngine(options.engine, prepared.tables, reporter);
+  prepared.persist?.(engine.cacheTables?.() ?? prepared.tables.packed());
   const loadMs = performance.now() - started;
   if (options.summary) {
     const parts = Object.entries(counts)

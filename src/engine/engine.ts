@@ -6,6 +6,8 @@
  * differential tests hold them to it.
  */
 
+import type { PackedTables } from './native/native-engine.js';
+
 /**
  * Hits of one buffer, packed: four unsigned integers per hit,
  * `[lineStart, tokenStart, tokenEnd, indicatorId]`, offsets relative to the
@@ -32,6 +34,11 @@ export interface MatchEngine {
    * modified until the promise settles.
    */
   scanAsync(buf: Uint8Array): Promise<PackedHits>;
+  /**
+   * The packed tables worth caching for this engine, when it has more to
+   * cache than the tables it was built from (a serialised Hyperscan database).
+   */
+  cacheTables?(): PackedTables;
   /** Releases native memory; the engine is unusable afterwards. */
   close(): void;
 }

@@ -12,6 +12,7 @@ import { version } from '../version.js';
 import { loadFeeds } from './load.js';
 import type { IndicatorLookup } from './store.js';
 import type { IndicatorType } from './types.js';
+import type { PackedTables } from '../engine/native/native-engine.js';
 
 export interface PrepareOptions {
   readonly iocs: readonly string[];
@@ -28,6 +29,12 @@ export interface PreparedIndicators {
   readonly counts: Record<IndicatorType, number>;
   readonly invalidCount: number;
   readonly fromCache: boolean;
+  /**
+   * Stores the compiled indicators in the cache (after the engine is built,
+   * so that it can add what it compiled); undefined when there is nothing to
+   * store. Failures cost a warning.
+   */
+  readonly persist?: (tables: PackedTables) => void;
 }
 
 /**
@@ -76,9 +83,12 @@ export async function prepareIndicators(options: PrepareOptions, reporter: Repor
   }
   const counts = store.countsByType();
   const tables = tablesFromCompiled(compileIndicators(store, { domainMatch: options.domainMatch }));
-  if (cache && key) {
-    const failed = cache.write(key, { tables: tables.packed(), store, counts, feeds: loaded.feeds, invalidCount: loaded.invalid.length, warnings });
-    if (failed) reporter.warn(failed);
-  }
-  return { store, tables, counts, invalidCount: loaded.invalid.length, fromCache: false };
+  const persist =
+    cache && key
+      ? (packed: PackedTables): void => {
+          const failed = cache.write(key, { tables: packed, store, counts, feeds: loaded.feeds, invalidCount: loaded.invalid.length, warnings });
+          if (failed) reporter.warn(failed);
+        }
+      : undefined;
+  return { store, tables, counts, invalidCount: loaded.invalid.length, fromCache: false, ...(persist ? { persist } : {}) };
 }

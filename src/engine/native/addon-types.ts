@@ -16,6 +16,8 @@ export interface NativeAddon {
   scanAsync(matcher: NativeMatcher, buf: Uint8Array): Promise<Uint32Array>;
   /** Frees the matcher. */
   release(matcher: NativeMatcher): void;
+  /** The matcher's Hyperscan domain database, serialised, or undefined when it walks tables instead. */
+  serializedDomains(matcher: NativeMatcher): Uint8Array | undefined;
   /** Library versions, for `iochunt version` and bug reports. */
   versions(): { hyperscan: string; addon: string };
 }

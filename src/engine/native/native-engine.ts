@@ -13,6 +13,7 @@ export class NativeEngine implements MatchEngine {
   private constructor(
     private readonly addon: NativeAddon,
     matcher: NativeMatcher,
+    private readonly tables: PackedTables,
   ) {
     this.matcher = matcher;
   }
@@ -24,11 +25,16 @@ export class NativeEngine implements MatchEngine {
 
   /** Compiles already packed tables (for example from the indicator cache). */
   static fromPacked(addon: NativeAddon, tables: PackedTables): NativeEngine {
-    // IOCHUNT_DOMAIN_STRATEGY=hyperscan finds domains with a Hyperscan literal
-    // database instead of the table walk; the benchmark compares the two.
-    const strategy = process.env.IOCHUNT_DOMAIN_STRATEGY;
-    const input = strategy ? { ...tables, domainStrategy: strategy } : tables;
-    return new NativeEngine(addon, addon.compile(input as unknown as Record<string, unknown>));
+    const domainStrategy = chooseDomainStrategy(tables);
+    // A serialised database is only valid for the strategy it was made for.
+    const input: PackedTables = { ...tables, domainStrategy, ...(domainStrategy === 'hyperscan' ? {} : { hsDomainsDb: undefined }) };
+    return new NativeEngine(addon, addon.compile(input as unknown as Record<string, unknown>), input);
+  }
+
+  /** The tables to cache: as given, plus the serialised Hyperscan database when there is one. */
+  cacheTables(): PackedTables {
+    const db = this.addon.serializedDomains(this.live());
+    return { ...this.tables, ...(db ? { hsDomainsDb: db } : {}) };
   }
 
   private live(): NativeMatcher {
@@ -71,8 +77,33 @@ export function packKeys(k: KeyedIds): PackedKeys {
   return { blob, offsets, ids: k.ids };
 }
 
+/** How the native engine finds domain names: walking every dotted run through hash tables, or a Hyperscan literal database. */
+export type DomainStrategy = 'table' | 'hyperscan';
+
+/** Most domain keys for which a Hyperscan database is built (its compile time grows with the count). */
+export const HYPERSCAN_DOMAIN_LIMIT = 200_000;
+
+/**
+ * The domain strategy for `tables`. Hyperscan finds domain keys in a buffer
+ * about twice as fast as the table walk, but the walk over dotted runs is
+ * needed for IPv4 addresses anyway, so Hyperscan pays only when there are
+ * no IP indicators (measured: bench/README.md). `IOCHUNT_DOMAIN_STRATEGY`
+ * overrides the choice.
+ */
+export function chooseDomainStrategy(tables: PackedTables, env: NodeJS.ProcessEnv = process.env): DomainStrategy {
+  const forced = env.IOCHUNT_DOMAIN_STRATEGY;
+  if (forced === 'table' || forced === 'hyperscan') return forced;
+  const domains = tables.domains.ids.length;
+  const ips = tables.ipv4.ids.length + tables.ipv6.ids.length;
+  return ips === 0 && domains > 0 && domains <= HYPERSCAN_DOMAIN_LIMIT ? 'hyperscan' : 'table';
+}
+
 /** The table object `addon.compile` reads (see native/src/addon.cc). */
 export interface PackedTables {
+  /** Set by the engine when it compiles; see {@link chooseDomainStrategy}. */
+  readonly domainStrategy?: DomainStrategy;
+  /** A serialised Hyperscan domain database from an earlier run (the cache). */
+  readonly hsDomainsDb?: Uint8Array | undefined;
   readonly domainMatch: CompiledIndicators['domainMatch'];
   readonly ipv4: CompiledIndicators['ipv4'];
   readonly ipv6: CompiledIndicators['ipv6'];
