@@ -17,7 +17,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { Command } from 'commander';
-import { feedText, LineGenerator, literalsText, makeIndicators, Rng, type IndicatorCounts, type LogFormat } from './corpus.js';
+import { feedText, LineGenerator, literalsText, makeIndicators, Rng, type LogFormat } from './corpus.js';
+import { mix } from './mix.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
@@ -27,21 +28,6 @@ function parseCount(s: string): number {
   if (!m) throw new Error(`not a count: ${s}`);
   const mult = { '': 1, k: 1e3, m: 1e6 }[m[2]!.toLowerCase() as '' | 'k' | 'm'];
   return Math.round(Number(m[1]) * mult);
-}
-
-/** The indicator mix: mostly IPs and domains, as real feeds are, with every other type present. */
-export function mix(total: number): IndicatorCounts {
-  const share = (f: number): number => Math.round(total * f);
-  return {
-    ipv4: share(0.45),
-    cidr4: Math.min(share(0.01), 8000),
-    ipv6: share(0.02),
-    cidr6: share(0.005),
-    domains: share(0.4),
-    urls: share(0.04),
-    hashes: share(0.05),
-    emails: share(0.025),
-  };
 }
 
 async function ensureCorpus(dir: string, format: LogFormat, mb: number, total: number, seed: number): Promise<string> {
