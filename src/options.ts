@@ -50,3 +50,13 @@ export function parseChoice<T extends string>(option: string, value: string, all
       (hint ? ` (did you mean ${hint}?)` : ''),
   );
 }
+
+/** Checks an IANA time-zone name (`UTC`, `Europe/Paris`) that the runtime knows. */
+export function parseTimeZone(option: string, value: string): string {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+    return value;
+  } catch {
+    throw new UsageError(`Expected an IANA time zone such as UTC or Europe/Paris for ${option} but received ${JSON.stringify(value)}`);
+  }
+}

@@ -9,7 +9,10 @@ import { ENGINE_CHOICES, type EngineChoice } from './engine/select.js';
 import { IochuntError } from './errors.js';
 import { feedFormatNames } from './indicators/load.js';
 import { defaultCacheDir } from './cache/indicator-cache.js';
-import { parseByteSize, parseChoice, parseWholeNumber } from './options.js';
+import { parseByteSize, parseChoice, parseTimeZone, parseWholeNumber } from './options.js';
+import { runParse } from './commands/parse.js';
+import { NO_FORMAT } from './formats/open-format.js';
+import { FORMATS, formatNames } from './formats/registry.js';
 import { stderrReporter, type Reporter } from './report.js';
 import { version } from './version.js';
 
@@ -28,6 +31,19 @@ interface RawScanOptions {
   quiet?: boolean;
   cache: boolean;
   cacheDir?: string;
+  format?: string;
+  timezone: string;
+}
+
+interface RawParseOptions {
+  format?: string;
+  timezone: string;
+  summary: boolean;
+  quiet?: boolean;
+}
+
+function validateFormat(value: string | undefined): { format?: string } {
+  return value === undefined ? {} : { format: parseChoice('--format', value, [...formatNames(), NO_FORMAT]) };
 }
 
 function validateScanOptions(raw: RawScanOptions): ScanOptions {
@@ -43,6 +59,8 @@ function validateScanOptions(raw: RawScanOptions): ScanOptions {
     threads: raw.threads === undefined ? defaultThreads() : parseWholeNumber('--threads', raw.threads, 1, 256),
     summary: raw.summary && !raw.quiet,
     ...(raw.cache ? { cacheDir: raw.cacheDir ?? defaultCacheDir() } : {}),
+    ...validateFormat(raw.format),
+    timezone: parseTimeZone('--timezone', raw.timezone),
   };
 }
 
@@ -75,10 +93,43 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--cache-dir <DIR>', 'where compiled indicators are cached (default: $IOCHUNT_CACHE_DIR, else $XDG_CACHE_HOME/iochunt or ~/.cache/iochunt)')
     .option('--no-cache', 'neither read nor write the compiled-indicator cache')
     .option('--no-summary', 'do not print the load and end-of-run summaries')
+    .option('--format <NAME>', `log format of every input instead of detecting it per input (${formatNames().join(', ')}; ${NO_FORMAT}: do not parse)`)
+    .option('--timezone <ZONE>', 'time zone of log times written without one (RFC 3164 syslog, BIND), e.g. Europe/Paris', 'UTC')
     .option('-q, --quiet', 'print only warnings and errors on stderr')
     .action(async (paths: string[], raw: RawScanOptions) => {
       const options = validateScanOptions(raw);
       exit(await runScan(paths, options, reporterFor(raw.quiet === true)));
+    });
+
+  program
+    .command('parse')
+    .summary('print the parsed ECS document of every log line (no matching)')
+    .description(
+      'Parse every line of the inputs in their log format (detected per input, or --format) and print one ' +
+        'JSON document per line. Lines that do not parse are printed with event.kind "pipeline_error". ' +
+        'Exit status: 0 every line parsed, 1 some line did not, 2 error.',
+    )
+    .argument('[PATH...]', 'log files, directories or globs; "-" or nothing for stdin')
+    .option('--format <NAME>', `log format instead of detecting it (${formatNames().join(', ')})`)
+    .option('--timezone <ZONE>', 'time zone of log times written without one', 'UTC')
+    .option('--no-summary', 'do not print the per-input summary')
+    .option('-q, --quiet', 'print only warnings and errors on stderr')
+    .action(async (paths: string[], raw: RawParseOptions) => {
+      const options = {
+        ...validateFormat(raw.format),
+        timezone: parseTimeZone('--timezone', raw.timezone),
+        summary: raw.summary && !raw.quiet,
+      };
+      exit(await runParse(paths, options, reporterFor(raw.quiet === true)));
+    });
+
+  program
+    .command('formats')
+    .summary('list the log formats')
+    .description('List the log formats that --format accepts, in detection order, with their event.dataset.')
+    .action(() => {
+      for (const f of FORMATS) process.stdout.write(`${f.name.padEnd(18)} ${f.dataset.padEnd(28)} ${f.description}\n`);
+      exit(0);
     });
 
   return program;

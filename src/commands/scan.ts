@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { DomainMatch } from '../engine/compile.js';
 import { createEngine, type EngineChoice } from '../engine/select.js';
+import { openFormat } from '../formats/open-format.js';
 import { UsageError } from '../errors.js';
 import { prepareIndicators } from '../indicators/prepare.js';
 import { JsonlSink } from '../output/jsonl-sink.js';
@@ -27,6 +28,10 @@ export interface ScanOptions {
   readonly summary: boolean;
   /** Compiled-indicator cache directory; undefined disables the cache. */
   readonly cacheDir?: string;
+  /** Log format of every input (`none`: no parsing); detected per input when absent. */
+  readonly format?: string;
+  /** Zone of timestamps written without one (RFC 3164 syslog); default UTC. */
+  readonly timezone?: string;
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -80,6 +85,8 @@ export async function runScan(paths: readonly string[], options: ScanOptions, re
       maxLineBytes: options.maxLineBytes,
       concurrency: options.threads,
       timestamp: new Date().toISOString(),
+      inputRefiner: (input) =>
+        openFormat(input, { timezone: options.timezone ?? 'UTC', ...(options.format ? { format: options.format } : {}) }),
     });
   } finally {
     engine.close();

@@ -2,7 +2,12 @@
  * Reads the first bytes of a chunk stream without losing them.
  */
 
-/** Returns the first `bytes` (or fewer, at end of stream) and a stream that still yields everything. */
+/**
+ * Returns the first `bytes` (or fewer, at end of stream) and a stream that
+ * still yields everything. `head` is valid until the returned stream is read
+ * further: copy it to keep it. An error of the source while peeking is
+ * not thrown here: the returned stream yields the bytes read, then throws it.
+ */
 export async function peek(
   chunks: AsyncIterable<Buffer>,
   bytes: number,
@@ -11,8 +16,21 @@ export async function peek(
   const taken: Buffer[] = [];
   let len = 0;
   let done = false;
+  let failure: { err: unknown } | undefined;
   while (len < bytes) {
-    const r = await it.next();
+    // A source may reuse its chunk buffer once the next chunk is requested:
+    // keep a copy of what was taken before asking for more.
+    const last = taken.length - 1;
+    if (last >= 0) taken[last] = Buffer.from(taken[last] as Buffer);
+    let r: IteratorResult<Buffer>;
+    try {
+      r = await it.next();
+    } catch (err) {
+      // Deliver what was read, then the error, in stream order.
+      failure = { err };
+      done = true;
+      break;
+    }
     if (r.done) {
       done = true;
       break;
@@ -23,6 +41,7 @@ export async function peek(
   const head = Buffer.concat(taken, len);
   async function* all(): AsyncGenerator<Buffer> {
     for (const t of taken) yield t;
+    if (failure) throw failure.err;
     if (done) return;
     for (;;) {
       const r = await it.next();

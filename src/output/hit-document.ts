@@ -14,6 +14,16 @@ export interface LineMatch {
   readonly field?: string;
 }
 
+/** What a log-format parser made of a hit line (see `src/formats/`). */
+export interface LineEvent {
+  /** `event.dataset`: the format the line was parsed as (`apache.access`). */
+  readonly dataset: string;
+  /** ECS fields as nested objects, merged into the document. */
+  readonly fields: Record<string, unknown>;
+  /** Event time from the line, UTC ISO 8601. */
+  readonly timestamp?: string;
+}
+
 /** A line with its matches, before it becomes a document. */
 export interface HitLine {
   /** Path as given (`-` for stdin). */
@@ -23,6 +33,8 @@ export interface HitLine {
   /** The line without its newline (and without a trailing `\r`). */
   readonly line: Uint8Array;
   readonly matches: readonly LineMatch[];
+  /** Present when the line parsed in its input's log format. */
+  readonly event?: LineEvent;
 }
 
 export interface Enrichment {
@@ -35,7 +47,7 @@ export interface Enrichment {
 export interface HitDocument {
   '@timestamp': string;
   event: { kind: 'enrichment'; original: string; severity?: number; [k: string]: unknown };
-  log: { file: { path: string }; offset: number };
+  log: { file: { path: string }; offset: number; [k: string]: unknown };
   threat: { enrichments: Enrichment[] };
   [k: string]: unknown;
 }
@@ -106,7 +118,11 @@ export function indicatorObject(stored: StoredIndicator): Record<string, unknown
 
 /**
  * Builds the document for one hit line: every match of the line, one
- * enrichment per (indicator, field) in order of first appearance.
+ * enrichment per (indicator, field) in order of first appearance. When the
+ * line was parsed (`hit.event`), its ECS fields are merged in, `event.dataset`
+ * names the format, and `@timestamp` is the line's own time (the scan time
+ * `timestamp` then moves to `event.created`); otherwise `@timestamp` is
+ * `timestamp`.
  */
 export function buildHitDocument(hit: HitLine, store: IndicatorLookup, timestamp: string): HitDocument {
   const enrichments: Enrichment[] = [];
@@ -129,12 +145,25 @@ export function buildHitDocument(hit: HitLine, store: IndicatorLookup, timestamp
       feed: { name: [...new Set(stored.sources.map((s) => s.feed))] },
     });
   }
-  const event: HitDocument['event'] = { kind: 'enrichment', original: decoder.decode(hit.line) };
+  const parsed = hit.event;
+  const { event: parsedEvent, log: parsedLog, ...fields } = (parsed?.fields ?? {}) as Record<string, unknown> & {
+    event?: Record<string, unknown>;
+    log?: Record<string, unknown>;
+  };
+  const event: HitDocument['event'] = { ...parsedEvent, kind: 'enrichment', original: decoder.decode(hit.line) };
+  if (parsed) {
+    event.dataset = parsed.dataset;
+    // The line's own time becomes @timestamp; the scan time stays as event.created.
+    if (parsed.timestamp) event.created = timestamp;
+  }
   if (severity !== undefined) event.severity = severity;
+  delete fields['@timestamp'];
+  delete fields.threat;
   return {
-    '@timestamp': timestamp,
+    '@timestamp': parsed?.timestamp ?? timestamp,
     event,
-    log: { file: { path: hit.path }, offset: hit.offset },
+    log: { ...parsedLog, file: { path: hit.path }, offset: hit.offset },
+    ...fields,
     threat: { enrichments },
   };
 }

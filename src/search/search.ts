@@ -9,6 +9,7 @@ import type { IndicatorLookup } from '../indicators/store.js';
 import { expandPaths } from '../input/expand-paths.js';
 import { lineBlocks, type LineBlock } from '../input/line-blocks.js';
 import { openInput } from '../input/open-input.js';
+import { peek } from '../input/peek.js';
 import { buildHitDocument, type HitDocument, type HitLine } from '../output/hit-document.js';
 import type { HitSink } from '../output/sink.js';
 import type { Reporter } from '../report.js';
@@ -32,6 +33,32 @@ export interface SearchOptions {
    * matches (allowlists, validity) or return undefined to drop the line.
    */
   readonly refine?: (line: HitLine) => HitLine | undefined;
+  /**
+   * Optional per-input hook, called once per input before it is scanned
+   * with its first `headBytes` bytes (decompressed): returns what refines the
+   * input's hit lines (a log-format parser), or undefined.
+   */
+  readonly inputRefiner?: (input: InputHead) => InputRefiner | undefined | Promise<InputRefiner | undefined>;
+  /** Bytes peeked for `inputRefiner` (default 64 KiB). */
+  readonly headBytes?: number;
+}
+
+/** The start of an input, for {@link SearchOptions.inputRefiner}. */
+export interface InputHead {
+  readonly path: string;
+  /** The first bytes (a copy). */
+  readonly head: Buffer;
+  /** True when `head` is the whole input. */
+  readonly complete: boolean;
+  /** Modification time of a regular file. */
+  readonly mtimeMs?: number;
+}
+
+/** Refines the hit lines of one input; sees every block of the input in order first. */
+export interface InputRefiner {
+  /** Called for every block of the input, in order, before the block's hit lines are refined. */
+  block?(buf: Buffer, offset: number): void;
+  refine(line: HitLine): HitLine | undefined;
 }
 
 export interface SearchStats {
@@ -47,7 +74,7 @@ export interface SearchStats {
 }
 
 type Item =
-  | { kind: 'block'; path: string; block: LineBlock; hits: Promise<PackedHits> }
+  | { kind: 'block'; path: string; block: LineBlock; hits: Promise<PackedHits>; refiner: InputRefiner | undefined }
   | { kind: 'error'; path: string; error: unknown }
   | { kind: 'done'; path: string };
 
@@ -96,7 +123,20 @@ export async function search(paths: readonly string[], options: SearchOptions): 
       let cuts = 0;
       try {
         const input = await openInput(entry.path);
-        for await (const block of lineBlocks(input.chunks, {
+        let chunks = input.chunks;
+        let refiner: InputRefiner | undefined;
+        if (options.inputRefiner) {
+          const headBytes = options.headBytes ?? 64 * 1024;
+          const peeked = await peek(chunks, headBytes + 1);
+          chunks = peeked.chunks;
+          refiner = await options.inputRefiner({
+            path: entry.path,
+            head: Buffer.from(peeked.head.subarray(0, headBytes)),
+            complete: peeked.head.length <= headBytes,
+            ...(input.identity ? { mtimeMs: input.identity.mtimeMs } : {}),
+          });
+        }
+        for await (const block of lineBlocks(chunks, {
           maxLineBytes: options.maxLineBytes,
           ...(options.blockBytes ? { minBlockBytes: options.blockBytes } : {}),
         })) {
@@ -109,7 +149,7 @@ export async function search(paths: readonly string[], options: SearchOptions): 
           const hits = scans.run(() => engine.scanAsync(block.buf));
           // Avoid unhandled rejections while the item waits in the queue.
           hits.catch(() => undefined);
-          yield { kind: 'block', path: entry.path, block, hits };
+          yield { kind: 'block', path: entry.path, block, hits, refiner };
         }
         yield { kind: 'done', path: entry.path };
       } catch (error) {
@@ -128,17 +168,25 @@ export async function search(paths: readonly string[], options: SearchOptions): 
     }
     const { block } = item;
     try {
-      await handleBlock(item.path, block, await item.hits);
+      await handleBlock(item.path, block, await item.hits, item.refiner);
     } finally {
       block.release?.();
     }
   };
 
-  const handleBlock = async (path: string, block: LineBlock, hits: PackedHits): Promise<void> => {
+  const handleBlock = async (
+    path: string,
+    block: LineBlock,
+    hits: PackedHits,
+    refiner: InputRefiner | undefined,
+  ): Promise<void> => {
     stats.bytes += block.buf.length;
+    refiner?.block?.(block.buf, block.offset);
     if (hits.length === 0) return;
     const docs: HitDocument[] = [];
-    for (const raw of hitLines(path, block.buf, block.offset, hits)) {
+    for (const found of hitLines(path, block.buf, block.offset, hits)) {
+      const raw = refiner ? refiner.refine(found) : found;
+      if (!raw) continue;
       const line = options.refine ? options.refine(raw) : raw;
       if (!line || line.matches.length === 0) continue;
       const doc = buildHitDocument(line, options.store, options.timestamp);

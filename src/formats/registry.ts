@@ -1,0 +1,20 @@
+/**
+ * The known log formats, in detection order: the most specific signatures
+ * first (headers, JSON shapes), the generic ones last.
+ */
+import { apacheFormat } from './apache.js';
+import { jsonLinesFormat } from './json-lines.js';
+import type { LogFormat } from './types.js';
+
+/** Every format, in the order detection tries them. */
+export const FORMATS: readonly LogFormat[] = [apacheFormat, jsonLinesFormat];
+
+/** Names accepted by `--format`. */
+export function formatNames(): string[] {
+  return FORMATS.map((f) => f.name);
+}
+
+/** The format called `name`, or undefined. */
+export function formatByName(name: string): LogFormat | undefined {
+  return FORMATS.find((f) => f.name === name);
+}

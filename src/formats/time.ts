@@ -1,0 +1,134 @@
+/**
+ * Event-time helpers: every result is UTC ISO 8601 with milliseconds
+ * (`2016-12-26T14:16:29.000Z`) or undefined when the input is not a time.
+ */
+
+const MONTHS: Readonly<Record<string, number>> = {
+  jan: 0, feb: 1, mar: 2, apr: 3, may: 4, jun: 5, jul: 6, aug: 7, sep: 8, oct: 9, nov: 10, dec: 11,
+};
+
+/** Month index (0-11) of an English abbreviation (`Dec`, any case), or undefined. */
+export function monthIndex(name: string): number | undefined {
+  return MONTHS[name.slice(0, 3).toLowerCase()];
+}
+
+function iso(ms: number): string | undefined {
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
+}
+
+/** Epoch seconds (`1418530010`, `1547188415.857497`) → ISO; undefined when not a number. */
+export function fromEpochSeconds(value: string | number): string | undefined {
+  const n = typeof value === 'number' ? value : /^\d+(\.\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  return iso(Math.round(n * 1000));
+}
+
+/**
+ * Offset of `zone` from UTC at the UTC instant `utcMs`, in milliseconds
+ * (`UTC` → 0). Throws RangeError for an unknown zone.
+ */
+export function zoneOffsetMs(zone: string, utcMs: number): number {
+  if (zone === 'UTC' || zone === 'Etc/UTC') return 0;
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(new Date(utcMs));
+  const get = (t: string): number => Number(parts.find((p) => p.type === t)?.value ?? 0);
+  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  return asUtc - Math.floor(utcMs / 1000) * 1000;
+}
+
+/** Whether `zone` is a time zone the runtime knows. */
+export function isValidTimeZone(zone: string): boolean {
+  try {
+    zoneOffsetMs(zone, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Wall-clock fields in `zone` → UTC epoch ms (the offset is looked up twice to settle DST edges). */
+export function wallClockToUtc(
+  zone: string,
+  year: number,
+  month: number,
+  day: number,
+  h: number,
+  m: number,
+  s: number,
+  ms = 0,
+): number {
+  const wall = Date.UTC(year, month, day, h, m, s, ms);
+  if (zone === 'UTC') return wall;
+  let utc = wall - zoneOffsetMs(zone, wall);
+  utc = wall - zoneOffsetMs(zone, utc);
+  return utc;
+}
+
+/** `+0200`, `+02:00`, `-0530`, `Z` → minutes east of UTC; undefined when not an offset. */
+export function offsetMinutes(text: string): number | undefined {
+  if (text === 'Z' || text === 'z') return 0;
+  const m = /^([+-])(\d{2}):?(\d{2})$/.exec(text);
+  if (!m) return undefined;
+  const v = Number(m[2]) * 60 + Number(m[3]);
+  return m[1] === '-' ? -v : v;
+}
+
+/** Apache `%t` body `26/Dec/2016:16:16:29 +0200` → ISO. */
+export function fromApacheTime(text: string): string | undefined {
+  const m = /^(\d{2})\/([A-Za-z]{3})\/(\d{4}):(\d{2}):(\d{2}):(\d{2}) ([+-]\d{4})$/.exec(text);
+  if (!m) return undefined;
+  const month = monthIndex(m[2] as string);
+  const off = offsetMinutes(m[7] as string);
+  if (month === undefined || off === undefined) return undefined;
+  return iso(Date.UTC(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6])) - off * 60_000);
+}
+
+/**
+ * ISO 8601 / RFC 3339 (`2018-08-14T14:30:02.203151+02:00`, `…+0400`, `…Z`,
+ * or no zone, read in `zone`) → ISO in UTC. A space may replace the `T`.
+ */
+export function fromIsoTime(text: string, zone = 'UTC'): string | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(Z|z|[+-]\d{2}:?\d{2})?$/.exec(text);
+  if (!m) return undefined;
+  const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
+  const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return undefined;
+  if (m[8] !== undefined) {
+    const off = offsetMinutes(m[8]) ?? 0;
+    return iso(Date.UTC(y, mo - 1, d, h, mi, s, ms) - off * 60_000);
+  }
+  return iso(wallClockToUtc(zone, y, mo - 1, d, h, mi, s, ms));
+}
+
+/**
+ * RFC 3164 time `Dec  4 04:51:08` (no year, no zone): the year is the one
+ * that puts the time at or before `referenceMs` (a file's modification time)
+ * — the reference's year, or the year before when that would be later than
+ * the reference (plus a day of slack for clock skew).
+ */
+export function fromBsdTime(month: string, day: number, time: string, zone: string, referenceMs: number): string | undefined {
+  const mo = monthIndex(month);
+  const t = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(time);
+  if (mo === undefined || !t || day < 1 || day > 31) return undefined;
+  const ms = t[4] ? Math.floor(Number(`0.${t[4]}`) * 1000) : 0;
+  const refYear = new Date(referenceMs).getUTCFullYear();
+  let utc = wallClockToUtc(zone, refYear, mo, day, Number(t[1]), Number(t[2]), Number(t[3]), ms);
+  if (utc > referenceMs + 86_400_000) utc = wallClockToUtc(zone, refYear - 1, mo, day, Number(t[1]), Number(t[2]), Number(t[3]), ms);
+  return iso(utc);
+}
+
+/** BIND `07-Jun-2026 05:59:41.389` (local time of the server, read in `zone`) → ISO. */
+export function fromBindTime(text: string, zone: string): string | undefined {
+  const m = /^(\d{2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$/.exec(text);
+  if (!m) return undefined;
+  const mo = monthIndex(m[2] as string);
+  if (mo === undefined) return undefined;
+  return iso(wallClockToUtc(zone, Number(m[3]), mo, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]), m[7] ? Number(m[7].padEnd(3, '0')) : 0));
+}
