@@ -92,6 +92,17 @@ describe.each(engineNames())('compiled-indicator cache (%s engine)', (engine) =>
     const again = await runCli(args);
     expect(again.stderr).toMatch(/from the cache/);
     expect(again.stderr).not.toMatch(/unusable/);
+    // One byte changed inside the indicator records, length and trailer intact.
+    const good = readFileSync(file);
+    const at = good.lastIndexOf(Buffer.from('"203.0.113.9"'));
+    expect(at).toBeGreaterThan(0);
+    const bad = Buffer.from(good);
+    bad[at] = 0x7b;
+    writeFileSync(file, bad);
+    const flipped = await runCli(args);
+    expect(flipped.code).toBe(0);
+    expect(flipped.stderr).toMatch(/warning: ignoring an unusable indicator cache file .*checksum mismatch/);
+    expect(hits(flipped)).toEqual(hits(first));
   });
 });
 

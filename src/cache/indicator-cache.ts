@@ -21,7 +21,7 @@ import { normalizeIndicator } from '../indicators/normalize.js';
 import type { PackedTables } from '../engine/native/native-engine.js';
 
 /** Bump when the file layout or the meaning of anything in it changes. */
-export const CACHE_FORMAT = 1;
+export const CACHE_FORMAT = 2;
 const MAGIC = Buffer.from('IOCHUNTC');
 const TRAILER = Buffer.from('IOCHUNT-END');
 const KEEP_FILES = 12;
@@ -97,6 +97,8 @@ interface Header {
   readonly warnings: readonly string[];
   readonly sections: readonly Section[];
   readonly bodyLength: number;
+  /** SHA-256 of the body: a damaged file is refused at open, not when a hit needs a record. */
+  readonly bodySha256: string;
 }
 
 /**
@@ -214,6 +216,8 @@ export class IndicatorCache {
     if (header.format !== CACHE_FORMAT || header.key !== key) throw new Error('written by another version');
     const bodyStart = align8(headerStart + headerLength);
     if (bodyStart + header.bodyLength + TRAILER.length !== data.length) throw new Error('wrong length');
+    const digest = createHash('sha256').update(data.subarray(bodyStart, bodyStart + header.bodyLength)).digest('hex');
+    if (digest !== header.bodySha256) throw new Error('checksum mismatch (damaged file)');
     // Copy the body once into 8-aligned memory, so that typed arrays can view it.
     const body = new Uint8Array(header.bodyLength);
     body.set(data.subarray(bodyStart, bodyStart + header.bodyLength));
@@ -289,6 +293,11 @@ export class IndicatorCache {
         sections.push({ name, offset, length: arr.byteLength, type: arr instanceof Uint32Array ? 'u32' : 'u8' });
         offset = align8(offset + arr.byteLength);
       }
+      const body = Buffer.alloc(offset);
+      parts.forEach(([, arr], i) => {
+        const sec = sections[i] as Section;
+        body.set(new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength), sec.offset);
+      });
       const header: Header = {
         format: CACHE_FORMAT,
         key,
@@ -301,6 +310,7 @@ export class IndicatorCache {
         warnings: entry.warnings,
         sections,
         bodyLength: offset,
+        bodySha256: createHash('sha256').update(body).digest('hex'),
       };
       const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
       const headerEnd = MAGIC.length + 4 + headerBytes.length;
@@ -309,10 +319,7 @@ export class IndicatorCache {
       MAGIC.copy(out, 0);
       out.writeUInt32LE(headerBytes.length, MAGIC.length);
       headerBytes.copy(out, MAGIC.length + 4);
-      parts.forEach(([, arr], i) => {
-        const s = sections[i] as Section;
-        out.set(new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength), bodyStart + s.offset);
-      });
+      body.copy(out, bodyStart);
       TRAILER.copy(out, out.length - TRAILER.length);
       const tmp = join(this.dir, `${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
       writeFileSync(tmp, out);

@@ -21,7 +21,9 @@ export interface IndicatorLookup {
 }
 
 export class IndicatorStore implements IndicatorLookup {
-  private readonly byKey = new Map<string, StoredIndicator>();
+  // One map per type, keyed by the canonical name as is: no key string is
+  // built per entry (a million concatenated keys cost more than the parsing).
+  private readonly byType = new Map<IndicatorType, Map<string, StoredIndicator>>();
   private readonly list: StoredIndicator[] = [];
   private duplicates = 0;
 
@@ -30,15 +32,19 @@ export class IndicatorStore implements IndicatorLookup {
    * source (once per feed); returns the indicator's id and whether it was new.
    */
   add(indicator: NormalizedIndicator, source: IndicatorSource): { id: number; isNew: boolean } {
-    const key = `${indicator.type}\u0000${indicator.name}`;
-    const existing = this.byKey.get(key);
+    let names = this.byType.get(indicator.type);
+    if (!names) {
+      names = new Map();
+      this.byType.set(indicator.type, names);
+    }
+    const existing = names.get(indicator.name);
     if (existing) {
       this.duplicates++;
       if (!existing.sources.some((s) => s.feed === source.feed)) existing.sources.push(source);
       return { id: existing.id, isNew: false };
     }
     const stored: StoredIndicator = { id: this.list.length, indicator, sources: [source] };
-    this.byKey.set(key, stored);
+    names.set(indicator.name, stored);
     this.list.push(stored);
     return { id: stored.id, isNew: true };
   }
@@ -52,7 +58,7 @@ export class IndicatorStore implements IndicatorLookup {
 
   /** Looks an indicator up by type and canonical name. */
   find(type: IndicatorType, name: string): StoredIndicator | undefined {
-    return this.byKey.get(`${type}\u0000${name}`);
+    return this.byType.get(type)?.get(name);
   }
 
   get size(): number {
