@@ -4,10 +4,11 @@
  */
 import { apacheFormat } from './apache.js';
 import { jsonLinesFormat } from './json-lines.js';
+import { bindFormat, dnsmasqFormat, syslogFormat } from './syslog.js';
 import type { LogFormat } from './types.js';
 
 /** Every format, in the order detection tries them. */
-export const FORMATS: readonly LogFormat[] = [apacheFormat, jsonLinesFormat];
+export const FORMATS: readonly LogFormat[] = [apacheFormat, bindFormat, dnsmasqFormat, syslogFormat, jsonLinesFormat];
 
 /** Names accepted by `--format`. */
 export function formatNames(): string[] {
