@@ -1,7 +1,7 @@
 /**
  * Finds and loads the native addon (`native/build/Release/iochunt.node`),
  * collecting the reason when it cannot, so that the caller can say how to fix
- * it. `IOCHUNT_NATIVE_PATH` points at another build.
+ * it. `IOCHUNT_NATIVE_PATH` points at another build (and then only that one is tried).
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -24,10 +24,11 @@ export function packageRoot(): string {
 /** Loads the addon once per process. */
 export function loadNativeAddon(): AddonLoad {
   if (cached) return cached;
-  const candidates = [
-    process.env.IOCHUNT_NATIVE_PATH,
-    join(packageRoot(), 'native', 'build', 'Release', 'iochunt.node'),
-  ].filter((p): p is string => !!p);
+  // IOCHUNT_NATIVE_PATH, when set, is the only candidate: a user who points at
+  // a build must not silently get another one.
+  const candidates = process.env.IOCHUNT_NATIVE_PATH
+    ? [process.env.IOCHUNT_NATIVE_PATH]
+    : [join(packageRoot(), 'native', 'build', 'Release', 'iochunt.node')];
   const reasons: string[] = [];
   const require = createRequire(import.meta.url);
   for (const path of candidates) {
