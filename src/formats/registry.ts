@@ -3,12 +3,25 @@
  * first (headers, JSON shapes), the generic ones last.
  */
 import { apacheFormat } from './apache.js';
+import { CLOUD_JSON_FORMATS } from './cloud-json.js';
 import { jsonLinesFormat } from './json-lines.js';
+import { vpcflowFormat } from './vpcflow.js';
+import { zeekFormat, zeekJsonFormat } from './zeek.js';
 import { bindFormat, dnsmasqFormat, syslogFormat } from './syslog.js';
 import type { LogFormat } from './types.js';
 
 /** Every format, in the order detection tries them. */
-export const FORMATS: readonly LogFormat[] = [apacheFormat, bindFormat, dnsmasqFormat, syslogFormat, jsonLinesFormat];
+export const FORMATS: readonly LogFormat[] = [
+  zeekFormat,
+  zeekJsonFormat,
+  ...CLOUD_JSON_FORMATS,
+  jsonLinesFormat,
+  vpcflowFormat,
+  apacheFormat,
+  bindFormat,
+  dnsmasqFormat,
+  syslogFormat,
+];
 
 /** Names accepted by `--format`. */
 export function formatNames(): string[] {
