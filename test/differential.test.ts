@@ -73,6 +73,19 @@ function mangle(rng: Rng, line: Buffer): Buffer {
   return Buffer.from(bytes.filter((b) => b !== 0x0a));
 }
 
+/** `perFormat` generated lines of every format, a third of them mangled, joined by newlines. */
+function mixedLog(rng: Rng, set: IndicatorSet, perFormat: number, hitRate: number, finalNewline: boolean): Buffer {
+  const parts: Buffer[] = [];
+  for (const format of LOG_FORMATS) {
+    const gen = new LineGenerator(rng, set, format, { hitRate, decoyRate: 0.3 });
+    for (let i = 0; i < perFormat; i++) {
+      const line = Buffer.from(gen.next().text);
+      parts.push(rng.int(3) === 0 ? mangle(rng, line) : line);
+    }
+  }
+  return Buffer.from(parts.map((p) => p.toString('latin1')).join('\n') + (finalNewline ? '\n' : ''), 'latin1');
+}
+
 function expectSame(js: JsEngine, native: NativeEngine, buf: Buffer, what: string): number {
   const a = js.scan(buf);
   const b = native.scan(buf);
@@ -106,16 +119,8 @@ describe.skipIf(!hasNative)('native and TypeScript engines return identical hits
       const store = storeFrom(setValues(set));
       const domainMatch: DomainMatch = seed % 5 === 0 ? 'exact' : 'subdomain';
       const { js, native } = pair(store, domainMatch);
-      const parts: Buffer[] = [];
-      for (const format of LOG_FORMATS) {
-        const gen = new LineGenerator(rng, set, format, { hitRate: 0.3, decoyRate: 0.3 });
-        for (let i = 0; i < 150; i++) {
-          const line = Buffer.from(gen.next().text);
-          parts.push(rng.int(3) === 0 ? mangle(rng, line) : line);
-        }
-      }
       // Sometimes no final newline, sometimes CRLF-ish noise is already inside.
-      const buf = Buffer.from(parts.map((p) => p.toString('latin1')).join('\n') + (seed % 2 ? '\n' : ''), 'latin1');
+      const buf = mixedLog(rng, set, 150, 0.3, seed % 2 === 1);
       total += expectSame(js, native, buf, `seed ${seed} (${domainMatch})`);
       native.close();
     }
@@ -131,15 +136,7 @@ describe.skipIf(!hasNative)('native and TypeScript engines return identical hits
       const domainMatch: DomainMatch = seed % 4 === 0 ? 'exact' : 'subdomain';
       const { js, native } = pair(storeFrom(setValues(set)), domainMatch);
       expect(native.cacheTables().hsDomainsDb?.length ?? 0).toBeGreaterThan(0);
-      const parts: Buffer[] = [];
-      for (const format of LOG_FORMATS) {
-        const gen = new LineGenerator(rng, set, format, { hitRate: 0.4, decoyRate: 0.3 });
-        for (let i = 0; i < 200; i++) {
-          const line = Buffer.from(gen.next().text);
-          parts.push(rng.int(3) === 0 ? mangle(rng, line) : line);
-        }
-      }
-      const buf = Buffer.from(parts.map((p) => p.toString('latin1')).join('\n'), 'latin1');
+      const buf = mixedLog(rng, set, 200, 0.4, false);
       total += expectSame(js, native, buf, `domain-only seed ${seed} (${domainMatch})`);
       native.close();
     }
