@@ -11,6 +11,7 @@ import { feedFormatNames } from './indicators/load.js';
 import { defaultCacheDir } from './cache/indicator-cache.js';
 import { parseByteSize, parseChoice, parseTimeZone, parseWholeNumber } from './options.js';
 import { runParse } from './commands/parse.js';
+import { runIocsFormats } from './commands/iocs.js';
 import { NO_FORMAT } from './formats/open-format.js';
 import { FORMATS, formatNames } from './formats/registry.js';
 import { stderrReporter, type Reporter } from './report.js';
@@ -33,6 +34,7 @@ interface RawScanOptions {
   cacheDir?: string;
   format?: string;
   timezone: string;
+  mispAll?: boolean;
 }
 
 interface RawParseOptions {
@@ -61,6 +63,7 @@ function validateScanOptions(raw: RawScanOptions): ScanOptions {
     ...(raw.cache ? { cacheDir: raw.cacheDir ?? defaultCacheDir() } : {}),
     ...validateFormat(raw.format),
     timezone: parseTimeZone('--timezone', raw.timezone),
+    ...(raw.mispAll ? { mispAll: true } : {}),
   };
 }
 
@@ -82,8 +85,9 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
         'as JSON Lines; messages go to stderr. Exit status: 0 hits found, 1 none, 2 error.',
     )
     .argument('[PATH...]', 'log files, directories or globs; "-" or nothing for stdin')
-    .option('-i, --iocs <FILE>', 'indicator feed (plain list or CSV); repeatable', collect)
+    .option('-i, --iocs <FILE>', 'indicator feed (plain, CSV, STIX, MISP, OTX, Zeek intel, SCC ETD; see "iocs formats"); repeatable', collect)
     .addOption(new Option('--iocs-format <NAME>', `force the feed format instead of detecting it (${feedFormatNames().join(', ')})`))
+    .option('--misp-all', 'MISP feeds: also use attributes whose to_ids is false')
     .option('-o, --output <FILE>', 'write hits to FILE instead of stdout')
     .option('--max-line-bytes <SIZE>', 'scan longer lines in pieces of this size, with a warning', String(DEFAULT_MAX_LINE_BYTES))
     .option('--domain-match <MODE>', 'subdomain: a domain also matches its subdomains; exact: only itself', 'subdomain')
@@ -131,6 +135,13 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
       for (const f of FORMATS) process.stdout.write(`${f.name.padEnd(18)} ${f.dataset.padEnd(28)} ${f.description}\n`);
       exit(0);
     });
+
+  const iocs = program.command('iocs').summary('inspect indicator feeds').description('Inspect indicator feeds without scanning logs.');
+  iocs
+    .command('formats')
+    .summary('list the indicator feed formats')
+    .description('List the feed formats that --iocs-format accepts, in detection order.')
+    .action(() => exit(runIocsFormats()));
 
   return program;
 }

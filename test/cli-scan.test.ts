@@ -53,12 +53,12 @@ describe('iochunt scan (end to end)', () => {
     expect(doc.event.severity).toBe(73);
     expect(doc.threat.enrichments).toEqual([
       {
-        indicator: { name: 'evil.example', type: 'domain-name', url: { domain: 'evil.example' }, description: 'also listed here' },
+        indicator: { name: 'evil.example', type: 'domain-name', url: { domain: 'evil.example' }, description: 'also listed here', severity: 'low' },
         matched: { atomic: 'evil.example', field: 'message', type: 'indicator_match_rule' },
         feed: { name: [feed, csv] },
       },
       {
-        indicator: { name: '192.0.2.7', type: 'ipv4-addr', ip: '192.0.2.7', description: 'scanner' },
+        indicator: { name: '192.0.2.7', type: 'ipv4-addr', ip: '192.0.2.7', description: 'scanner', severity: 'high' },
         matched: { atomic: '192.0.2.7', field: 'message', type: 'indicator_match_rule' },
         feed: { name: [csv] },
       },

@@ -21,7 +21,7 @@ import { normalizeIndicator } from '../indicators/normalize.js';
 import type { PackedTables } from '../engine/native/native-engine.js';
 
 /** Bump when the file layout or the meaning of anything in it changes. */
-export const CACHE_FORMAT = 2;
+export const CACHE_FORMAT = 3;
 const MAGIC = Buffer.from('IOCHUNTC');
 const TRAILER = Buffer.from('IOCHUNT-END');
 const KEEP_FILES = 12;

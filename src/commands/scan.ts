@@ -32,6 +32,8 @@ export interface ScanOptions {
   readonly format?: string;
   /** Zone of timestamps written without one (RFC 3164 syslog); default UTC. */
   readonly timezone?: string;
+  /** MISP feeds: also use attributes whose `to_ids` is false. */
+  readonly mispAll?: boolean;
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -55,6 +57,7 @@ export async function runScan(paths: readonly string[], options: ScanOptions, re
       ...(options.iocsFormat ? { iocsFormat: options.iocsFormat } : {}),
       domainMatch: options.domainMatch,
       strict: options.strict,
+      ...(options.mispAll ? { mispAll: true } : {}),
       ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
     },
     reporter,

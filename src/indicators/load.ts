@@ -11,7 +11,7 @@ import type { Reporter } from '../report.js';
 import { detectFeedReader, feedReaderByName, FEED_READERS } from './loaders/index.js';
 import { normalizeIndicator } from './normalize.js';
 import { IndicatorStore } from './store.js';
-import type { IndicatorSource, InvalidEntry } from './types.js';
+import { SOURCE_META_KEYS, type IndicatorSource, type InvalidEntry, type RawEntry } from './types.js';
 
 export interface LoadFeedsOptions {
   /** Any invalid entry makes the load fail (after reporting). */
@@ -21,6 +21,18 @@ export interface LoadFeedsOptions {
   readonly reporter?: Reporter;
   /** How many invalid entries to name per feed on the reporter (default 5). */
   readonly namedInvalidPerFeed?: number;
+  /** MISP: load attributes whose `to_ids` is false too. */
+  readonly mispAll?: boolean;
+  /** The feeds are allowlists: keep allowlist-only rows and patterns. */
+  readonly allowlist?: boolean;
+}
+
+/** A substring or regex entry of an allowlist (MISP warninglists). */
+export interface AllowPattern {
+  readonly feed: string;
+  readonly line: number;
+  readonly kind: 'substring' | 'regex';
+  readonly value: string;
 }
 
 /** What one feed contributed. */
@@ -34,13 +46,19 @@ export interface FeedSummary {
   /** Valid entries that repeated an indicator already loaded. */
   readonly duplicates: number;
   readonly invalid: number;
+  /** Entries the feed itself said not to use (revoked, deleted, `to_ids` false, unsupported type). */
+  readonly skipped: number;
 }
 
 export interface LoadResult {
   readonly store: IndicatorStore;
   readonly feeds: readonly FeedSummary[];
-  /** Every skipped entry with its reason. */
+  /** Every invalid entry with its reason. */
   readonly invalid: readonly InvalidEntry[];
+  /** Every entry skipped because the feed said so, with the reason. */
+  readonly skipped: readonly InvalidEntry[];
+  /** Substring and regex entries (only with `allowlist`). */
+  readonly patterns: readonly AllowPattern[];
 }
 
 const HEAD_BYTES = 64 * 1024;
@@ -63,6 +81,9 @@ export async function loadFeeds(
   const store = into;
   const feeds: FeedSummary[] = [];
   const invalid: InvalidEntry[] = [];
+  const skipped: InvalidEntry[] = [];
+  const patterns: AllowPattern[] = [];
+  const readOptions = { ...(options.mispAll ? { mispAll: true } : {}), ...(options.allowlist ? { allowlist: true } : {}) };
   const named = options.namedInvalidPerFeed ?? 5;
   const forced = options.format ? feedReaderByName(options.format) : undefined;
   if (options.format && !forced) {
@@ -74,6 +95,7 @@ export async function loadFeeds(
     let added = 0;
     let duplicates = 0;
     let bad = 0;
+    let policy = 0;
     const skip = (line: number, value: string, reason: string): void => {
       bad++;
       invalid.push({ feed: path, line, value, reason });
@@ -86,10 +108,21 @@ export async function loadFeeds(
       const headText = head.toString('utf8').replace(/^\uFEFF/, '');
       const reader = forced ?? detectFeedReader(headText);
       format = reader.name;
-      for await (const entry of reader.read(chunks, headText)) {
+      for await (const entry of reader.read(chunks, headText, readOptions)) {
         entries++;
         if ('bad' in entry) {
-          skip(entry.line, entry.value, entry.reason);
+          if (entry.policy) {
+            policy++;
+            skipped.push({ feed: path, line: entry.line, value: entry.value, reason: entry.reason });
+          } else skip(entry.line, entry.value, entry.reason);
+          continue;
+        }
+        if (entry.pattern) {
+          if (options.allowlist) patterns.push({ feed: path, line: entry.line, kind: entry.pattern, value: entry.value });
+          else {
+            policy++;
+            skipped.push({ feed: path, line: entry.line, value: entry.value, reason: `${entry.pattern} entries only apply to --allow` });
+          }
           continue;
         }
         const r = normalizeIndicator(entry.value, entry.declaredType);
@@ -97,14 +130,7 @@ export async function loadFeeds(
           skip(entry.line, entry.value, r.reason);
           continue;
         }
-        const source: IndicatorSource = {
-          feed: path,
-          line: entry.line,
-          ...(entry.description ? { description: entry.description } : {}),
-          ...(entry.confidence ? { confidence: entry.confidence } : {}),
-          ...(entry.reference ? { reference: entry.reference } : {}),
-          ...(entry.severity ? { severity: entry.severity } : {}),
-        };
+        const source = sourceOf(path, entry);
         if (store.add(r.indicator, source).isNew) added++;
         else duplicates++;
       }
@@ -114,7 +140,7 @@ export async function loadFeeds(
       throw new FeedError(path, `cannot read indicator feed: ${why}`, { cause: err });
     }
     if (bad > named) options.reporter?.warn(`${path}: ${bad - named} more invalid entries skipped`);
-    feeds.push({ path, format, entries, added, duplicates, invalid: bad });
+    feeds.push({ path, format, entries, added, duplicates, invalid: bad, skipped: policy });
   }
 
   if (options.strict && invalid.length > 0) {
@@ -125,7 +151,17 @@ export async function loadFeeds(
       { code: 'E_FEED_INVALID_ENTRY' },
     );
   }
-  return { store, feeds, invalid };
+  return { store, feeds, invalid, skipped, patterns };
+}
+
+/** The source record of an entry: feed, line and every metadata field the entry has. */
+function sourceOf(feed: string, entry: RawEntry): IndicatorSource {
+  const source: Record<string, string | number> = { feed, line: entry.line };
+  for (const k of SOURCE_META_KEYS) {
+    const v = entry[k];
+    if (v) source[k] = v;
+  }
+  return source as unknown as IndicatorSource;
 }
 
 function clip(s: string): string {

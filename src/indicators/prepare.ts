@@ -19,6 +19,8 @@ export interface PrepareOptions {
   readonly iocsFormat?: string;
   readonly domainMatch: DomainMatch;
   readonly strict: boolean;
+  /** MISP: load attributes whose `to_ids` is false too (`--misp-all`). */
+  readonly mispAll?: boolean;
   /** Cache directory, or undefined for no cache. */
   readonly cacheDir?: string;
 }
@@ -49,7 +51,7 @@ export async function prepareIndicators(options: PrepareOptions, reporter: Repor
   const key = cache
     ? cacheKey({
         feeds: options.iocs,
-        options: { format: options.iocsFormat, domainMatch: options.domainMatch, strict: options.strict },
+        options: { format: options.iocsFormat, domainMatch: options.domainMatch, strict: options.strict, mispAll: options.mispAll === true },
         version: version(),
       })
     : undefined;
@@ -75,6 +77,7 @@ export async function prepareIndicators(options: PrepareOptions, reporter: Repor
   const loaded = await loadFeeds(options.iocs, {
     strict: options.strict,
     reporter: teeing,
+    ...(options.mispAll ? { mispAll: true } : {}),
     ...(options.iocsFormat ? { format: options.iocsFormat } : {}),
   });
   const { store } = loaded;

@@ -58,30 +58,76 @@ export type NormalizedIndicator =
       readonly keys: readonly string[];
     };
 
+/**
+ * What a feed says about one indicator, all optional strings (so that a
+ * source survives the compiled-indicator cache as plain JSON). Times are
+ * UTC ISO 8601. See the README ("Threat-intel feed formats") for the ECS
+ * field each one becomes in hits.
+ */
+export interface SourceMeta {
+  readonly description?: string;
+  readonly confidence?: string;
+  readonly reference?: string;
+  /** Severity label or number as the feed wrote it (`HIGH`, `3`). */
+  readonly severity?: string;
+  /** Who published the indicator (MISP org, OTX author, Zeek meta.source). */
+  readonly provider?: string;
+  /** TLP marking, lower case without the prefix (`amber`, `clear`). */
+  readonly tlp?: string;
+  readonly firstSeen?: string;
+  readonly lastSeen?: string;
+  readonly modifiedAt?: string;
+  /** What to do about a hit (SCC ETD `recommendation`). */
+  readonly recommendation?: string;
+  /** Feed tags and labels, joined with `, `. */
+  readonly tags?: string;
+  /** Start of the validity window (STIX `valid_from`). */
+  readonly validFrom?: string;
+  /** End of the validity window (STIX `valid_until`, OTX `expiration`). */
+  readonly validUntil?: string;
+  /** `'true'` when the feed marks the indicator inactive (OTX `is_active: 0`). */
+  readonly inactive?: string;
+}
+
+/** The keys of {@link SourceMeta}, in output order. */
+export const SOURCE_META_KEYS: readonly (keyof SourceMeta)[] = [
+  'description',
+  'confidence',
+  'reference',
+  'severity',
+  'provider',
+  'tlp',
+  'firstSeen',
+  'lastSeen',
+  'modifiedAt',
+  'recommendation',
+  'tags',
+  'validFrom',
+  'validUntil',
+  'inactive',
+];
+
 /** Where an indicator came from, with whatever the feed said about it. */
-export interface IndicatorSource {
+export interface IndicatorSource extends SourceMeta {
   /** Feed name: the path of the indicator file as given on the command line. */
   readonly feed: string;
   /** 1-based line (or record number) in the feed. */
   readonly line: number;
-  readonly description?: string;
-  readonly confidence?: string;
-  readonly reference?: string;
-  readonly severity?: string;
 }
 
 /** A type a feed may declare for a value; `undefined` means "infer it". */
 export type DeclaredType = IndicatorType | 'ip' | 'cidr' | 'hash' | HashAlgorithm | 'domain-or-ip';
 
 /** A value read from a feed, before normalisation. */
-export interface RawEntry {
+export interface RawEntry extends SourceMeta {
   readonly value: string;
   readonly line: number;
   readonly declaredType?: DeclaredType;
-  readonly description?: string;
-  readonly confidence?: string;
-  readonly reference?: string;
-  readonly severity?: string;
+  /**
+   * Set by allowlist-only formats (MISP warninglist `substring`/`regex`):
+   * the value is a pattern, not an indicator. Indicator loads skip it.
+   */
+  readonly pattern?: 'substring' | 'regex';
 }
 
 /** A feed entry that was skipped, with the reason. */

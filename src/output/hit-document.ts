@@ -72,7 +72,7 @@ export function severityNumber(severity: string | undefined): number | undefined
   return SEVERITY_LABELS[t];
 }
 
-function firstOf<K extends 'description' | 'confidence' | 'reference'>(
+function firstOf<K extends 'description' | 'confidence' | 'reference' | 'provider' | 'tlp' | 'severity' | 'recommendation'>(
   stored: StoredIndicator,
   key: K,
 ): string | undefined {
@@ -113,6 +113,30 @@ export function indicatorObject(stored: StoredIndicator): Record<string, unknown
   if (confidence) out.confidence = confidence;
   if (references.length === 1) out.reference = references[0];
   else if (references.length > 1) out.reference = references;
+  const provider = firstOf(stored, 'provider');
+  const tlp = firstOf(stored, 'tlp');
+  const severity = firstOf(stored, 'severity');
+  const recommendation = firstOf(stored, 'recommendation');
+  if (provider) out.provider = provider;
+  if (tlp) out.marking = { tlp: tlp.toUpperCase() };
+  const times = (key: 'firstSeen' | 'lastSeen' | 'modifiedAt'): string[] =>
+    stored.sources.map((s) => s[key]).filter((t): t is string => !!t).sort();
+  const first = times('firstSeen')[0];
+  const last = times('lastSeen').at(-1);
+  const modified = times('modifiedAt').at(-1);
+  if (first) out.first_seen = first;
+  if (last) out.last_seen = last;
+  if (modified) out.modified_at = modified;
+  // Not ECS: the feed's own severity label and advice (SCC ETD), beside event.severity.
+  if (severity) out.severity = severity;
+  if (recommendation) out.recommendation = recommendation;
+  return out;
+}
+
+/** The feed tags of an indicator (MISP tags, STIX labels, OTX pulse tags), for the document's `tags`. */
+function tagsOf(stored: StoredIndicator): string[] {
+  const out: string[] = [];
+  for (const s of stored.sources) if (s.tags) out.push(...s.tags.split(', '));
   return out;
 }
 
@@ -128,6 +152,7 @@ export function buildHitDocument(hit: HitLine, store: IndicatorLookup, timestamp
   const enrichments: Enrichment[] = [];
   const seen = new Set<string>();
   let severity: number | undefined;
+  const tags = new Set<string>();
   const ordered = [...hit.matches].sort((a, b) => a.start - b.start || a.id - b.id);
   for (const m of ordered) {
     const field = m.field ?? 'message';
@@ -139,6 +164,7 @@ export function buildHitDocument(hit: HitLine, store: IndicatorLookup, timestamp
       const n = severityNumber(s.severity);
       if (n !== undefined && (severity === undefined || n > severity)) severity = n;
     }
+    for (const t of tagsOf(stored)) tags.add(t);
     enrichments.push({
       indicator: indicatorObject(stored),
       matched: { atomic: decoder.decode(hit.line.subarray(m.start, m.end)), field, type: 'indicator_match_rule' },
@@ -159,6 +185,10 @@ export function buildHitDocument(hit: HitLine, store: IndicatorLookup, timestamp
   if (severity !== undefined) event.severity = severity;
   delete fields['@timestamp'];
   delete fields.threat;
+  if (tags.size > 0) {
+    const own = Array.isArray(fields.tags) ? (fields.tags as unknown[]) : [];
+    fields.tags = [...new Set([...own, ...tags])];
+  }
   return {
     '@timestamp': parsed?.timestamp ?? timestamp,
     event,

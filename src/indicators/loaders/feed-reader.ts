@@ -9,6 +9,20 @@ export interface BadRecord {
   readonly line: number;
   readonly value: string;
   readonly reason: string;
+  /**
+   * True when the feed itself says not to use the entry (MISP `to_ids:
+   * false`, deleted, STIX `revoked`): counted and explained as skipped, but
+   * neither warned about nor an error under `--strict`.
+   */
+  readonly policy?: true;
+}
+
+/** Options that change what a reader yields (they are part of the cache key). */
+export interface ReadOptions {
+  /** MISP: use attributes whose `to_ids` is false too (`--misp-all`). */
+  readonly mispAll?: boolean;
+  /** The feed is read for `--allow`: allowlist-only rows (Zeek `meta.whitelist T`) are wanted. */
+  readonly allowlist?: boolean;
 }
 
 /** One feed format: how to recognise it and how to read its entries. */
@@ -23,5 +37,5 @@ export interface FeedReader {
    */
   sniff(head: string): boolean;
   /** Reads the whole feed as raw entries (values still defanged, untyped or typed). */
-  read(chunks: AsyncIterable<Buffer>, head: string): AsyncIterable<RawEntry | BadRecord>;
+  read(chunks: AsyncIterable<Buffer>, head: string, options?: ReadOptions): AsyncIterable<RawEntry | BadRecord>;
 }

@@ -5,11 +5,30 @@
  */
 import { csvReader } from './csv.js';
 import type { FeedReader } from './feed-reader.js';
+import { gcpEtdReader } from './gcp-etd.js';
+import { guarddutyTxtReader } from './guardduty.js';
+import { mispWarninglistReader } from './misp-warninglist.js';
+import { mispReader } from './misp.js';
+import { otxReader } from './otx.js';
 import { plainReader } from './plain.js';
+import { stixReader } from './stix.js';
+import { zeekIntelReader } from './zeek-intel.js';
 
-export type { BadRecord, FeedReader } from './feed-reader.js';
+export type { BadRecord, FeedReader, ReadOptions } from './feed-reader.js';
 
-export const FEED_READERS: readonly FeedReader[] = [csvReader, plainReader];
+export const FEED_READERS: readonly FeedReader[] = [
+  stixReader,
+  gcpEtdReader,
+  mispWarninglistReader,
+  mispReader,
+  otxReader,
+  zeekIntelReader,
+  csvReader,
+  plainReader,
+  guarddutyTxtReader,
+];
+
+const JSON_READERS: ReadonlySet<FeedReader> = new Set([stixReader, gcpEtdReader, mispWarninglistReader, mispReader, otxReader]);
 
 /** The reader named `name`, or undefined. */
 export function feedReaderByName(name: string): FeedReader | undefined {
@@ -18,6 +37,11 @@ export function feedReaderByName(name: string): FeedReader | undefined {
 
 /** The first reader that recognises `head`. */
 export function detectFeedReader(head: string): FeedReader {
-  for (const r of FEED_READERS) if (r.sniff(head)) return r;
+  // JSON formats are only asked about JSON, so a text list quoting JSON keys stays text.
+  const json = /^\s*[[{]/.test(head);
+  for (const r of FEED_READERS) {
+    if (JSON_READERS.has(r) !== json) continue;
+    if (r.sniff(head)) return r;
+  }
   return plainReader;
 }
