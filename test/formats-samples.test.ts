@@ -65,8 +65,8 @@ describe('sample logs', () => {
     }
   });
 
-  it('keeps the lines it cannot parse: a 17-field header-less VPC layout, prose, a pretty-printed CloudTrail file', async () => {
-    const files = ['beats/aws-vpcflow/custom-transit-gateway.log', 'beats/aws-vpcflow/bad.log', 'loki/aws-cloudtrail/cloudtrail-log-file.json.gz'];
+  it('keeps the lines it cannot parse: a 17-field header-less VPC layout, prose', async () => {
+    const files = ['beats/aws-vpcflow/custom-transit-gateway.log', 'beats/aws-vpcflow/bad.log'];
     const r = await parseSamples(files);
     expect(r.code).toBe(1);
     for (const f of files) expect(docsOf(r, f).length, f).toBe(sampleLines(f).length);

@@ -5,7 +5,8 @@
  * parse (it is printed with `event.kind: pipeline_error`), 2 an input error.
  */
 import { describeError, IochuntError } from '../errors.js';
-import { openFormat, type FormatOptions } from '../formats/open-format.js';
+import { openFormat, openRecords, type FormatOptions, type HeadOfInput, type RecordsInput } from '../formats/open-format.js';
+import { readRecords } from '../formats/read-records.js';
 import { decodeLine, type InputParser } from '../formats/input-parser.js';
 import { expandPaths } from '../input/expand-paths.js';
 import { lineBlocks } from '../input/line-blocks.js';
@@ -52,6 +53,31 @@ export function parsedDocument(
   };
 }
 
+/** Prints one document per record of a Records input (its compact JSON as `event.original`); counts them. */
+async function printRecords(
+  records: RecordsInput,
+  path: string,
+  chunks: AsyncIterable<Buffer>,
+  sink: JsonlSink,
+): Promise<{ count: number; bad: number }> {
+  let count = 0;
+  let bad = 0;
+  let docs: Record<string, unknown>[] = [];
+  for await (const record of readRecords(lineBlocks(chunks, { maxLineBytes: DEFAULT_MAX_LINE_BYTES }))) {
+    count++;
+    const doc = parsedDocument(records.parser, path, record.offset, JSON.stringify(record.value)) as Record<string, unknown>;
+    if ((doc.event as Record<string, unknown>).kind === 'pipeline_error') bad++;
+    docs.push(doc);
+    if (docs.length >= 256) {
+      await sink.write(docs as never[]);
+      docs = [];
+      if (sink.gone) return { count, bad };
+    }
+  }
+  await sink.write(docs as never[]);
+  return { count, bad };
+}
+
 /** Runs `parse`; returns the exit code. */
 export async function runParse(paths: readonly string[], options: ParseOptions, reporter: Reporter): Promise<number> {
   const sink = JsonlSink.stdout();
@@ -67,15 +93,23 @@ export async function runParse(paths: readonly string[], options: ParseOptions, 
       try {
         const input = await openInput(entry.path);
         const peeked = await peek(input.chunks, HEAD_BYTES + 1);
-        const parser = openFormat(
-          {
-            path: entry.path,
-            head: peeked.head.subarray(0, HEAD_BYTES),
-            complete: peeked.head.length <= HEAD_BYTES,
-            ...(input.identity ? { mtimeMs: input.identity.mtimeMs } : {}),
-          },
-          options,
-        );
+        const head: HeadOfInput = {
+          path: entry.path,
+          head: peeked.head.subarray(0, HEAD_BYTES),
+          complete: peeked.head.length <= HEAD_BYTES,
+          ...(input.identity ? { mtimeMs: input.identity.mtimeMs } : {}),
+        };
+        const records = openRecords(head, options);
+        if (records) {
+          const { count, bad } = await printRecords(records, entry.path, peeked.chunks, sink);
+          if (sink.gone) return 0;
+          unparsed += bad;
+          if (options.summary) {
+            reporter.info(`${entry.path}: ${records.parser.format.name} Records file; ${count} record(s)` + (bad > 0 ? `, ${bad} not parsed` : ', all parsed'));
+          }
+          continue;
+        }
+        const parser = openFormat(head, options);
         let lines = 0;
         let bad = 0;
         let headers = 0;

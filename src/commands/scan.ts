@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { DomainMatch } from '../engine/compile.js';
 import { createEngine, type EngineChoice } from '../engine/select.js';
-import { openFormat } from '../formats/open-format.js';
+import { openScanRefiner } from '../formats/open-format.js';
 import { UsageError } from '../errors.js';
 import { prepareIndicators } from '../indicators/prepare.js';
 import { JsonlSink } from '../output/jsonl-sink.js';
@@ -89,7 +89,7 @@ export async function runScan(paths: readonly string[], options: ScanOptions, re
       concurrency: options.threads,
       timestamp: new Date().toISOString(),
       inputRefiner: (input) =>
-        openFormat(input, { timezone: options.timezone ?? 'UTC', ...(options.format ? { format: options.format } : {}) }),
+        openScanRefiner(input, { timezone: options.timezone ?? 'UTC', ...(options.format ? { format: options.format } : {}) }),
     });
   } finally {
     engine.close();

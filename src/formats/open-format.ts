@@ -4,6 +4,8 @@
  */
 import { detectFormat, headLines } from './detect.js';
 import { InputParser } from './input-parser.js';
+import { recordsLayout, type RecordsLayout } from './records-layout.js';
+import { RecordsRefiner } from './records-refiner.js';
 import { formatByName } from './registry.js';
 import type { LogFormat, ParseContext } from './types.js';
 
@@ -33,15 +35,43 @@ export function chooseFormat(lines: readonly string[], options: FormatOptions): 
   return detectFormat(lines);
 }
 
-/** Opens the parser for one input, or undefined when no format applies. */
+/** Format of the records of a `{"Records":[…]}` input. */
+const RECORDS_FORMAT = 'aws-cloudtrail';
+
+function contextOf(input: HeadOfInput, options: FormatOptions): ParseContext {
+  return { path: input.path, timezone: options.timezone, referenceMs: input.mtimeMs ?? Date.now() };
+}
+
+/** Opens the line parser for one input, or undefined when no format applies. */
 export function openFormat(input: HeadOfInput, options: FormatOptions): InputParser | undefined {
   const lines = headLines(input.head, input.complete);
   const format = chooseFormat(lines, options);
   if (!format) return undefined;
-  const context: ParseContext = {
-    path: input.path,
-    timezone: options.timezone,
-    referenceMs: input.mtimeMs ?? Date.now(),
-  };
-  return new InputParser(format, format.open(lines, context));
+  return new InputParser(format, format.open(lines, contextOf(input, options)));
+}
+
+/** A `{"Records":[…]}` input: how its records open, and the parser of one record's text. */
+export interface RecordsInput {
+  readonly layout: RecordsLayout;
+  readonly parser: InputParser;
+}
+
+/**
+ * The records view of an input that is one CloudTrail `{"Records":[…]}`
+ * document (detected, or with `--format aws-cloudtrail`), else undefined:
+ * such an input is read record by record, not line by line.
+ */
+export function openRecords(input: HeadOfInput, options: FormatOptions): RecordsInput | undefined {
+  if (options.format !== undefined && options.format !== RECORDS_FORMAT) return undefined;
+  const layout = recordsLayout(input.head);
+  const format = layout ? formatByName(RECORDS_FORMAT) : undefined;
+  if (!layout || !format) return undefined;
+  return { layout, parser: new InputParser(format, format.open([], contextOf(input, options))) };
+}
+
+/** What refines an input's hits during `scan`: its records, else its lines, else nothing. */
+export function openScanRefiner(input: HeadOfInput, options: FormatOptions): InputParser | RecordsRefiner | undefined {
+  const records = openRecords(input, options);
+  if (records) return new RecordsRefiner(records.layout, records.parser);
+  return openFormat(input, options);
 }

@@ -59,6 +59,13 @@ export interface InputRefiner {
   /** Called for every block of the input, in order, before the block's hit lines are refined. */
   block?(buf: Buffer, offset: number): void;
   refine(line: HitLine): HitLine | undefined;
+  /**
+   * Hit lines the refiner held back and has now completed (a record spread
+   * over several lines or blocks), called after each block's hit lines and,
+   * with `final`, once at the end of the input. Returned lines must not be
+   * views into released blocks.
+   */
+  flush?(final: boolean): HitLine[];
 }
 
 export interface SearchStats {
@@ -76,7 +83,7 @@ export interface SearchStats {
 type Item =
   | { kind: 'block'; path: string; block: LineBlock; hits: Promise<PackedHits>; refiner: InputRefiner | undefined }
   | { kind: 'error'; path: string; error: unknown }
-  | { kind: 'done'; path: string };
+  | { kind: 'done'; path: string; refiner: InputRefiner | undefined };
 
 const MAX_CUT_WARNINGS = 3;
 
@@ -121,10 +128,10 @@ export async function search(paths: readonly string[], options: SearchOptions): 
       }
       stats.inputs++;
       let cuts = 0;
+      let refiner: InputRefiner | undefined;
       try {
         const input = await openInput(entry.path);
         let chunks = input.chunks;
-        let refiner: InputRefiner | undefined;
         if (options.inputRefiner) {
           const headBytes = options.headBytes ?? 64 * 1024;
           const peeked = await peek(chunks, headBytes + 1);
@@ -151,15 +158,21 @@ export async function search(paths: readonly string[], options: SearchOptions): 
           hits.catch(() => undefined);
           yield { kind: 'block', path: entry.path, block, hits, refiner };
         }
-        yield { kind: 'done', path: entry.path };
+        yield { kind: 'done', path: entry.path, refiner };
       } catch (error) {
+        // Lines a refiner still holds are delivered before the error is reported.
+        if (refiner?.flush) yield { kind: 'done', path: entry.path, refiner };
         yield { kind: 'error', path: entry.path, error };
       }
     }
   }
 
   const handle = async (item: Item): Promise<void> => {
-    if (item.kind === 'done') return;
+    if (item.kind === 'done') {
+      const held = item.refiner?.flush?.(true) ?? [];
+      if (held.length > 0) await writeLines(held);
+      return;
+    }
     if (item.kind === 'error') {
       stats.errors++;
       const e = item.error;
@@ -182,11 +195,18 @@ export async function search(paths: readonly string[], options: SearchOptions): 
   ): Promise<void> => {
     stats.bytes += block.buf.length;
     refiner?.block?.(block.buf, block.offset);
-    if (hits.length === 0) return;
-    const docs: HitDocument[] = [];
-    for (const found of hitLines(path, block.buf, block.offset, hits)) {
+    const lines: HitLine[] = [];
+    for (const found of hits.length > 0 ? hitLines(path, block.buf, block.offset, hits) : []) {
       const raw = refiner ? refiner.refine(found) : found;
-      if (!raw) continue;
+      if (raw) lines.push(raw);
+    }
+    if (refiner?.flush) lines.push(...refiner.flush(false));
+    if (lines.length > 0) await writeLines(lines);
+  };
+
+  const writeLines = async (lines: readonly HitLine[]): Promise<void> => {
+    const docs: HitDocument[] = [];
+    for (const raw of lines) {
       const line = options.refine ? options.refine(raw) : raw;
       if (!line || line.matches.length === 0) continue;
       const doc = buildHitDocument(line, options.store, options.timestamp);
