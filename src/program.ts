@@ -11,7 +11,7 @@ import { feedFormatNames } from './indicators/load.js';
 import { defaultCacheDir } from './cache/indicator-cache.js';
 import { parseByteSize, parseChoice, parseTimeZone, parseWholeNumber } from './options.js';
 import { runParse } from './commands/parse.js';
-import { runIocsFormats } from './commands/iocs.js';
+import { runIocsCheck, runIocsFormats, runIocsStats, type IocsOptions } from './commands/iocs.js';
 import { NO_FORMAT } from './formats/open-format.js';
 import { FORMATS, formatNames } from './formats/registry.js';
 import { stderrReporter, type Reporter } from './report.js';
@@ -63,6 +63,13 @@ function validateScanOptions(raw: RawScanOptions): ScanOptions {
     ...(raw.cache ? { cacheDir: raw.cacheDir ?? defaultCacheDir() } : {}),
     ...validateFormat(raw.format),
     timezone: parseTimeZone('--timezone', raw.timezone),
+    ...(raw.mispAll ? { mispAll: true } : {}),
+  };
+}
+
+function iocsOptions(raw: { iocsFormat?: string; mispAll?: boolean }): IocsOptions {
+  return {
+    ...(raw.iocsFormat ? { iocsFormat: parseChoice('--iocs-format', raw.iocsFormat, feedFormatNames()) } : {}),
     ...(raw.mispAll ? { mispAll: true } : {}),
   };
 }
@@ -142,6 +149,26 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .summary('list the indicator feed formats')
     .description('List the feed formats that --iocs-format accepts, in detection order.')
     .action(() => exit(runIocsFormats()));
+  iocs
+    .command('stats')
+    .summary('count indicators per type and feed, and skipped entries with their reasons')
+    .argument('<FILE...>', 'indicator feeds')
+    .option('--iocs-format <NAME>', 'force the feed format instead of detecting it')
+    .option('--misp-all', 'MISP feeds: also use attributes whose to_ids is false')
+    .action(async (files: string[], raw: { iocsFormat?: string; mispAll?: boolean }) => {
+      exit(await runIocsStats(files, iocsOptions(raw)));
+    });
+  iocs
+    .command('check')
+    .summary('which indicator covers VALUE (exact, CIDR, parent domain), from which feed; exit 0 covered, 1 not')
+    .argument('<VALUE>', 'IP, domain, URL, hash or e-mail address')
+    .option('-i, --iocs <FILE>', 'indicator feed; repeatable', collect)
+    .option('--iocs-format <NAME>', 'force the feed format instead of detecting it')
+    .option('--misp-all', 'MISP feeds: also use attributes whose to_ids is false')
+    .action(async (value: string, raw: { iocs?: string[]; iocsFormat?: string; mispAll?: boolean }) => {
+      exit(await runIocsCheck(value, raw.iocs ?? [], iocsOptions(raw), reporterFor(false)));
+    });
+
 
   return program;
 }

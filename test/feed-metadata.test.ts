@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import { tmpDir } from './helpers/tmp.js';
-import { MISP_EVENT } from './feed-misp.test.js';
-import { STIX_BUNDLE } from './feed-stix.test.js';
+import { MISP_EVENT, STIX_BUNDLE } from './helpers/feed-fixtures.js';
 
 describe('feed metadata in hits', () => {
   it('maps STIX and MISP metadata to threat.indicator.* and survives the cache', async () => {

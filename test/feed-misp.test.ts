@@ -1,32 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadFeeds } from '../src/indicators/load.js';
+import { MISP_EVENT } from './helpers/feed-fixtures.js';
 import { tmpDir } from './helpers/tmp.js';
-
-export const MISP_EVENT = {
-  Event: {
-    id: '42',
-    uuid: '5e1c1f3a-0000-4000-8000-000000000042',
-    info: 'Phishing campaign X',
-    date: '2024-03-01',
-    timestamp: '1709856000',
-    Orgc: { name: 'CIRCL' },
-    Attribute: [
-      { type: 'ip-dst', value: '198.51.100.20', to_ids: true, comment: 'C2' },
-      { type: 'ip-dst|port', value: '198.51.100.21|8443', to_ids: true },
-      { type: 'domain|ip', value: 'evil-misp.example|198.51.100.22', to_ids: true },
-      { type: 'filename|sha256', value: `dropper.exe|${'c'.repeat(64)}`, to_ids: true },
-      { type: 'url', value: 'hxxp://bad-misp[.]example/x', to_ids: true },
-      { type: 'email-src', value: 'sender@evil-misp.example', to_ids: true },
-      { type: 'hostname', value: 'host.evil-misp.example', to_ids: true },
-      { type: 'ip-src', value: '198.51.100.30', to_ids: false },
-      { type: 'ip-src', value: '198.51.100.31', to_ids: true, deleted: true },
-      { type: 'text', value: 'just words', to_ids: false },
-      { type: 'regkey', value: 'HKLM\\x', to_ids: true },
-    ],
-    Object: [{ name: 'file', Attribute: [{ type: 'md5', value: 'd'.repeat(32), to_ids: true }] }],
-    Tag: [{ name: 'tlp:green' }, { name: 'misp-galaxy:threat-actor="X"' }],
-  },
-};
 
 describe('MISP events and attribute lists', () => {
   it('loads to_ids attributes with composite types, event info, org, tags and TLP', async () => {
