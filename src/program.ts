@@ -14,6 +14,7 @@ import { runParse } from './commands/parse.js';
 import { runIocsCheck, runIocsFormats, runIocsStats, type IocsOptions } from './commands/iocs.js';
 import { NO_FORMAT } from './formats/open-format.js';
 import { FORMATS, formatNames } from './formats/registry.js';
+import { parseVpcflowFields } from './formats/vpcflow.js';
 import { stderrReporter, type Reporter } from './report.js';
 import { version } from './version.js';
 
@@ -34,14 +35,20 @@ interface RawScanOptions {
   cacheDir?: string;
   format?: string;
   timezone: string;
+  vpcflowFields?: string;
   mispAll?: boolean;
 }
 
 interface RawParseOptions {
   format?: string;
   timezone: string;
+  vpcflowFields?: string;
   summary: boolean;
   quiet?: boolean;
+}
+
+function validateVpcflowFields(value: string | undefined): { vpcflowFields?: string[] } {
+  return value === undefined ? {} : { vpcflowFields: parseVpcflowFields('--vpcflow-fields', value) };
 }
 
 function validateFormat(value: string | undefined): { format?: string } {
@@ -63,6 +70,7 @@ function validateScanOptions(raw: RawScanOptions): ScanOptions {
     ...(raw.cache ? { cacheDir: raw.cacheDir ?? defaultCacheDir() } : {}),
     ...validateFormat(raw.format),
     timezone: parseTimeZone('--timezone', raw.timezone),
+    ...validateVpcflowFields(raw.vpcflowFields),
     ...(raw.mispAll ? { mispAll: true } : {}),
   };
 }
@@ -106,6 +114,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--no-summary', 'do not print the load and end-of-run summaries')
     .option('--format <NAME>', `log format of every input instead of detecting it per input (${formatNames().join(', ')}; ${NO_FORMAT}: do not parse)`)
     .option('--timezone <ZONE>', 'time zone of log times written without one (RFC 3164 syslog, BIND), e.g. Europe/Paris', 'UTC')
+    .option('--vpcflow-fields <LIST>', 'VPC / Transit Gateway flow log field order of files without a header, e.g. version,account-id,interface-id,srcaddr,...')
     .option('-q, --quiet', 'print only warnings and errors on stderr')
     .action(async (paths: string[], raw: RawScanOptions) => {
       const options = validateScanOptions(raw);
@@ -123,12 +132,14 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .argument('[PATH...]', 'log files, directories or globs; "-" or nothing for stdin')
     .option('--format <NAME>', `log format instead of detecting it (${formatNames().join(', ')})`)
     .option('--timezone <ZONE>', 'time zone of log times written without one', 'UTC')
+    .option('--vpcflow-fields <LIST>', 'VPC / Transit Gateway flow log field order of files without a header, e.g. version,account-id,interface-id,srcaddr,...')
     .option('--no-summary', 'do not print the per-input summary')
     .option('-q, --quiet', 'print only warnings and errors on stderr')
     .action(async (paths: string[], raw: RawParseOptions) => {
       const options = {
         ...validateFormat(raw.format),
         timezone: parseTimeZone('--timezone', raw.timezone),
+        ...validateVpcflowFields(raw.vpcflowFields),
         summary: raw.summary && !raw.quiet,
       };
       exit(await runParse(paths, options, reporterFor(raw.quiet === true)));
@@ -168,7 +179,6 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .action(async (value: string, raw: { iocs?: string[]; iocsFormat?: string; mispAll?: boolean }) => {
       exit(await runIocsCheck(value, raw.iocs ?? [], iocsOptions(raw), reporterFor(false)));
     });
-
 
   return program;
 }

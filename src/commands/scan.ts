@@ -32,6 +32,8 @@ export interface ScanOptions {
   readonly format?: string;
   /** Zone of timestamps written without one (RFC 3164 syslog); default UTC. */
   readonly timezone?: string;
+  /** VPC flow field order for inputs without a header (`--vpcflow-fields`, validated). */
+  readonly vpcflowFields?: readonly string[];
   /** MISP feeds: also use attributes whose `to_ids` is false. */
   readonly mispAll?: boolean;
 }
@@ -89,7 +91,11 @@ export async function runScan(paths: readonly string[], options: ScanOptions, re
       concurrency: options.threads,
       timestamp: new Date().toISOString(),
       inputRefiner: (input) =>
-        openScanRefiner(input, { timezone: options.timezone ?? 'UTC', ...(options.format ? { format: options.format } : {}) }),
+        openScanRefiner(input, {
+          timezone: options.timezone ?? 'UTC',
+          ...(options.format ? { format: options.format } : {}),
+          ...(options.vpcflowFields ? { vpcflowFields: options.vpcflowFields } : {}),
+        }),
     });
   } finally {
     engine.close();

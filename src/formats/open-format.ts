@@ -18,6 +18,8 @@ export interface FormatOptions {
   readonly format?: string;
   /** Zone for timestamps without an offset (default UTC). */
   readonly timezone: string;
+  /** VPC flow field order for inputs without a header (`--vpcflow-fields`). */
+  readonly vpcflowFields?: readonly string[];
 }
 
 /** An input's start, as the search pipeline peeks it. */
@@ -39,7 +41,12 @@ export function chooseFormat(lines: readonly string[], options: FormatOptions): 
 const RECORDS_FORMAT = 'aws-cloudtrail';
 
 function contextOf(input: HeadOfInput, options: FormatOptions): ParseContext {
-  return { path: input.path, timezone: options.timezone, referenceMs: input.mtimeMs ?? Date.now() };
+  return {
+    path: input.path,
+    timezone: options.timezone,
+    referenceMs: input.mtimeMs ?? Date.now(),
+    ...(options.vpcflowFields ? { vpcflowFields: options.vpcflowFields } : {}),
+  };
 }
 
 /** Opens the line parser for one input, or undefined when no format applies. */

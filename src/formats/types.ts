@@ -31,6 +31,8 @@ export interface ParseContext {
   readonly timezone: string;
   /** Reference time for year inference (file modification time, else now), epoch milliseconds. */
   readonly referenceMs: number;
+  /** `--vpcflow-fields`: the VPC / Transit Gateway flow field order of lines with no header (validated names). */
+  readonly vpcflowFields?: readonly string[];
 }
 
 /**

@@ -5,6 +5,7 @@
  * 14 → the default v2 format, 29 → every v2–v5 field in table order,
  * 36 → the Transit Gateway default, 40 → v2–v5 plus v7 (ECS) and v8.
  */
+import { UsageError } from '../errors.js';
 import { EventBuilder } from './event-builder.js';
 import { toInt, transportName } from './net.js';
 import { fromEpochSeconds } from './time.js';
@@ -25,6 +26,31 @@ const TGW = (
 const ALL_V5 = [...V2, ...V3, ...V4, ...V5];
 const ALL_V8 = [...ALL_V5, ...V7, 'reject-reason'];
 const KNOWN = new Set([...ALL_V8, ...TGW, 'resource-id', 'encryption-status']);
+
+/**
+ * Parses a `--vpcflow-fields` value: field names separated by commas or
+ * spaces, optionally written as in an AWS format string (`${srcaddr}`).
+ * Every name must be a known VPC or Transit Gateway flow log field, and
+ * appear once; throws {@link UsageError} naming the first offending field.
+ */
+export function parseVpcflowFields(option: string, value: string): string[] {
+  const names = value
+    .split(/[\s,]+/)
+    .map((n) => n.replace(/^\$\{(.*)\}$/, '$1'))
+    .filter((n) => n !== '');
+  if (names.length < 2) throw new UsageError(`Expected at least two VPC flow log field names for ${option} but received ${JSON.stringify(value)}`);
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (!KNOWN.has(n)) {
+      const bare = n.toLowerCase().replace(/[-_]/g, '');
+      const hint = [...KNOWN].find((k) => k.replace(/-/g, '') === bare);
+      throw new UsageError(`Unknown VPC flow log field ${JSON.stringify(n)} in ${option}` + (hint ? ` (did you mean ${hint}?)` : '') + `; known fields: ${[...KNOWN].join(', ')}`);
+    }
+    if (seen.has(n)) throw new UsageError(`VPC flow log field ${JSON.stringify(n)} appears twice in ${option}`);
+    seen.add(n);
+  }
+  return names;
+}
 
 const BY_COUNT: ReadonlyMap<number, readonly string[]> = new Map([
   [V2.length, V2],
@@ -113,9 +139,10 @@ export const vpcflowFormat: LogFormat = {
     if (first[0] !== undefined && isHeaderLine(first[0])) return true;
     return first.length > 0 && first.every((l) => isHeaderLine(l) || isDataLine(l));
   },
-  open: (head): LineParser => {
+  open: (head, context): LineParser => {
     const header = head.find(isHeaderLine);
-    let layout: string[] | undefined;
+    // A header in the input wins over --vpcflow-fields, which stands in for a missing one.
+    let layout: readonly string[] | undefined = context.vpcflowFields;
     return {
       ...(header ? { headerPrefix: `${header.trim().split(/\s+/)[0]} ` } : {}),
       header(line) {
