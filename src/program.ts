@@ -37,6 +37,8 @@ interface RawScanOptions {
   timezone: string;
   vpcflowFields?: string;
   mispAll?: boolean;
+  ignoreValidity?: boolean;
+  maxAge?: string;
 }
 
 interface RawParseOptions {
@@ -72,6 +74,8 @@ function validateScanOptions(raw: RawScanOptions): ScanOptions {
     timezone: parseTimeZone('--timezone', raw.timezone),
     ...validateVpcflowFields(raw.vpcflowFields),
     ...(raw.mispAll ? { mispAll: true } : {}),
+    ...(raw.ignoreValidity ? { ignoreValidity: true } : {}),
+    ...(raw.maxAge !== undefined ? { maxAgeDays: parseWholeNumber('--max-age', raw.maxAge, 1, 36500) } : {}),
   };
 }
 
@@ -103,6 +107,8 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('-i, --iocs <FILE>', 'indicator feed (plain, CSV, STIX, MISP, OTX, Zeek intel, SCC ETD; see "iocs formats"); repeatable', collect)
     .addOption(new Option('--iocs-format <NAME>', `force the feed format instead of detecting it (${feedFormatNames().join(', ')})`))
     .option('--misp-all', 'MISP feeds: also use attributes whose to_ids is false')
+    .option('--ignore-validity', 'also match indicators outside their validity window (STIX valid_from/valid_until, OTX expiration) and inactive ones')
+    .option('--max-age <DAYS>', 'drop indicators whose newest feed time (modified, last seen, valid from, created) is older than DAYS days')
     .option('-o, --output <FILE>', 'write hits to FILE instead of stdout')
     .option('--max-line-bytes <SIZE>', 'scan longer lines in pieces of this size, with a warning', String(DEFAULT_MAX_LINE_BYTES))
     .option('--domain-match <MODE>', 'subdomain: a domain also matches its subdomains; exact: only itself', 'subdomain')

@@ -14,6 +14,7 @@ import { JsonlSink } from '../output/jsonl-sink.js';
 import type { HitSink } from '../output/sink.js';
 import type { Reporter } from '../report.js';
 import { search } from '../search/search.js';
+import { scanRefiner } from './scan-refine.js';
 
 /** Validated options of `scan`. */
 export interface ScanOptions {
@@ -36,6 +37,10 @@ export interface ScanOptions {
   readonly vpcflowFields?: readonly string[];
   /** MISP feeds: also use attributes whose `to_ids` is false. */
   readonly mispAll?: boolean;
+  /** Match indicators outside their validity window and inactive ones too (`--ignore-validity`). */
+  readonly ignoreValidity?: boolean;
+  /** Drop indicators whose newest time is older than this many days (`--max-age`). */
+  readonly maxAgeDays?: number;
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -80,6 +85,8 @@ export async function runScan(paths: readonly string[], options: ScanOptions, re
   }
   const sink: HitSink = options.output ? JsonlSink.file(options.output) : JsonlSink.stdout();
   const scanStart = performance.now();
+  const scanTime = new Date();
+  const filters = scanRefiner(store, options, scanTime.getTime());
   let stats;
   try {
     stats = await search(paths, {
@@ -89,7 +96,8 @@ export async function runScan(paths: readonly string[], options: ScanOptions, re
       reporter,
       maxLineBytes: options.maxLineBytes,
       concurrency: options.threads,
-      timestamp: new Date().toISOString(),
+      timestamp: scanTime.toISOString(),
+      ...(filters.refine ? { refine: filters.refine } : {}),
       inputRefiner: (input) =>
         openScanRefiner(input, {
           timezone: options.timezone ?? 'UTC',
@@ -108,6 +116,7 @@ export async function runScan(paths: readonly string[], options: ScanOptions, re
       `scanned ${stats.inputs} input(s), ${mb(stats.bytes)} in ${secs.toFixed(2)} s` +
         ` (${secs > 0 ? mb(stats.bytes / secs) : '-'}/s, ${engine.kind} engine, ${options.threads} thread(s)); ` +
         `${stats.hitLines} line(s) with hits, ${stats.matches} match(es)` +
+        filters.summary() +
         (stats.errors > 0 ? `; ${stats.errors} input(s) with errors` : ''),
     );
   }
