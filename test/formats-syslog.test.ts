@@ -23,7 +23,7 @@ const SYSLOG = [
   'dynatrace-otel/syslog-rfc/rfc6587-octet-counting-preserve-space',
 ];
 
-/** Continuation lines of multi-line records have no header of their own; they stay unparsed `message`s. */
+/** Continuation lines of multi-line records have no header of their own; they are read as part of the record before them. */
 const isContinuation = (f: string, line: string): boolean => /^\s/.test(line) || (f.endsWith('test-syslog.log') && line === 'syslog');
 
 describe('syslog', () => {
@@ -34,17 +34,42 @@ describe('syslog', () => {
       const lines = sampleLines(f);
       const docs = docsOf(r, f);
       expect(docs.length, f).toBe(lines.length);
+      let record: Record<string, any> | undefined;
       docs.forEach((d, i) => {
         const line = lines[i] as string;
-        if (isContinuation(f, line)) {
-          expect(d.event.kind, line).toBe('pipeline_error');
-          return;
-        }
         expect(d.event.kind, `${f}: ${line}`).toBe('event');
+        if (isContinuation(f, line)) {
+          expect(d.message, line).toBe(line);
+          expect(d['@timestamp'], line).toBe(record?.['@timestamp']);
+          expect(at(d, 'process.name'), line).toBe(at(record, 'process.name'));
+          expect(at(d, 'host.hostname'), line).toBe(at(record, 'host.hostname'));
+        } else {
+          record = d;
+        }
         expect(d.event.dataset, line).toMatch(/^(system\.(syslog|auth)|bind\.(log|query))$/);
         expect(d['@timestamp'], line).toMatch(/Z$/);
       });
     }
+  });
+
+  it('reads continuation lines as part of the record before them, with their own offset', async () => {
+    const f = 'beats/syslog/iso8601_timestamp_multiline_syslog.log';
+    const docs = docsOf(await parseSamples([f]), f);
+    expect(docs.map((d) => [d.log.offset, d['@timestamp'], at(d, 'host.hostname'), at(d, 'process.name'), at(d, 'process.pid')])).toEqual([
+      [0, '2020-12-25T21:59:59.000Z', 'a-mac-with-esc-key', 'GoogleSoftwareUpdateAgent', 21412],
+      [103, '2020-12-25T21:59:59.000Z', 'a-mac-with-esc-key', 'GoogleSoftwareUpdateAgent', 21412],
+      [231, '2020-12-25T21:59:59.000Z', 'a-mac-with-esc-key', 'GoogleSoftwareUpdateAgent', 21412],
+    ]);
+    expect(docs[2]?.message).toBe("\t\tinstalled products, except:'com.google.Keystone'.");
+  });
+
+  it('keeps a header-less first line unparsed', async () => {
+    const t = tmpDir();
+    const log = t.write('cont.log', '  orphan line\nMar  3 10:00:00 h app[1]: start\n  more\n');
+    const r = await runCli(['parse', '-q', log]);
+    expect(r.code).toBe(1);
+    expect(r.docs.map((d) => d.event.kind)).toEqual(['pipeline_error', 'event', 'event']);
+    expect(at(r.docs[2], 'process.name')).toBe('app');
   });
 
   it('reads RFC 5424 headers, structured data and octet-counted framing', async () => {

@@ -32,7 +32,7 @@ export function parsedDocument(
   text: string,
 ): Record<string, unknown> | undefined {
   const log = { file: { path }, offset };
-  const parsed = parser?.parseText(text);
+  const parsed = parser?.parseNext(text);
   if (parsed) {
     const ev = parser?.eventOf(parsed);
     const { event, log: parsedLog, ...fields } = parsed.fields as Record<string, unknown> & {

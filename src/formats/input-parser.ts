@@ -3,10 +3,12 @@
  * recur inside the input, parses each hit line, names each match by the field
  * it sat in, and attaches the parsed event. Only hit lines are decoded and
  * parsed; a block without hits costs at most one `Buffer.indexOf` (for
- * formats whose headers can recur).
+ * formats whose headers can recur), or one backward search for its last
+ * record header (for formats with multi-line records).
  */
 import type { HitLine, LineEvent, LineMatch } from '../output/hit-document.js';
 import { fieldAt } from './event-builder.js';
+import { RecordFinder } from './record-finder.js';
 import type { LineParser, LogFormat, ParsedEvent } from './types.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
@@ -32,11 +34,18 @@ function charIndex(line: Uint8Array, text: string, skipped: number, byte: number
 /** Parses the hit lines of one input in one format. Feed blocks in order, then the block's hit lines. */
 export class InputParser {
   private readonly pending: Array<{ offset: number; line: string }> = [];
+  /** Scan-time search for the record a continuation hit line belongs to (multi-line formats only). */
+  private readonly finder: RecordFinder | undefined;
+  /** The last record read by {@link parseNext}. */
+  private lastRecord: ParsedEvent | undefined;
 
   constructor(
     readonly format: LogFormat,
     private readonly parser: LineParser,
-  ) {}
+  ) {
+    const mayStart = parser.mayStartRecord?.bind(parser) ?? (() => true);
+    this.finder = parser.continuation ? new RecordFinder({ mayStart, parse: (bytes) => this.parseText(decodeLine(bytes).text) }) : undefined;
+  }
 
   /**
    * Notes the header lines of a block (stream offset `offset`) so that the
@@ -44,6 +53,7 @@ export class InputParser {
    * block, in order, before {@link refine} on its hit lines.
    */
   block(buf: Buffer, offset: number): void {
+    this.finder?.block(buf, offset);
     const prefix = this.parser.headerPrefix;
     if (!prefix || !this.parser.header) return;
     const head = Buffer.from(prefix);
@@ -89,6 +99,29 @@ export class InputParser {
     }
   }
 
+  /**
+   * Parses the next line of an input read line by line in order (`iochunt
+   * parse`): a line that does not parse but continues a multi-line record
+   * gets that record's event (see {@link LineParser.continuation}).
+   */
+  parseNext(text: string): ParsedEvent | undefined {
+    const parsed = this.parseText(text);
+    if (!this.parser.continuation) return parsed;
+    if (parsed) {
+      this.lastRecord = parsed;
+      return parsed;
+    }
+    return this.lastRecord ? this.continuationOf(this.lastRecord, text) : undefined;
+  }
+
+  private continuationOf(record: ParsedEvent, text: string): ParsedEvent | undefined {
+    try {
+      return this.parser.continuation?.(record, text);
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Event of a parsed line, with its dataset. */
   eventOf(parsed: ParsedEvent): LineEvent {
     const dataset = ((parsed.fields.event as Record<string, unknown> | undefined)?.dataset as string | undefined) ?? this.format.dataset;
@@ -103,7 +136,11 @@ export class InputParser {
     this.headersBefore(hit.offset);
     const { text, skipped } = decodeLine(hit.line);
     if (this.parser.headerPrefix && text.startsWith(this.parser.headerPrefix)) return hit;
-    const parsed = this.parseText(text);
+    let parsed = this.parseText(text);
+    if (!parsed && this.finder) {
+      const record = this.finder.recordBefore(hit.offset);
+      if (record) parsed = this.continuationOf(record, text);
+    }
     if (!parsed) return hit;
     const matches: LineMatch[] = hit.matches.map((m) => {
       const field = fieldAt(parsed.spans, charIndex(hit.line, text, skipped, m.start), charIndex(hit.line, text, skipped, m.end));

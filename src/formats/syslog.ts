@@ -11,6 +11,7 @@ import { isDnsmasqProgram, parseDnsmasqMessage } from './dnsmasq.js';
 import { EventBuilder } from './event-builder.js';
 import { peerField, toInt } from './net.js';
 import { parseAuthMessage } from './sshd.js';
+import { continuationEvent, mayStartRecord } from './syslog-continuation.js';
 import { fromBsdTime, fromIsoTime } from './time.js';
 import type { LineParser, LogFormat, ParseContext, ParsedEvent } from './types.js';
 
@@ -155,7 +156,11 @@ function majority(lines: readonly string[], test: (l: string) => boolean): boole
   return n > 0 && n * 2 >= first.length;
 }
 
-const open = (_head: readonly string[], context: ParseContext): LineParser => ({ parse: (line) => parseSyslogLine(line, context) });
+const open = (_head: readonly string[], context: ParseContext): LineParser => ({
+  parse: (line) => parseSyslogLine(line, context),
+  continuation: continuationEvent,
+  mayStartRecord,
+});
 
 /** BIND query logs: bare (`dd-Mon-yyyy …`) or through syslog (`named[pid]:`). */
 export const bindFormat: LogFormat = {

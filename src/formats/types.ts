@@ -58,6 +58,17 @@ export interface LineParser {
    * undefined when headers cannot recur.
    */
   readonly headerPrefix?: string;
+  /**
+   * For formats with multi-line records (syslog): the event of a line that
+   * does not parse but continues the record parsed as `record` (the nearest
+   * line before it that parses). Absent when lines never continue records.
+   */
+  continuation?(record: ParsedEvent, line: string): ParsedEvent;
+  /**
+   * With {@link continuation}: false when a line starting with byte `byte`
+   * cannot be a record's first line (lets searches skip it undecoded).
+   */
+  mayStartRecord?(byte: number | undefined): boolean;
 }
 
 /** A log-format family. */
