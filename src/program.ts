@@ -39,6 +39,7 @@ interface RawScanOptions {
   mispAll?: boolean;
   ignoreValidity?: boolean;
   maxAge?: string;
+  allow?: string[];
 }
 
 interface RawParseOptions {
@@ -75,6 +76,7 @@ function validateScanOptions(raw: RawScanOptions): ScanOptions {
     ...validateVpcflowFields(raw.vpcflowFields),
     ...(raw.mispAll ? { mispAll: true } : {}),
     ...(raw.ignoreValidity ? { ignoreValidity: true } : {}),
+    ...(raw.allow ? { allow: raw.allow } : {}),
     ...(raw.maxAge !== undefined ? { maxAgeDays: parseWholeNumber('--max-age', raw.maxAge, 1, 36500) } : {}),
   };
 }
@@ -109,6 +111,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--misp-all', 'MISP feeds: also use attributes whose to_ids is false')
     .option('--ignore-validity', 'also match indicators outside their validity window (STIX valid_from/valid_until, OTX expiration) and inactive ones')
     .option('--max-age <DAYS>', 'drop indicators whose newest feed time (modified, last seen, valid from, created) is older than DAYS days')
+    .option('--allow <FILE>', 'allowlist (any feed format, MISP warninglists too): covered values never hit; repeatable', collect)
     .option('-o, --output <FILE>', 'write hits to FILE instead of stdout')
     .option('--max-line-bytes <SIZE>', 'scan longer lines in pieces of this size, with a warning', String(DEFAULT_MAX_LINE_BYTES))
     .option('--domain-match <MODE>', 'subdomain: a domain also matches its subdomains; exact: only itself', 'subdomain')
@@ -182,8 +185,9 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('-i, --iocs <FILE>', 'indicator feed; repeatable', collect)
     .option('--iocs-format <NAME>', 'force the feed format instead of detecting it')
     .option('--misp-all', 'MISP feeds: also use attributes whose to_ids is false')
-    .action(async (value: string, raw: { iocs?: string[]; iocsFormat?: string; mispAll?: boolean }) => {
-      exit(await runIocsCheck(value, raw.iocs ?? [], iocsOptions(raw), reporterFor(false)));
+    .option('--allow <FILE>', 'allowlist: also say whether VALUE is allowlisted; repeatable', collect)
+    .action(async (value: string, raw: { iocs?: string[]; iocsFormat?: string; mispAll?: boolean; allow?: string[] }) => {
+      exit(await runIocsCheck(value, raw.iocs ?? [], { ...iocsOptions(raw), ...(raw.allow ? { allow: raw.allow } : {}) }, reporterFor(false)));
     });
 
   return program;

@@ -5,6 +5,7 @@
  * covers a value, and from which feed.
  */
 import { UsageError } from '../errors.js';
+import { loadAllowlist } from '../filters/allowlist.js';
 import { coveringIndicators } from '../indicators/cover.js';
 import { loadFeeds, type LoadFeedsOptions } from '../indicators/load.js';
 import { FEED_READERS } from '../indicators/loaders/index.js';
@@ -19,6 +20,8 @@ const stdout: Write = (s) => process.stdout.write(s);
 export interface IocsOptions {
   readonly iocsFormat?: string;
   readonly mispAll?: boolean;
+  /** `iocs check`: allowlists to check VALUE against. */
+  readonly allow?: readonly string[];
 }
 
 function loadOptions(options: IocsOptions): LoadFeedsOptions {
@@ -67,7 +70,9 @@ export async function runIocsStats(files: readonly string[], options: IocsOption
 
 /**
  * Says which loaded indicators cover `value` (exact, CIDR, parent domain)
- * and from which feed and line. Returns 0 when covered, 1 when not.
+ * and from which feed and line, and, with `allow`, whether an allowlist
+ * covers it (an allowlisted value never hits). Returns 0 when covered, 1
+ * when not (allowlisted or not).
  * Throws {@link UsageError} when `value` is not an indicator.
  */
 export async function runIocsCheck(value: string, files: readonly string[], options: IocsOptions, reporter: Reporter, write: Write = stdout): Promise<number> {
@@ -76,6 +81,14 @@ export async function runIocsCheck(value: string, files: readonly string[], opti
   if (!n.ok) throw new UsageError(`Expected an IP, CIDR, domain, URL, hash or e-mail address for VALUE but received ${JSON.stringify(value)} (${n.reason})`);
   const r = await loadFeeds(files, { ...loadOptions(options), reporter });
   const covers = coveringIndicators(r.store, n.indicator);
+  if (options.allow && options.allow.length > 0) {
+    const allowed = (await loadAllowlist(options.allow, reporter)).covers(value);
+    write(
+      allowed
+        ? `${n.indicator.name}: allowlisted (${allowed.how} ${allowed.entry} from ${allowed.feed}:${allowed.line}); it never produces a hit\n`
+        : `${n.indicator.name}: not allowlisted\n`,
+    );
+  }
   if (covers.length === 0) {
     write(`${n.indicator.name} (${n.indicator.type}): not covered\n`);
     return 1;

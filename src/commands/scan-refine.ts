@@ -1,10 +1,12 @@
 /**
  * The post-scan refine step of `scan`: drops matches of indicators that are
  * not valid at the line's event time (windows and inactive marks unless
- * `--ignore-validity`; `--max-age` always). Filters
+ * `--ignore-validity`; `--max-age` always), then matches whose value an
+ * `--allow` list covers. Filters
  * run after the native scan, so they never change the compiled tables or the
  * compiled-indicator cache key.
  */
+import type { Allowlist } from '../filters/allowlist.js';
 import { ValidityFilter } from '../filters/validity.js';
 import type { IndicatorLookup } from '../indicators/store.js';
 import type { HitLine } from '../output/hit-document.js';
@@ -20,6 +22,7 @@ export interface ScanFilters {
 export interface ScanFilterOptions {
   readonly ignoreValidity?: boolean;
   readonly maxAgeDays?: number;
+  readonly allowlist?: Allowlist;
 }
 
 /** Builds the refine step of a scan that started at `scanTimeMs`. */
@@ -34,6 +37,8 @@ export function scanRefiner(store: IndicatorLookup, options: ScanFilterOptions, 
         });
   const steps: Array<(line: HitLine) => HitLine | undefined> = [];
   if (validity) steps.push((l) => validity.refine(l));
+  const allow = options.allowlist;
+  if (allow) steps.push((l) => allow.refine(l));
   return {
     ...(steps.length > 0
       ? {
@@ -47,6 +52,7 @@ export function scanRefiner(store: IndicatorLookup, options: ScanFilterOptions, 
     summary: () => {
       const parts: string[] = [];
       if (validity && validity.dropped > 0) parts.push(`${validity.dropped} outside their validity`);
+      if (allow && allow.dropped > 0) parts.push(`${allow.dropped} allowlisted`);
       return parts.length > 0 ? `; match(es) dropped: ${parts.join(', ')}` : '';
     },
   };

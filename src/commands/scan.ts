@@ -14,6 +14,7 @@ import { JsonlSink } from '../output/jsonl-sink.js';
 import type { HitSink } from '../output/sink.js';
 import type { Reporter } from '../report.js';
 import { search } from '../search/search.js';
+import { loadAllowlist } from '../filters/allowlist.js';
 import { scanRefiner } from './scan-refine.js';
 
 /** Validated options of `scan`. */
@@ -41,6 +42,8 @@ export interface ScanOptions {
   readonly ignoreValidity?: boolean;
   /** Drop indicators whose newest time is older than this many days (`--max-age`). */
   readonly maxAgeDays?: number;
+  /** Allowlists (`--allow`): matches they cover are dropped. */
+  readonly allow?: readonly string[];
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -86,7 +89,8 @@ export async function runScan(paths: readonly string[], options: ScanOptions, re
   const sink: HitSink = options.output ? JsonlSink.file(options.output) : JsonlSink.stdout();
   const scanStart = performance.now();
   const scanTime = new Date();
-  const filters = scanRefiner(store, options, scanTime.getTime());
+  const allowlist = options.allow && options.allow.length > 0 ? await loadAllowlist(options.allow, reporter) : undefined;
+  const filters = scanRefiner(store, { ...options, ...(allowlist ? { allowlist } : {}) }, scanTime.getTime());
   let stats;
   try {
     stats = await search(paths, {

@@ -1,0 +1,144 @@
+/**
+ * Allowlists (`--allow`): values that must never produce a hit, read from any
+ * feed format (plain, CSV, STIX, MISP, OTX, Zeek intel, SCC ETD, MISP
+ * warninglists). A match is dropped when its matched text, normalised as an
+ * indicator, is covered by the allowlist: the same value, an allowlisted
+ * CIDR block holding the address, an allowlisted parent domain of the name
+ * (a URL's or e-mail address's host counts as a name), or a warninglist
+ * `substring` found in it. Trusted beats threat: an allowlisted address
+ * inside a listed CIDR, or an allowlisted subdomain of a listed domain,
+ * produces no hit. Regex warninglist entries are skipped with a counted
+ * warning (no regex engine safe for untrusted patterns is bundled).
+ */
+import { coveringIndicators } from '../indicators/cover.js';
+import { parseIpIndicator } from '../indicators/ip.js';
+import { loadFeeds, type AllowPattern, type LoadFeedsOptions } from '../indicators/load.js';
+import { normalizeIndicator } from '../indicators/normalize.js';
+import type { IndicatorStore, StoredIndicator } from '../indicators/store.js';
+import type { IpValue, NormalizedIndicator } from '../indicators/types.js';
+import type { HitLine } from '../output/hit-document.js';
+import type { Reporter } from '../report.js';
+
+/** Why a value is allowlisted: the allowlist entry and how it covers the value. */
+export interface AllowMatch {
+  readonly how: 'exact' | 'cidr' | 'parent-domain' | 'substring';
+  /** The allowlist entry (canonical indicator name, or the substring). */
+  readonly entry: string;
+  readonly feed: string;
+  readonly line: number;
+}
+
+const MEMO_LIMIT = 65536;
+const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
+
+function ipKey(ip: IpValue, prefix: number): string {
+  let key = `${ip.version}/${prefix}:`;
+  const full = Math.floor(prefix / 8);
+  for (let i = 0; i < full; i++) key += `${ip.bytes[i]}.`;
+  const rest = prefix % 8;
+  if (rest > 0) key += String((ip.bytes[full] as number) & ((0xff << (8 - rest)) & 0xff));
+  return key;
+}
+
+/** A loaded allowlist; see the module comment for what it covers. */
+export class Allowlist {
+  // Addresses and blocks by (version, prefix, masked network): one lookup per distinct prefix length.
+  private readonly ips = new Map<string, StoredIndicator>();
+  private readonly prefixes: { 4: number[]; 6: number[] } = { 4: [], 6: [] };
+  private readonly substrings: AllowPattern[];
+  private readonly memo = new Map<string, AllowMatch | null>();
+  /** Matches dropped so far by {@link Allowlist.refine}. */
+  dropped = 0;
+
+  constructor(
+    private readonly store: IndicatorStore,
+    patterns: readonly AllowPattern[],
+  ) {
+    const seen = { 4: new Set<number>(), 6: new Set<number>() };
+    for (const s of store.all()) {
+      const ind = s.indicator;
+      if (ind.type !== 'ipv4-addr' && ind.type !== 'ipv6-addr') continue;
+      const key = ipKey(ind.ip, ind.ip.prefix);
+      if (!this.ips.has(key)) this.ips.set(key, s);
+      seen[ind.ip.version].add(ind.ip.prefix);
+    }
+    this.prefixes[4] = [...seen[4]].sort((a, b) => b - a);
+    this.prefixes[6] = [...seen[6]].sort((a, b) => b - a);
+    this.substrings = patterns.filter((p) => p.kind === 'substring' && p.value !== '').map((p) => ({ ...p, value: p.value.toLowerCase() }));
+  }
+
+  /** Number of allowlisted values and substrings. */
+  get size(): number {
+    return this.store.size + this.substrings.length;
+  }
+
+  private ipMatch(ip: IpValue): AllowMatch | undefined {
+    for (const prefix of this.prefixes[ip.version]) {
+      if (prefix > ip.prefix) continue;
+      const s = this.ips.get(ipKey(ip, prefix));
+      if (s) return from(s, prefix === ip.prefix ? 'exact' : 'cidr');
+    }
+    return undefined;
+  }
+
+  /** The allowlist entry that covers the normalised `value`, if any. */
+  coversIndicator(value: NormalizedIndicator): AllowMatch | undefined {
+    if (value.type === 'ipv4-addr' || value.type === 'ipv6-addr') return this.ipMatch(value.ip);
+    const c = coveringIndicators(this.store, value)[0];
+    if (c) return from(c.stored, c.how);
+    if (value.type === 'url') {
+      const host = parseIpIndicator(value.url.host);
+      if (host.ok) return this.ipMatch(host.ip);
+    }
+    return undefined;
+  }
+
+  /** The allowlist entry that covers `text` (a matched token or a value typed by a user), if any. */
+  covers(text: string): AllowMatch | undefined {
+    const memo = this.memo.get(text);
+    if (memo !== undefined) return memo ?? undefined;
+    const n = normalizeIndicator(text);
+    let found = n.ok ? this.coversIndicator(n.indicator) : undefined;
+    if (!found && this.substrings.length > 0) {
+      const hay = [text.toLowerCase(), ...(n.ok ? [n.indicator.name] : [])];
+      const p = this.substrings.find((x) => hay.some((h) => h.includes(x.value)));
+      if (p) found = { how: 'substring', entry: p.value, feed: p.feed, line: p.line };
+    }
+    if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
+    this.memo.set(text, found ?? null);
+    return found;
+  }
+
+  /** Drops the matches of `line` whose matched text is allowlisted; undefined when none is left. */
+  refine(line: HitLine): HitLine | undefined {
+    const kept = line.matches.filter((m) => !this.covers(decoder.decode(line.line.subarray(m.start, m.end))));
+    this.dropped += line.matches.length - kept.length;
+    if (kept.length === line.matches.length) return line;
+    return kept.length > 0 ? { ...line, matches: kept } : undefined;
+  }
+}
+
+function from(s: StoredIndicator, how: AllowMatch['how']): AllowMatch {
+  const src = s.sources[0];
+  return { how, entry: s.indicator.name, feed: src?.feed ?? '', line: src?.line ?? 0 };
+}
+
+/**
+ * Loads the allowlists in `files` (any feed format, detected by content, or
+ * `format`). Invalid entries are warned about like feed entries; regex
+ * entries are counted and skipped with one warning. Throws feed errors as
+ * {@link loadFeeds} does.
+ */
+export async function loadAllowlist(
+  files: readonly string[],
+  reporter: Reporter,
+  options: Pick<LoadFeedsOptions, 'format' | 'mispAll'> = {},
+): Promise<Allowlist> {
+  const r = await loadFeeds(files, { ...options, allowlist: true, reporter });
+  const regex = r.patterns.filter((p) => p.kind === 'regex');
+  if (regex.length > 0) {
+    const feeds = [...new Set(regex.map((p) => p.feed))].join(', ');
+    reporter.warn(`${regex.length} regex allowlist entr${regex.length === 1 ? 'y' : 'ies'} skipped (${feeds}): regex allowlists are not supported`);
+  }
+  return new Allowlist(r.store, r.patterns);
+}
