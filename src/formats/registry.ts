@@ -3,6 +3,7 @@
  * first (headers, JSON shapes), the generic ones last.
  */
 import { apacheFormat } from './apache.js';
+import { apacheErrorFormat } from './apache-error.js';
 import { CLOUD_JSON_FORMATS } from './cloud-json.js';
 import { jsonLinesFormat } from './json-lines.js';
 import { vpcflowFormat } from './vpcflow.js';
@@ -18,6 +19,7 @@ export const FORMATS: readonly LogFormat[] = [
   jsonLinesFormat,
   vpcflowFormat,
   apacheFormat,
+  apacheErrorFormat,
   bindFormat,
   dnsmasqFormat,
   syslogFormat,
