@@ -68,7 +68,7 @@ describe('apache error log', () => {
     expect(r.code).toBe(0);
     expect(r.docs.map((d) => [d['@timestamp'], d.event.dataset, d.threat.enrichments.map((e: any) => `${e.indicator.name}@${e.matched.field}`)])).toEqual([
       ['2000-10-11T14:32:52.123Z', 'apache.error', ['72.15.99.187@source.ip']],
-      // The engine reads an unbracketed IPv6 client with its port (2001:db8::7:56120) as one token: no hit on the address.
+      // The engine does not find an unbracketed IPv6 client inside addr:port (2001:db8::7:56120): no hit on the address.
       ['2024-03-07T09:01:02.000Z', 'apache.error', ['evil.example@http.request.referrer']],
       ['2005-12-04T05:15:09.000Z', 'apache.error', ['222.166.160.184@source.ip']],
       ['2005-12-04T05:15:10.000Z', 'apache.error', ['2001:db8::7@source.ip']],
