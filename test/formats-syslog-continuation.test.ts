@@ -63,12 +63,15 @@ describe('syslog continuation lines in scan', () => {
   it('carries the last record of a block into the next block', () => {
     const parser = openSyslog();
     const first = Buffer.from('Mar  3 10:00:00 web1 app[10]: first\n\tcontinued\n');
-    const second = Buffer.from('\tat 203.0.113.9\n\tmore\n');
+    const second = Buffer.from('\tat 203.0.113.9\n\tmore 203.0.113.9\n');
     const third = Buffer.from('Mar  3 10:00:09 web3 cron[30]: x\n\tat 203.0.113.9\n');
     parser.block(first, 0);
     parser.block(second, first.length);
     const h = parser.refine(hitAt(second, first.length, 0, '203.0.113.9'));
     expect(at(h.event?.fields, 'host.hostname')).toBe('web1');
+    const h2 = parser.refine(hitAt(second, first.length, 16, '203.0.113.9'));
+    expect(at(h2.event?.fields, 'message')).toBe('\tmore 203.0.113.9');
+    expect(at(h2.event?.fields, 'host.hostname')).toBe('web1');
     parser.block(third, first.length + second.length);
     const k = parser.refine(hitAt(third, first.length + second.length, 33, '203.0.113.9'));
     expect(at(k.event?.fields, 'host.hostname')).toBe('web3');

@@ -5,7 +5,8 @@
  * record header. The last header found in a block is cached, so hit lines
  * met in order cost one search each over the bytes since the previous one;
  * the last header of each block is carried into the next block for records
- * that straddle a block boundary.
+ * that straddle a block boundary. A search that finds no header is cached
+ * too, so lines between two hits are never searched twice.
  */
 import type { ParsedEvent } from './types.js';
 
@@ -20,12 +21,6 @@ export interface HeaderTest {
   parse(line: Uint8Array): ParsedEvent | undefined;
 }
 
-interface Found {
-  /** Byte index of the header line's start in the current block. */
-  readonly pos: number;
-  readonly event: ParsedEvent;
-}
-
 /** Backward search for record headers in the blocks of one input, fed in order. */
 export class RecordFinder {
   private buf: Buffer | undefined;
@@ -34,8 +29,12 @@ export class RecordFinder {
   private carry: ParsedEvent | undefined;
   /** Last header of the current block (found when the block is fed). */
   private tail: ParsedEvent | undefined;
-  /** Last header found by a search in the current block. */
-  private cache: Found | undefined;
+  /**
+   * What the last search in the current block learned: the header nearest
+   * before the line starting at byte `scanned` (undefined when the block has
+   * none before it), so that the next search stops there.
+   */
+  private cache: { readonly scanned: number; readonly event: ParsedEvent | undefined } | undefined;
 
   constructor(private readonly test: HeaderTest) {}
 
@@ -46,7 +45,7 @@ export class RecordFinder {
     this.offset = offset;
     this.cache = undefined;
     const last = buf.length > 0 && buf[buf.length - 1] === NL ? buf.length - 1 : buf.length;
-    this.tail = (buf.length > 0 ? this.search(last, 0)?.event : undefined) ?? this.carry;
+    this.tail = (buf.length > 0 ? this.search(last, 0) : undefined) ?? this.carry;
   }
 
   /**
@@ -59,13 +58,11 @@ export class RecordFinder {
     const buf = this.buf;
     const start = lineOffset - this.offset;
     if (!buf || start < 0 || start > buf.length) return undefined;
-    const cached = this.cache && this.cache.pos < start ? this.cache : undefined;
-    const found = start > 0 ? this.search(start - 1, cached ? cached.pos + 1 : 0) : undefined;
-    if (found) {
-      this.cache = found;
-      return found.event;
-    }
-    return cached?.event ?? this.carry;
+    const cached = this.cache && this.cache.scanned <= start ? this.cache : undefined;
+    const found = start > 0 ? this.search(start - 1, cached ? cached.scanned + 1 : 0) : undefined;
+    const event = found ?? cached?.event;
+    this.cache = { scanned: start, event };
+    return event ?? this.carry;
   }
 
   /**
@@ -73,7 +70,7 @@ export class RecordFinder {
    * or after byte `floor`, the last of them ending (content, before its
    * newline) at byte `lineEnd`.
    */
-  private search(lineEnd: number, floor: number): Found | undefined {
+  private search(lineEnd: number, floor: number): ParsedEvent | undefined {
     const buf = this.buf as Buffer;
     let end = lineEnd;
     for (;;) {
@@ -83,7 +80,7 @@ export class RecordFinder {
       if (end > lineStart && this.test.mayStart(buf[lineStart])) {
         const contentEnd = buf[end - 1] === CR ? end - 1 : end;
         const event = this.test.parse(buf.subarray(lineStart, contentEnd));
-        if (event) return { pos: lineStart, event };
+        if (event) return event;
       }
       if (nl < 0) return undefined;
       end = nl;
