@@ -18,7 +18,8 @@ export function continuationEvent(record: ParsedEvent, line: string): ParsedEven
   const b = new EventBuilder();
   for (const key of CARRIED) {
     const v = record.fields[key];
-    if (v !== undefined) b.fields[key] = structuredClone(v);
+    // Shared, not copied: events are read-only once built.
+    if (v !== undefined) b.fields[key] = v;
   }
   const dataset = (record.fields.event as Record<string, unknown> | undefined)?.dataset;
   b.set('event.dataset', dataset);
