@@ -6,7 +6,13 @@
 import { csvReader } from './csv.js';
 import type { FeedReader } from './feed-reader.js';
 import { gcpEtdReader } from './gcp-etd.js';
-import { guarddutyTxtReader } from './guardduty.js';
+import {
+  guarddutyAlienVaultReader,
+  guarddutyFireEyeReader,
+  guarddutyOtxCsvReader,
+  guarddutyProofPointReader,
+  guarddutyTxtReader,
+} from './guardduty.js';
 import { mispWarninglistReader } from './misp-warninglist.js';
 import { mispReader } from './misp.js';
 import { otxReader } from './otx.js';
@@ -26,6 +32,10 @@ export const FEED_READERS: readonly FeedReader[] = [
   csvReader,
   plainReader,
   guarddutyTxtReader,
+  guarddutyOtxCsvReader,
+  guarddutyAlienVaultReader,
+  guarddutyProofPointReader,
+  guarddutyFireEyeReader,
 ];
 
 const JSON_READERS: ReadonlySet<FeedReader> = new Set([stixReader, gcpEtdReader, mispWarninglistReader, mispReader, otxReader]);
