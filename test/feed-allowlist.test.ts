@@ -32,20 +32,40 @@ describe('--allow', () => {
     expect(atoms(r.docs)).toEqual(['evil.example=c2.evil.example']);
   });
 
-  it('reads MISP warninglists: cidr, hostname and substring lists; regex entries are skipped with a counted warning', async () => {
+  it('reads MISP warninglists: cidr, hostname, substring and regex lists; regex patterns re2 rejects are named in one warning', async () => {
     const t = tmpDir();
     const iocs = t.write('iocs.txt', '203.0.113.0/24\nbad.example\n');
     const cidr = t.write('wl-cidr.json', warninglist('cidr', ['203.0.113.128/25']));
     const host = t.write('wl-host.json', warninglist('hostname', ['ok.bad.example']));
     const sub = t.write('wl-sub.json', warninglist('substring', ['.trusted-cdn.']));
-    const re = t.write('wl-re.json', warninglist('regex', ['^a.*\\.bad\\.example$', '^b']));
+    const re = t.write('wl-re.json', warninglist('regex', ['^a.*\\.bad\\.example$', '(?<=q)z', '/^Q.*\\.BAD\\.EXAMPLE$/i', '(a']));
     const log = t.write(
       'a.log',
-      ['203.0.113.200', '203.0.113.5', 'www.ok.bad.example', 'x.trusted-cdn.bad.example', 'abc.bad.example'].map((v) => `v ${v}\n`).join(''),
+      ['203.0.113.200', '203.0.113.5', 'www.ok.bad.example', 'x.trusted-cdn.bad.example', 'abc.bad.example', 'qz.bad.example', 'zz.bad.example']
+        .map((v) => `v ${v}\n`)
+        .join(''),
     );
     const r = await runCli(['scan', '--no-cache', '--format', 'none', '-i', iocs, '--allow', cidr, '--allow', host, '--allow', sub, '--allow', re, log]);
-    expect(atoms(r.docs)).toEqual(['203.0.113.0/24=203.0.113.5', 'bad.example=abc.bad.example']);
-    expect(r.stderr).toContain('2 regex allowlist entries skipped');
+    expect(atoms(r.docs)).toEqual(['203.0.113.0/24=203.0.113.5', 'bad.example=zz.bad.example']);
+    const warnings = r.stderr.split('\n').filter((l) => l.includes('regex allowlist'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toContain('2 regex allowlist entries rejected by re2');
+    expect(warnings[0]).toContain(`${re}:2 "(?<=q)z"`);
+    expect(warnings[0]).toContain(`${re}:4 "(a"`);
+  });
+
+  it('applies regex entries to the matched text and its normalised form with re2, never JS RegExp', async () => {
+    const t = tmpDir();
+    const re = t.write('wl-re.json', warninglist('regex', ['^10\\.', '\\.internal\\.example$', '(a+)+\\1']));
+    const rep = recordingReporter();
+    const allow = await loadAllowlist([re], rep);
+    expect(allow.covers('10.1.2.3')).toMatchObject({ how: 'regex', entry: '^10\\.', feed: re, line: 1 });
+    // The defanged text is refanged and lower-cased before the second test.
+    expect(allow.covers('HOST[.]Internal[.]example')).toMatchObject({ how: 'regex', line: 2 });
+    expect(allow.covers('internal.example.org')).toBeUndefined();
+    expect(rep.messages.filter((m) => m.level === 'warn').map((m) => m.message)).toEqual([
+      expect.stringMatching(/^1 regex allowlist entry rejected by re2 and skipped: .*:3 "\(a\+\)\+\\\\1"/),
+    ]);
   });
 
   it('reads allowlists in feed formats (STIX, Zeek intel whitelist rows)', async () => {

@@ -7,8 +7,11 @@
  * (a URL's or e-mail address's host counts as a name), or a warninglist
  * `substring` found in it. Trusted beats threat: an allowlisted address
  * inside a listed CIDR, or an allowlisted subdomain of a listed domain,
- * produces no hit. Regex warninglist entries are skipped with a counted
- * warning (no regex engine safe for untrusted patterns is bundled).
+ * produces no hit. Warninglist `regex` entries are compiled with RE2 (the
+ * optional `re2` package: linear-time matching, so an untrusted pattern
+ * cannot hang the scan; JS RegExp is never used for them) and tested
+ * against the matched text and its normalised form; a pattern RE2 rejects is
+ * skipped and named in one warning.
  */
 import { coveringIndicators } from '../indicators/cover.js';
 import { parseIpIndicator } from '../indicators/ip.js';
@@ -21,11 +24,69 @@ import type { Reporter } from '../report.js';
 
 /** Why a value is allowlisted: the allowlist entry and how it covers the value. */
 export interface AllowMatch {
-  readonly how: 'exact' | 'cidr' | 'parent-domain' | 'substring';
-  /** The allowlist entry (canonical indicator name, or the substring). */
+  readonly how: 'exact' | 'cidr' | 'parent-domain' | 'substring' | 'regex';
+  /** The allowlist entry (canonical indicator name, the substring, or the regex as written). */
   readonly entry: string;
   readonly feed: string;
   readonly line: number;
+}
+
+/** A warninglist `regex` entry compiled by RE2. */
+export interface AllowRegex {
+  readonly pattern: AllowPattern;
+  /** The compiled RE2 object (only `test` is used). */
+  readonly re: { test(text: string): boolean };
+}
+
+/** A warninglist `regex` entry RE2 would not compile, and why. */
+export interface RejectedRegex {
+  readonly pattern: AllowPattern;
+  readonly reason: string;
+}
+
+type Re2Constructor = new (pattern: string, flags?: string) => { test(text: string): boolean };
+
+/** Loads the optional `re2` package; undefined when it is not installed or its addon does not load. */
+async function loadRe2(): Promise<Re2Constructor | undefined> {
+  try {
+    const specifier: string = 're2';
+    const mod = (await import(specifier)) as { default?: Re2Constructor };
+    return mod.default;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Compiles warninglist `regex` entries with RE2. An entry written with
+ * delimiters (`/^.*\.example\.com$/i`, as MISP's PHP matcher expects) has
+ * them removed and its flags passed on. Returns undefined when RE2 is not
+ * available.
+ */
+export async function compileAllowRegexes(
+  patterns: readonly AllowPattern[],
+): Promise<{ compiled: AllowRegex[]; rejected: RejectedRegex[] } | undefined> {
+  const regex = patterns.filter((p) => p.kind === 'regex');
+  if (regex.length === 0) return { compiled: [], rejected: [] };
+  const RE2 = await loadRe2();
+  if (!RE2) return undefined;
+  const compiled: AllowRegex[] = [];
+  const rejected: RejectedRegex[] = [];
+  for (const p of regex) {
+    const delimited = /^\/(.*)\/([a-z]*)$/s.exec(p.value);
+    const source = delimited ? (delimited[1] as string) : p.value;
+    const flags = delimited ? (delimited[2] as string) : '';
+    if (source === '') {
+      rejected.push({ pattern: p, reason: 'empty pattern' });
+      continue;
+    }
+    try {
+      compiled.push({ pattern: p, re: new RE2(source, flags) });
+    } catch (e) {
+      rejected.push({ pattern: p, reason: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return { compiled, rejected };
 }
 
 const MEMO_LIMIT = 65536;
@@ -53,6 +114,7 @@ export class Allowlist {
   constructor(
     private readonly store: IndicatorStore,
     patterns: readonly AllowPattern[],
+    private readonly regexes: readonly AllowRegex[] = [],
   ) {
     const seen = { 4: new Set<number>(), 6: new Set<number>() };
     for (const s of store.all()) {
@@ -67,9 +129,9 @@ export class Allowlist {
     this.substrings = patterns.filter((p) => p.kind === 'substring' && p.value !== '').map((p) => ({ ...p, value: p.value.toLowerCase() }));
   }
 
-  /** Number of allowlisted values and substrings. */
+  /** Number of allowlisted values, substrings and compiled regexes. */
   get size(): number {
-    return this.store.size + this.substrings.length;
+    return this.store.size + this.substrings.length + this.regexes.length;
   }
 
   private ipMatch(ip: IpValue): AllowMatch | undefined {
@@ -104,6 +166,11 @@ export class Allowlist {
       const p = this.substrings.find((x) => hay.some((h) => h.includes(x.value)));
       if (p) found = { how: 'substring', entry: p.value, feed: p.feed, line: p.line };
     }
+    if (!found && this.regexes.length > 0) {
+      const hay = n.ok && n.indicator.name !== text ? [text, n.indicator.name] : [text];
+      const r = this.regexes.find((x) => hay.some((h) => x.re.test(h)));
+      if (r) found = { how: 'regex', entry: r.pattern.value, feed: r.pattern.feed, line: r.pattern.line };
+    }
     if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
     this.memo.set(text, found ?? null);
     return found;
@@ -126,8 +193,9 @@ function from(s: StoredIndicator, how: AllowMatch['how']): AllowMatch {
 /**
  * Loads the allowlists in `files` (any feed format, detected by content, or
  * `format`). Invalid entries are warned about like feed entries; regex
- * entries are counted and skipped with one warning. Throws feed errors as
- * {@link loadFeeds} does.
+ * entries are compiled with RE2, and those it rejects (or all of them, when
+ * the optional `re2` package is missing) are counted and named in one
+ * warning. Throws feed errors as {@link loadFeeds} does.
  */
 export async function loadAllowlist(
   files: readonly string[],
@@ -136,9 +204,17 @@ export async function loadAllowlist(
 ): Promise<Allowlist> {
   const r = await loadFeeds(files, { ...options, allowlist: true, reporter });
   const regex = r.patterns.filter((p) => p.kind === 'regex');
-  if (regex.length > 0) {
+  const entries = (n: number): string => `${n} regex allowlist entr${n === 1 ? 'y' : 'ies'}`;
+  const c = await compileAllowRegexes(r.patterns);
+  if (!c) {
     const feeds = [...new Set(regex.map((p) => p.feed))].join(', ');
-    reporter.warn(`${regex.length} regex allowlist entr${regex.length === 1 ? 'y' : 'ies'} skipped (${feeds}): regex allowlists are not supported`);
+    reporter.warn(`${entries(regex.length)} skipped (${feeds}): the re2 package is not installed`);
+    return new Allowlist(r.store, r.patterns);
   }
-  return new Allowlist(r.store, r.patterns);
+  if (c.rejected.length > 0) {
+    const shown = c.rejected.slice(0, 10).map((x) => `${x.pattern.feed}:${x.pattern.line} ${JSON.stringify(x.pattern.value)} (${x.reason})`);
+    const more = c.rejected.length > shown.length ? `; and ${c.rejected.length - shown.length} more` : '';
+    reporter.warn(`${entries(c.rejected.length)} rejected by re2 and skipped: ${shown.join('; ')}${more}`);
+  }
+  return new Allowlist(r.store, r.patterns, c.compiled);
 }
