@@ -8,7 +8,7 @@
  * `substring` found in it. Trusted beats threat: an allowlisted address
  * inside a listed CIDR, or an allowlisted subdomain of a listed domain,
  * produces no hit. Warninglist `regex` entries are compiled with RE2 (the
- * optional `re2` package: linear-time matching, so an untrusted pattern
+ * `re2-wasm` package: linear-time matching, so an untrusted pattern
  * cannot hang the scan; JS RegExp is never used for them) and tested
  * against the matched text and its normalised form; a pattern RE2 rejects is
  * skipped and named in one warning.
@@ -46,12 +46,24 @@ export interface RejectedRegex {
 
 type Re2Constructor = new (pattern: string, flags?: string) => { test(text: string): boolean };
 
-/** Loads the optional `re2` package; undefined when it is not installed or its addon does not load. */
+/**
+ * Loads RE2 (Google's RE2 compiled to WebAssembly, `re2-wasm`: linear-time
+ * matching and no native build). It always runs in Unicode mode, so the `u`
+ * flag is added. Undefined when the package cannot be loaded.
+ */
 async function loadRe2(): Promise<Re2Constructor | undefined> {
   try {
-    const specifier: string = 're2';
-    const mod = (await import(specifier)) as { default?: Re2Constructor };
-    return mod.default;
+    const mod = (await import('re2-wasm')) as unknown as { RE2: Re2Constructor };
+    const RE2 = mod.RE2;
+    return class {
+      private readonly re: { test(text: string): boolean };
+      constructor(pattern: string, flags = '') {
+        this.re = new RE2(pattern, flags.includes('u') ? flags : `${flags}u`);
+      }
+      test(text: string): boolean {
+        return this.re.test(text);
+      }
+    } as unknown as Re2Constructor;
   } catch {
     return undefined;
   }
@@ -194,7 +206,7 @@ function from(s: StoredIndicator, how: AllowMatch['how']): AllowMatch {
  * Loads the allowlists in `files` (any feed format, detected by content, or
  * `format`). Invalid entries are warned about like feed entries; regex
  * entries are compiled with RE2, and those it rejects (or all of them, when
- * the optional `re2` package is missing) are counted and named in one
+ * the `re2-wasm` package cannot be loaded) are counted and named in one
  * warning. Throws feed errors as {@link loadFeeds} does.
  */
 export async function loadAllowlist(
@@ -208,7 +220,7 @@ export async function loadAllowlist(
   const c = await compileAllowRegexes(r.patterns);
   if (!c) {
     const feeds = [...new Set(regex.map((p) => p.feed))].join(', ');
-    reporter.warn(`${entries(regex.length)} skipped (${feeds}): the re2 package is not installed`);
+    reporter.warn(`${entries(regex.length)} skipped (${feeds}): the re2-wasm package cannot be loaded`);
     return new Allowlist(r.store, r.patterns);
   }
   if (c.rejected.length > 0) {
