@@ -33,4 +33,22 @@ describe('jsonItems', () => {
   it('throws on malformed JSON', async () => {
     await expect(collect('{"a":[1,}', 3, () => true)).rejects.toThrow();
   });
+
+  it('names the lines around a syntax error, and a file that ends early', async () => {
+    const good = Array.from({ length: 5000 }, (_, i) => `  {"id": ${i}},`);
+    const broken = [...good];
+    broken[3000] = '  {"id" 3000},';
+    const text = `[\n${broken.join('\n')}\n  {"id": -1}\n]\n`;
+    const err = await collect(text, 1 << 16, (p) => p.length === 1).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(err?.message).toMatch(/^malformed JSON in lines (\d+)-(\d+): /);
+    const [, from, to] = /lines (\d+)-(\d+)/.exec(err!.message)!.map(Number);
+    // The bad line is line 3002 (the "[" is line 1).
+    expect(from).toBeLessThanOrEqual(3002);
+    expect(to).toBeGreaterThanOrEqual(3002);
+    expect(to! - from!).toBeLessThan(200);
+    await expect(collect(`[\n${good.join('\n')}\n  {"id"`, 4096, () => true)).rejects.toThrow(/^the JSON ends early, at line 5002 \(truncated file\?\)/);
+  });
 });

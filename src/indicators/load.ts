@@ -136,7 +136,7 @@ export async function loadFeeds(
       }
     } catch (err) {
       if (err instanceof FeedError) throw err;
-      const why = err instanceof IochuntError ? err.message.replace(`${path}: `, '') : String(err);
+      const why = err instanceof IochuntError ? err.message.replace(`${path}: `, '') : err instanceof Error ? err.message : String(err);
       throw new FeedError(path, `cannot read indicator feed: ${why}`, { cause: err });
     }
     if (bad > named) options.reporter?.warn(`${path}: ${bad - named} more invalid entries skipped`);

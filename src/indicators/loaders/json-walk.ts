@@ -52,19 +52,51 @@ export async function* jsonItems(chunks: AsyncIterable<Buffer>, select: (path: J
   const feed = (result: unknown): void => {
     if (isMany(result)) walk(getManyValues(result) as Token[], out);
   };
+  // Lines fed so far, so that a parse error can say where it is. Text goes to
+  // the tokenizer in pieces of at most PIECE characters cut after a newline,
+  // so the error names a short range of lines.
+  let line = 1;
+  const run = (text: string): void => {
+    let from = 0;
+    while (from < text.length) {
+      let to = Math.min(text.length, from + PIECE);
+      if (to < text.length) {
+        const nl = text.lastIndexOf('\n', to);
+        if (nl >= from) to = nl + 1;
+      }
+      const piece = text.slice(from, to);
+      let newlines = 0;
+      for (let i = piece.indexOf('\n'); i >= 0; i = piece.indexOf('\n', i + 1)) newlines++;
+      try {
+        feed(tokenize(piece));
+      } catch (err) {
+        const where = newlines === 0 ? `line ${line}` : `lines ${line}-${line + newlines}`;
+        throw new Error(`malformed JSON in ${where}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+      }
+      line += newlines;
+      from = to;
+    }
+  };
   for await (const chunk of chunks) {
     const text = decoder.decode(chunk, { stream: true });
-    if (text !== '') feed(tokenize(text));
+    if (text !== '') run(text);
     if (out.length > 0) {
       yield* out;
       out.length = 0;
     }
   }
   const rest = decoder.decode();
-  if (rest !== '') feed(tokenize(rest));
-  feed(tokenize(none));
+  if (rest !== '') run(rest);
+  try {
+    feed(tokenize(none));
+  } catch (err) {
+    throw new Error(`the JSON ends early, at line ${line} (truncated file?): ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
   yield* out;
 }
+
+/** Most characters handed to the tokenizer at once (an error names the lines of one piece). */
+const PIECE = 2 * 1024;
 
 /**
  * A stateful token consumer: each call walks one batch of tokens and pushes
