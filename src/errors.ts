@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'E_FEED_INVALID_ENTRY'
   | 'E_NATIVE_UNAVAILABLE'
   | 'E_OUTPUT'
+  | 'E_ES_UNREACHABLE'
+  | 'E_ES_REFUSED'
   | 'E_INTERNAL';
 
 /** Base class: carries a stable {@link ErrorCode} and an optional cause. */

@@ -6,7 +6,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { DEFAULT_MAX_LINE_BYTES, defaultThreads, runScan, type ScanOptions } from './commands/scan.js';
 import type { DomainMatch } from './engine/compile.js';
 import { ENGINE_CHOICES, type EngineChoice } from './engine/select.js';
-import { IochuntError } from './errors.js';
+import { IochuntError, UsageError } from './errors.js';
 import { feedFormatNames } from './indicators/load.js';
 import { defaultCacheDir } from './cache/indicator-cache.js';
 import { parseByteSize, parseChoice, parseTimeZone, parseWholeNumber } from './options.js';
@@ -17,10 +17,13 @@ import { FORMATS, formatNames } from './formats/registry.js';
 import { parseVpcflowFields } from './formats/vpcflow.js';
 import { stderrReporter, type Reporter } from './report.js';
 import { version } from './version.js';
+import { DEFAULT_ES_INDEX, DEFAULT_LIMITS, parseIndexName, validateEsOptions, type RawEsOptions } from './output/es/es-config.js';
+import { DEFAULT_DEAD_LETTER, runEsSetup } from './commands/es-output.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
-interface RawScanOptions {
+interface RawScanOptions extends RawEsOptions {
+  esDeadLetter?: string;
   iocs?: string[];
   iocsFormat?: string;
   output?: string;
@@ -78,7 +81,54 @@ function validateScanOptions(raw: RawScanOptions): ScanOptions {
     ...(raw.ignoreValidity ? { ignoreValidity: true } : {}),
     ...(raw.allow ? { allow: raw.allow } : {}),
     ...(raw.maxAge !== undefined ? { maxAgeDays: parseWholeNumber('--max-age', raw.maxAge, 1, 36500) } : {}),
+    ...esScanOptions(raw),
   };
+}
+
+function esScanOptions(raw: RawScanOptions): Pick<ScanOptions, 'es' | 'esDeadLetter'> {
+  const { esDeadLetter, ...rest } = raw;
+  const es = validateEsOptions(pickEs(rest));
+  if (!es) {
+    if (esDeadLetter !== undefined) throw new UsageError('--es-dead-letter needs --es URL');
+    return {};
+  }
+  return { es, ...(esDeadLetter !== undefined ? { esDeadLetter } : {}) };
+}
+
+const ES_KEYS = [
+  'es',
+  'esIndex',
+  'esAuthFile',
+  'esCa',
+  'esInsecure',
+  'esPipeline',
+  'esWait',
+  'esBatchSize',
+  'esBatchDocs',
+  'esFlushInterval',
+  'esConcurrency',
+  'esRetryFor',
+  'esRequestTimeout',
+] as const;
+
+function pickEs(raw: RawEsOptions): RawEsOptions {
+  const out: Record<string, unknown> = {};
+  for (const k of ES_KEYS) if (raw[k] !== undefined) out[k] = raw[k];
+  return out as RawEsOptions;
+}
+
+/** The connection options shared by `scan --es` and `es setup`. */
+function addEsConnectionOptions(cmd: Command): Command {
+  return cmd
+    .option('--es <URL>', 'Elasticsearch node URL (http or https, no credentials); repeatable for several nodes', collect)
+    .option('--es-index <NAME>', `index or data stream for the hits (default ${DEFAULT_ES_INDEX})`)
+    .option(
+      '--es-auth-file <FILE>',
+      'file of KEY=VALUE lines with IOCHUNT_ES_API_KEY, IOCHUNT_ES_USERNAME and IOCHUNT_ES_PASSWORD, or IOCHUNT_ES_BEARER_TOKEN (default: those environment variables)',
+    )
+    .option('--es-ca <FILE>', 'PEM CA certificate(s) that sign the cluster certificate')
+    .option('--es-insecure', 'do not verify the TLS certificate of the cluster (testing only)')
+    .option('--es-wait <SECONDS>', 'wait up to SECONDS for an unreachable cluster at start instead of exiting 2');
 }
 
 function iocsOptions(raw: { iocsFormat?: string; mispAll?: boolean }): IocsOptions {
@@ -97,7 +147,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  program
+  const scan = program
     .command('scan')
     .summary('scan logs for indicators; one JSON document per matching line on stdout')
     .description(
@@ -124,7 +174,16 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--format <NAME>', `log format of every input instead of detecting it per input (${formatNames().join(', ')}; ${NO_FORMAT}: do not parse)`)
     .option('--timezone <ZONE>', 'time zone of log times written without one (RFC 3164 syslog, BIND), e.g. Europe/Paris', 'UTC')
     .option('--vpcflow-fields <LIST>', 'VPC / Transit Gateway flow log field order of files without a header, e.g. version,account-id,interface-id,srcaddr,...')
-    .option('-q, --quiet', 'print only warnings and errors on stderr')
+    .option('-q, --quiet', 'print only warnings and errors on stderr');
+  addEsConnectionOptions(scan)
+    .option('--es-pipeline <ID>', 'ingest pipeline the hits go through')
+    .option('--es-dead-letter <FILE>', `hits Elasticsearch refused, with the reason, appended as JSON lines (default ./${DEFAULT_DEAD_LETTER}, created only when needed)`)
+    .option('--es-batch-size <SIZE>', `send a bulk request when its body reaches SIZE (default ${DEFAULT_LIMITS.batchBytes / 1024 / 1024}M)`)
+    .option('--es-batch-docs <N>', `send a bulk request when it holds N hits (default ${DEFAULT_LIMITS.batchDocs})`)
+    .option('--es-flush-interval <SECONDS>', `send a bulk request when its first hit has waited SECONDS (default ${DEFAULT_LIMITS.flushMs / 1000})`)
+    .option('--es-concurrency <N>', `bulk requests in flight at once; scanning pauses while all are busy (default ${DEFAULT_LIMITS.concurrency})`)
+    .option('--es-retry-for <SECONDS>', `keep retrying a hit on 429, 5xx or connection errors this long, then dead-letter it (default ${DEFAULT_LIMITS.retryForMs / 1000})`)
+    .option('--es-request-timeout <SECONDS>', `timeout of one bulk request (default ${DEFAULT_LIMITS.requestTimeoutMs / 1000})`)
     .action(async (paths: string[], raw: RawScanOptions) => {
       const options = validateScanOptions(raw);
       exit(await runScan(paths, options, reporterFor(raw.quiet === true)));
@@ -161,6 +220,31 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .action(() => {
       for (const f of FORMATS) process.stdout.write(`${f.name.padEnd(18)} ${f.dataset.padEnd(28)} ${f.description}\n`);
       exit(0);
+    });
+
+  const es = program.command('es').summary('Elasticsearch output: set up the cluster').description('Prepare an Elasticsearch cluster for `scan --es`.');
+  addEsConnectionOptions(
+    es
+      .command('setup')
+      .summary('install the index template of the hit documents (ip, date, keyword, nested enrichments)')
+      .description(
+        'Install (or replace) the composable index template for --es-index: a data stream template, or a plain index ' +
+          'template when the cluster has no data streams. Needs the manage_index_templates privilege. Exit 0 done, 2 error.',
+      ),
+  )
+    .option('--print', 'print the template instead of installing it (no cluster needed)')
+    .option('-q, --quiet', 'print only warnings and errors on stderr')
+    .action(async (raw: RawEsOptions & { print?: boolean; quiet?: boolean }) => {
+      const { print, quiet, ...rest } = raw;
+      const reporter = reporterFor(quiet === true);
+      if (print) {
+        const index = rest.esIndex === undefined ? DEFAULT_ES_INDEX : parseIndexName('--es-index', rest.esIndex);
+        exit(await runEsSetup({ index } as never, reporter, true));
+        return;
+      }
+      const config = validateEsOptions(pickEs(rest));
+      if (!config) throw new UsageError('es setup needs --es URL (or --print)');
+      exit(await runEsSetup(config, reporter, false));
     });
 
   const iocs = program.command('iocs').summary('inspect indicator feeds').description('Inspect indicator feeds without scanning logs.');

@@ -16,6 +16,9 @@ import type { Reporter } from '../report.js';
 import { search } from '../search/search.js';
 import { loadAllowlist } from '../filters/allowlist.js';
 import { scanRefiner } from './scan-refine.js';
+import type { EsConfig } from '../output/es/es-config.js';
+import { openEsOutput, type EsOutput } from './es-output.js';
+import { TeeSink } from '../output/tee-sink.js';
 
 /** Validated options of `scan`. */
 export interface ScanOptions {
@@ -44,6 +47,10 @@ export interface ScanOptions {
   readonly maxAgeDays?: number;
   /** Allowlists (`--allow`): matches they cover are dropped. */
   readonly allow?: readonly string[];
+  /** Elasticsearch output (`--es`): hits go there instead of stdout (and to `output` too when given). */
+  readonly es?: EsConfig;
+  /** Dead-letter file of the Elasticsearch output (`--es-dead-letter`). */
+  readonly esDeadLetter?: string;
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -61,6 +68,16 @@ function mb(bytes: number): string {
 export async function runScan(paths: readonly string[], options: ScanOptions, reporter: Reporter): Promise<number> {
   if (options.iocs.length === 0) throw new UsageError('scan needs at least one --iocs FILE');
   const started = performance.now();
+  // The cluster first: an unreachable one fails the run before feeds are loaded.
+  const es: EsOutput | undefined = options.es ? await openEsOutput(options.es, options.esDeadLetter, reporter) : undefined;
+  try {
+    return await scanTo(paths, options, reporter, started, es);
+  } finally {
+    await es?.client.close();
+  }
+}
+
+async function scanTo(paths: readonly string[], options: ScanOptions, reporter: Reporter, started: number, es: EsOutput | undefined): Promise<number> {
   const prepared = await prepareIndicators(
     {
       iocs: options.iocs,
@@ -86,33 +103,48 @@ export async function runScan(paths: readonly string[], options: ScanOptions, re
         (prepared.invalidCount > 0 ? `; ${prepared.invalidCount} invalid entries skipped` : ''),
     );
   }
-  const sink: HitSink = options.output ? JsonlSink.file(options.output) : JsonlSink.stdout();
+  // With --es, hits go to Elasticsearch, and also to --output FILE when given.
+  const jsonl: HitSink | undefined = options.output ? JsonlSink.file(options.output) : es ? undefined : JsonlSink.stdout();
+  const sinks = [jsonl, es?.sink].filter((s): s is HitSink => s !== undefined);
+  const sink: HitSink = sinks.length === 1 ? (sinks[0] as HitSink) : new TeeSink(sinks);
   const scanStart = performance.now();
   const scanTime = new Date();
   const allowlist = options.allow && options.allow.length > 0 ? await loadAllowlist(options.allow, reporter) : undefined;
   const filters = scanRefiner(store, { ...options, ...(allowlist ? { allowlist } : {}) }, scanTime.getTime());
   let stats;
   try {
-    stats = await search(paths, {
-      engine,
-      store,
-      sink,
-      reporter,
-      maxLineBytes: options.maxLineBytes,
-      concurrency: options.threads,
-      timestamp: scanTime.toISOString(),
-      ...(filters.refine ? { refine: filters.refine } : {}),
-      inputRefiner: (input) =>
-        openScanRefiner(input, {
-          timezone: options.timezone ?? 'UTC',
-          ...(options.format ? { format: options.format } : {}),
-          ...(options.vpcflowFields ? { vpcflowFields: options.vpcflowFields } : {}),
-        }),
-    });
-  } finally {
-    engine.close();
+    try {
+      stats = await search(paths, {
+        engine,
+        store,
+        sink,
+        reporter,
+        maxLineBytes: options.maxLineBytes,
+        concurrency: options.threads,
+        timestamp: scanTime.toISOString(),
+        ...(filters.refine ? { refine: filters.refine } : {}),
+        inputRefiner: (input) =>
+          openScanRefiner(input, {
+            timezone: options.timezone ?? 'UTC',
+            ...(options.format ? { format: options.format } : {}),
+            ...(options.vpcflowFields ? { vpcflowFields: options.vpcflowFields } : {}),
+          }),
+      });
+    } finally {
+      engine.close();
+    }
+  } catch (err) {
+    // Whatever was found before the failure is still delivered (or dead-lettered).
+    await sink.close().catch(() => undefined);
+    if (es && options.summary) reporter.info(es.summary());
+    throw err;
   }
-  await sink.close();
+  try {
+    await sink.close();
+  } catch (err) {
+    if (es && options.summary) reporter.info(es.summary());
+    throw err;
+  }
   const secs = (performance.now() - scanStart) / 1000;
   if (stats.stoppedEarly) return stats.hitLines > 0 ? 0 : 1;
   if (options.summary) {
@@ -123,6 +155,11 @@ export async function runScan(paths: readonly string[], options: ScanOptions, re
         filters.summary() +
         (stats.errors > 0 ? `; ${stats.errors} input(s) with errors` : ''),
     );
+    if (es) reporter.info(es.summary());
+  }
+  if (es && es.sink.stats.deadLettered > 0) {
+    reporter.error(`${es.sink.stats.deadLettered} hit(s) were not indexed; they are in ${es.deadLetter.path} with the reason`);
+    return 2;
   }
   if (stats.errors > 0) return 2;
   return stats.hitLines > 0 ? 0 : 1;

@@ -47,7 +47,7 @@ export interface Enrichment {
 export interface HitDocument {
   '@timestamp': string;
   event: { kind: 'enrichment'; original: string; severity?: number; [k: string]: unknown };
-  log: { file: { path: string }; offset: number; [k: string]: unknown };
+  log: { file: { path: string; inode?: string }; offset: number; [k: string]: unknown };
   threat: { enrichments: Enrichment[] };
   [k: string]: unknown;
 }
@@ -146,9 +146,10 @@ function tagsOf(stored: StoredIndicator): string[] {
  * line was parsed (`hit.event`), its ECS fields are merged in, `event.dataset`
  * names the format, and `@timestamp` is the line's own time (the scan time
  * `timestamp` then moves to `event.created`); otherwise `@timestamp` is
- * `timestamp`.
+ * `timestamp`. `inode` (of a regular file, as Filebeat's `log.file.inode`)
+ * identifies the file across renames by rotation.
  */
-export function buildHitDocument(hit: HitLine, store: IndicatorLookup, timestamp: string): HitDocument {
+export function buildHitDocument(hit: HitLine, store: IndicatorLookup, timestamp: string, inode?: string): HitDocument {
   const enrichments: Enrichment[] = [];
   const seen = new Set<string>();
   let severity: number | undefined;
@@ -192,7 +193,7 @@ export function buildHitDocument(hit: HitLine, store: IndicatorLookup, timestamp
   return {
     '@timestamp': parsed?.timestamp ?? timestamp,
     event,
-    log: { ...parsedLog, file: { path: hit.path }, offset: hit.offset },
+    log: { ...parsedLog, file: inode === undefined ? { path: hit.path } : { path: hit.path, inode }, offset: hit.offset },
     ...fields,
     threat: { enrichments },
   };

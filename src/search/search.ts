@@ -81,9 +81,9 @@ export interface SearchStats {
 }
 
 type Item =
-  | { kind: 'block'; path: string; block: LineBlock; hits: Promise<PackedHits>; refiner: InputRefiner | undefined }
+  | { kind: 'block'; path: string; block: LineBlock; hits: Promise<PackedHits>; refiner: InputRefiner | undefined; inode: string | undefined }
   | { kind: 'error'; path: string; error: unknown }
-  | { kind: 'done'; path: string; refiner: InputRefiner | undefined };
+  | { kind: 'done'; path: string; refiner: InputRefiner | undefined; inode: string | undefined };
 
 const MAX_CUT_WARNINGS = 3;
 
@@ -129,8 +129,10 @@ export async function search(paths: readonly string[], options: SearchOptions): 
       stats.inputs++;
       let cuts = 0;
       let refiner: InputRefiner | undefined;
+      let inode: string | undefined;
       try {
         const input = await openInput(entry.path);
+        if (input.identity) inode = String(input.identity.ino);
         let chunks = input.chunks;
         if (options.inputRefiner) {
           const headBytes = options.headBytes ?? 64 * 1024;
@@ -156,12 +158,12 @@ export async function search(paths: readonly string[], options: SearchOptions): 
           const hits = scans.run(() => engine.scanAsync(block.buf));
           // Avoid unhandled rejections while the item waits in the queue.
           hits.catch(() => undefined);
-          yield { kind: 'block', path: entry.path, block, hits, refiner };
+          yield { kind: 'block', path: entry.path, block, hits, refiner, inode };
         }
-        yield { kind: 'done', path: entry.path, refiner };
+        yield { kind: 'done', path: entry.path, refiner, inode };
       } catch (error) {
         // Lines a refiner still holds are delivered before the error is reported.
-        if (refiner?.flush) yield { kind: 'done', path: entry.path, refiner };
+        if (refiner?.flush) yield { kind: 'done', path: entry.path, refiner, inode };
         yield { kind: 'error', path: entry.path, error };
       }
     }
@@ -170,7 +172,7 @@ export async function search(paths: readonly string[], options: SearchOptions): 
   const handle = async (item: Item): Promise<void> => {
     if (item.kind === 'done') {
       const held = item.refiner?.flush?.(true) ?? [];
-      if (held.length > 0) await writeLines(held);
+      if (held.length > 0) await writeLines(held, item.inode);
       return;
     }
     if (item.kind === 'error') {
@@ -181,7 +183,7 @@ export async function search(paths: readonly string[], options: SearchOptions): 
     }
     const { block } = item;
     try {
-      await handleBlock(item.path, block, await item.hits, item.refiner);
+      await handleBlock(item.path, block, await item.hits, item.refiner, item.inode);
     } finally {
       block.release?.();
     }
@@ -192,6 +194,7 @@ export async function search(paths: readonly string[], options: SearchOptions): 
     block: LineBlock,
     hits: PackedHits,
     refiner: InputRefiner | undefined,
+    inode: string | undefined,
   ): Promise<void> => {
     stats.bytes += block.buf.length;
     refiner?.block?.(block.buf, block.offset);
@@ -201,15 +204,15 @@ export async function search(paths: readonly string[], options: SearchOptions): 
       if (raw) lines.push(raw);
     }
     if (refiner?.flush) lines.push(...refiner.flush(false));
-    if (lines.length > 0) await writeLines(lines);
+    if (lines.length > 0) await writeLines(lines, inode);
   };
 
-  const writeLines = async (lines: readonly HitLine[]): Promise<void> => {
+  const writeLines = async (lines: readonly HitLine[], inode: string | undefined): Promise<void> => {
     const docs: HitDocument[] = [];
     for (const raw of lines) {
       const line = options.refine ? options.refine(raw) : raw;
       if (!line || line.matches.length === 0) continue;
-      const doc = buildHitDocument(line, options.store, options.timestamp);
+      const doc = buildHitDocument(line, options.store, options.timestamp, inode);
       stats.hitLines++;
       stats.matches += doc.threat.enrichments.length;
       docs.push(doc);

@@ -1,0 +1,75 @@
+/**
+ * `scan --es`: the Elasticsearch sink of a scan, and `iochunt es setup`.
+ */
+import { resolve } from 'node:path';
+import type { Client } from '@elastic/elasticsearch';
+import type { Reporter } from '../report.js';
+import { DeadLetterFile } from '../output/es/dead-letter.js';
+import { connect, createEsClient } from '../output/es/es-client.js';
+import type { EsConfig } from '../output/es/es-config.js';
+import { ElasticsearchSink } from '../output/es/es-sink.js';
+import { installTemplate, preflight, templateName, templateBody } from '../output/es/index-template.js';
+
+/** The default dead-letter file, in the working directory. */
+export const DEFAULT_DEAD_LETTER = 'iochunt-dead-letter.jsonl';
+
+/** An Elasticsearch sink ready to take hits, with its client. */
+export interface EsOutput {
+  readonly sink: ElasticsearchSink;
+  readonly client: Client;
+  readonly deadLetter: DeadLetterFile;
+  /** The end-of-run line: indexed, duplicates, retried, dead-lettered. */
+  summary(): string;
+}
+
+/**
+ * Connects (waiting up to `--es-wait`), checks the template and pipeline, and
+ * returns the sink. Throws {@link ElasticsearchError} when the cluster cannot
+ * be reached or refuses the credentials: nothing is scanned then.
+ */
+export async function openEsOutput(config: EsConfig, deadLetterPath: string | undefined, reporter: Reporter): Promise<EsOutput> {
+  const client = createEsClient(config);
+  try {
+    if (config.insecure) reporter.warn('--es-insecure: the TLS certificate of Elasticsearch is not verified');
+    await connect(client, config, reporter);
+    await preflight(client, config, reporter);
+  } catch (err) {
+    await client.close();
+    throw err;
+  }
+  const deadLetter = new DeadLetterFile(resolve(deadLetterPath ?? DEFAULT_DEAD_LETTER));
+  const sink = new ElasticsearchSink(client, config, deadLetter, reporter);
+  return {
+    sink,
+    client,
+    deadLetter,
+    summary: () => {
+      const s = sink.stats;
+      return (
+        `elasticsearch ${config.index}: ${s.indexed} indexed, ${s.duplicates} already there (duplicates), ` +
+        `${s.retried} retried, ${s.deadLettered} dead-lettered` +
+        (s.deadLettered > 0 ? ` (in ${deadLetter.path})` : '') +
+        `; ${s.requests} bulk request(s)`
+      );
+    },
+  };
+}
+
+/** `iochunt es setup`: installs the index template; `print` only prints it. Returns the exit code. */
+export async function runEsSetup(config: EsConfig, reporter: Reporter, print: boolean): Promise<number> {
+  if (print) {
+    process.stdout.write(`${JSON.stringify({ name: templateName(config.index), body: templateBody(config.index, true) }, null, 2)}\n`);
+    return 0;
+  }
+  const client = createEsClient(config);
+  try {
+    await connect(client, config, reporter);
+    const r = await installTemplate(client, config, reporter);
+    reporter.info(
+      `installed index template ${r.name} for ${config.index}` + (r.dataStream ? ' (a data stream)' : ' (a plain index: the cluster has no data streams)'),
+    );
+    return 0;
+  } finally {
+    await client.close();
+  }
+}
