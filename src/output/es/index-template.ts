@@ -127,8 +127,9 @@ export function hitMappings(): Mapping {
 export function templateBody(index: string, dataStream: boolean): Record<string, unknown> {
   return {
     index_patterns: templatePatterns(index),
-    // Above the built-in logs-*-* template (priority 100).
-    priority: 250,
+    // Above the built-in logs-*-* template (priority 100); a named target's own
+    // template above iochunt's family template, which may match it too.
+    priority: index === DEFAULT_ES_INDEX ? 250 : 260,
     ...(dataStream ? { data_stream: {} } : {}),
     template: { mappings: hitMappings() },
     _meta: { description: 'iochunt hit documents (ECS threat.enrichments)', managed_by: 'iochunt' },
