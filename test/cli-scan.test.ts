@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { CLI, runCli, runShell } from './helpers/cli.js';
 import { tmpDir } from './helpers/tmp.js';
@@ -29,6 +29,8 @@ describe('iochunt scan (end to end)', () => {
       },
     });
     expect(Date.parse(first?.['@timestamp'])).not.toBeNaN();
+    // The file's inode, as Filebeat's log.file.inode: it names the file across renames by rotation.
+    expect(first?.log.file.inode).toBe(String(statSync(log).ino));
     expect(second?.log.offset).toBe(39);
     expect(second?.threat.enrichments[0]).toMatchObject({
       indicator: { name: 'evil.example', type: 'domain-name', url: { domain: 'evil.example' } },
@@ -79,6 +81,8 @@ describe('iochunt scan (end to end)', () => {
       const r = await runCli(['scan', '--iocs', feed, ...args], { stdin: 'a\nb 10.1.2.3\n' });
       expect(r.code).toBe(0);
       expect(r.docs.map((d) => [d.log.file.path, d.log.offset])).toEqual([['-', 2]]);
+      // A pipe has no stable inode.
+      expect(r.docs[0]?.log.file.inode).toBeUndefined();
     }
   });
 

@@ -19,9 +19,15 @@ export function createEsClient(config: EsConfig): Client {
     compression: false,
   };
   switch (config.auth.kind) {
-    case 'apiKey':
-      options.auth = { apiKey: config.auth.apiKey };
+    case 'apiKey': {
+      // "id:key" as Elasticsearch returns it, or the already encoded form.
+      const colon = config.auth.apiKey.indexOf(':');
+      options.auth =
+        colon > 0
+          ? { apiKey: { id: config.auth.apiKey.slice(0, colon), api_key: config.auth.apiKey.slice(colon + 1) } }
+          : { apiKey: config.auth.apiKey };
       break;
+    }
     case 'basic':
       options.auth = { username: config.auth.username, password: config.auth.password };
       break;

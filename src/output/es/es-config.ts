@@ -97,7 +97,8 @@ export function redact(text: string, secrets: readonly string[]): string {
     if (s.length === 0) continue;
     out = out.split(s).join('[redacted]');
     const encoded = encodeURIComponent(s);
-    if (encoded !== s) out = out.split(encoded).join('[redacted]');
+    const strict = encoded.replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+    for (const e of new Set([encoded, strict])) if (e !== s) out = out.split(e).join('[redacted]');
   }
   return out;
 }
@@ -124,8 +125,12 @@ export function parseNodeUrl(option: string, value: string): string {
   return url.toString().replace(/\/+$/, '');
 }
 
+/** Hides everything before the last `@` of the authority (credentials may hold `@`, `/` or `:`). */
 function redactUserinfo(value: string): string {
-  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1[redacted]@');
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? '';
+  const rest = value.slice(scheme.length);
+  const at = rest.lastIndexOf('@');
+  return at < 0 ? value : `${scheme}[redacted]@${rest.slice(at + 1)}`;
 }
 
 const INDEX_FORBIDDEN = /[\\/*?"<>| ,#:A-Z]/;
@@ -134,7 +139,7 @@ const INDEX_FORBIDDEN = /[\\/*?"<>| ,#:A-Z]/;
 export function parseIndexName(option: string, value: string): string {
   const bytes = Buffer.byteLength(value);
   const bad =
-    value === '' || value === '.' || value === '..' || /^[-_+]/.test(value) || INDEX_FORBIDDEN.test(value) || bytes > 255;
+    value !== value.toLowerCase() || value === '' || value === '.' || value === '..' || /^[-_+]/.test(value) || INDEX_FORBIDDEN.test(value) || bytes > 255;
   if (bad) {
     throw new UsageError(
       `Expected an Elasticsearch index or data stream name for ${option} (lower case, at most 255 bytes, ` +
@@ -157,12 +162,13 @@ export function parseAuthFile(path: string, text: string): Partial<Record<AuthVa
       // The line may hold a secret: name the line and the key, never the value.
       throw new UsageError(
         `${path}:${i + 1}: expected KEY=VALUE with KEY one of ${AUTH_VARIABLES.join(', ')}` +
-          (eq > 0 ? ` but found the key ${JSON.stringify(key.slice(0, 40))}` : ''),
+          (eq > 0 && /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(key) ? ` but found the key ${key}` : ''),
       );
     }
     let value = line.slice(eq + 1).trim();
     if (value.length >= 2 && (value[0] === '"' || value[0] === "'") && value.endsWith(value[0])) value = value.slice(1, -1);
-    out[key as AuthVariable] = value;
+    // An empty value counts as unset, as an empty environment variable does.
+    if (value !== '') out[key as AuthVariable] = value;
   });
   return out;
 }

@@ -117,7 +117,8 @@ export class ElasticsearchSink implements HitSink {
       const id = hitId(doc);
       const source = JSON.stringify(doc);
       // ids are base64url: nothing to escape.
-      const bytes = 23 + id.length + 1 + Buffer.byteLength(source) + 1;
+      // `{"create":{"_id":"` + id + `"}}` and a newline, then the source and a newline.
+      const bytes = 22 + id.length + 1 + Buffer.byteLength(source) + 1;
       if (this.items.length > 0 && this.bytes + bytes > batchBytes) await this.dispatch();
       this.items.push({ id, source, bytes });
       this.bytes += bytes;
@@ -226,7 +227,8 @@ export class ElasticsearchSink implements HitSink {
           else if (r.status === 409) this.stats.duplicates++;
           else if (r.status === 429 || r.status >= 500) {
             retry.push(item);
-            why = `item ${r.status} ${r.error?.type ?? ''}: ${r.error?.reason ?? ''}`;
+            // Rejection reasons name thread pool internals at length: the start is enough.
+            why = `item ${r.status} ${r.error?.type ?? ''}: ${(r.error?.reason ?? '').slice(0, 120)}`;
           } else {
             const type = r.error?.type ?? 'error';
             const reason = [r.error?.reason, r.error?.caused_by?.reason].filter(Boolean).join(': ') || `HTTP ${r.status}`;
@@ -273,7 +275,8 @@ export class ElasticsearchSink implements HitSink {
         this.warn(`gave up on ${retry.length} hit(s) after ${Math.round(waited / 1000)} s of retries (${why}); written to ${this.deadLetter.path}`);
         return;
       }
-      attempt++;
+      // Backoff grows while nothing gets through, and eases when part of a request did.
+      attempt = retry.length < pending.length ? Math.max(1, attempt - 1) : attempt + 1;
       this.stats.retried += retry.length;
       const delay = Math.min(backoffDelay(attempt, minBackoffMs, maxBackoffMs, this.random), Math.max(0, retryForMs - waited));
       this.warn(`Elasticsearch did not take ${retry.length} hit(s) (${why}); retrying with backoff (attempt ${attempt}, next in ${(delay / 1000).toFixed(1)} s)`);
