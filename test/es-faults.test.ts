@@ -7,7 +7,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { LineGenerator, makeIndicators, Rng, feedText } from '../bench/corpus.js';
 import { CLI, ROOT } from './helpers/cli.js';
 import { allDocs, countDocs, es } from './helpers/es-test.js';
@@ -64,6 +64,7 @@ describe.skipIf(!enabled)('Elasticsearch faults (real nodes)', () => {
       await stopNode(n, 'SIGKILL').catch(() => undefined);
       removeNode(n);
     }
+    rmSync(t.dir, { recursive: true, force: true });
   });
 
   it('retries write rejections (429) from a saturated node until every hit is indexed', async () => {

@@ -6,7 +6,7 @@
  * pipelines, and an unreachable cluster.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { LineGenerator, LOG_FORMATS, makeIndicators, Rng, feedText } from '../bench/corpus.js';
 import { runCli, parseJsonl } from './helpers/cli.js';
 import { allDocs, countDocs, es, esEnv, esNode } from './helpers/es-test.js';
@@ -33,6 +33,8 @@ describe.skipIf(!node)('Elasticsearch output (real node)', () => {
   }
 
   afterAll(async () => {
+    // The generated logs are ~200 MB.
+    rmSync(t.dir, { recursive: true, force: true });
     for (const index of created) {
       await es(n, 'DELETE', `/_data_stream/${index}`);
       await es(n, 'DELETE', `/${index}`);
@@ -264,6 +266,17 @@ describe.skipIf(!node)('Elasticsearch output (real node)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`Elasticsearch is not reachable at http://127.0.0.1:${port}.*--es-wait`));
     expect(r.stdout).toBe('');
+  });
+
+  it('delivers through the live node when another --es node is down', async () => {
+    const index = await setupIndex('nodes');
+    const dead = `http://127.0.0.1:${await freePort()}`;
+    const feed = t.write('nodes/feed.txt', '203.0.113.9\n');
+    const lines = Array.from({ length: 400 }, (_, i) => `line ${i} from 203.0.113.9`);
+    const log = t.write('nodes/a.log', lines.join('\n') + '\n');
+    const r = await runCli(['scan', '--iocs', feed, log, '--es', dead, '--es', n.url, '--es-index', index, '--es-batch-docs', '20'], { env });
+    expect(r.code).toBe(0);
+    expect(await countDocs(n, index)).toBe(400);
   });
 
   it('keeps writing JSON Lines to --output beside Elasticsearch', async () => {

@@ -98,7 +98,8 @@ export async function connect(client: Client, config: EsConfig, reporter: Report
   let delay = 1000;
   for (;;) {
     try {
-      await client.transport.request({ method: 'GET', path: '/' }, { maxRetries: 0, requestTimeout: 10_000 });
+      // One try per node: a dead node is skipped when another answers.
+      await client.transport.request({ method: 'GET', path: '/' }, { maxRetries: config.nodes.length - 1, requestTimeout: 10_000 });
       return;
     } catch (err) {
       if (err instanceof errors.ResponseError && err.statusCode !== undefined) {
