@@ -11,3 +11,6 @@ if (!process.env.UV_THREADPOOL_SIZE) {
 
 const { main } = await import('./program.js');
 process.exitCode = await main(process.argv);
+// 128 + SIGINT/SIGTERM: a scan that was interrupted delivered what it had;
+// an input still open (a pipe, a terminal) must not keep the process alive.
+if (process.exitCode === 130 || process.exitCode === 143) process.exit();

@@ -231,3 +231,38 @@ describe('iochunt scan (end to end)', () => {
     expect(r.docs.map((d) => d.event.original)).toEqual(['b evil.example']);
   });
 });
+
+describe('iochunt scan interrupted', () => {
+  it('on SIGINT stops reading an open stdin, writes the hits of what it scanned as whole lines, and exits 130', async () => {
+    const { spawn } = await import('node:child_process');
+    const out = t.path('interrupted.jsonl');
+    const child = spawn(process.execPath, [CLI, 'scan', '--iocs', feed, '--output', out], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    // 8 MiB of lines, every tenth with a hit; stdin stays open, as a tail would leave it.
+    const lines = Array.from({ length: 160_000 }, (_, i) => (i % 10 === 0 ? `line ${i} from 10.1.2.3` : `line ${i} from 110.1.2.3 nothing`).padEnd(52, '.'));
+    // The child exits without reading the rest: no EPIPE for the test.
+    child.stdin.on('error', () => undefined);
+    child.stdin.write(lines.join('\n') + '\n');
+    let size = 0;
+    for (let i = 0; i < 200 && size === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      try {
+        size = statSync(out).size;
+      } catch {
+        size = 0;
+      }
+    }
+    expect(size).toBeGreaterThan(0);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/interrupted \(SIGINT\)/);
+    const text = readFileSync(out, 'utf8');
+    expect(text.endsWith('\n')).toBe(true);
+    const docs = text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { event: { original: string } });
+    expect(docs.length).toBeGreaterThan(0);
+    expect(docs.length).toBeLessThan(16_000);
+    for (const d of docs) expect(d.event.original).toMatch(/ from 10\.1\.2\.3\.*$/);
+  });
+});

@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { LineGenerator, LOG_FORMATS, makeIndicators, Rng, feedText } from '../bench/corpus.js';
-import { runCli, parseJsonl } from './helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { CLI, ROOT, runCli, parseJsonl } from './helpers/cli.js';
 import { allDocs, countDocs, es, esEnv, esNode } from './helpers/es-test.js';
 import { freePort } from './helpers/es-node.js';
 import { tmpDir } from './helpers/tmp.js';
@@ -128,6 +129,44 @@ describe.skipIf(!node)('Elasticsearch output (real node)', () => {
       expect(existsSync(deadLetter)).toBe(false);
     }, 300_000);
   });
+
+  it('on SIGTERM stops reading, delivers what it found, and a re-run delivers the rest without copies', async () => {
+    const index = await setupIndex('sigterm');
+    const rng = new Rng(99);
+    const set = makeIndicators(rng, { ipv4: 100, cidr4: 5, ipv6: 10, cidr6: 2, domains: 100, urls: 20, hashes: 20, emails: 10 });
+    const gen = new LineGenerator(rng, set, 'apache', { hitRate: 0.5, decoyRate: 0.05 });
+    const lines: string[] = [];
+    let hitLines = 0;
+    for (let i = 0; i < 80_000; i++) {
+      const l = gen.next();
+      lines.push(l.text);
+      if (l.hits.length > 0) hitLines++;
+    }
+    const feed = t.write('sigterm/feed.txt', feedText(set));
+    const log = t.write('sigterm/access.log', lines.join('\n') + '\n');
+    const args = ['scan', '--iocs', feed, log, '--es', n.url, '--es-index', index, '--es-batch-docs', '100', '--es-concurrency', '1'];
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    while ((await countDocs(n, index)) < 500) {
+      expect(child.exitCode).toBeNull();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGTERM');
+    expect(await exited).toBe(143);
+    expect(stderr).toMatch(/interrupted \(SIGTERM\): no more input is read/);
+    const m = /(\d+) indexed, 0 already there \(duplicates\), \d+ retried, 0 dead-lettered/.exec(stderr);
+    expect(m).not.toBeNull();
+    const delivered = Number(m?.[1]);
+    expect(delivered).toBeLessThan(hitLines);
+    expect(await countDocs(n, index)).toBe(delivered);
+
+    const rest = await runCli(args, { env });
+    expect(rest.code).toBe(0);
+    expect(rest.stderr).toContain(`${hitLines - delivered} indexed, ${delivered} already there (duplicates)`);
+    expect(await countDocs(n, index)).toBe(hitLines);
+  }, 180_000);
 
   describe('documents', () => {
     const feed = t.write('docs/feed.txt', '203.0.113.9\nevil.example\n2001:db8:bad::/48\n');

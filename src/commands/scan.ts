@@ -111,10 +111,24 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
   const scanTime = new Date();
   const allowlist = options.allow && options.allow.length > 0 ? await loadAllowlist(options.allow, reporter) : undefined;
   const filters = scanRefiner(store, { ...options, ...(allowlist ? { allowlist } : {}) }, scanTime.getTime());
+  // SIGINT or SIGTERM: stop reading, deliver what was found, exit 128 + signal.
+  // A second signal ends the process at once (the handlers are removed).
+  const interrupt = new AbortController();
+  let signalName: NodeJS.Signals | undefined;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    signalName = sig;
+    reporter.warn(`interrupted (${sig}): no more input is read; delivering the hits found so far (send it again to stop at once)`);
+    interrupt.abort();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   let stats;
   try {
     try {
       stats = await search(paths, {
+        signal: interrupt.signal,
         engine,
         store,
         sink,
@@ -138,6 +152,9 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
     await sink.close().catch(() => undefined);
     if (es && options.summary) reporter.info(es.summary());
     throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   try {
     await sink.close();
@@ -153,10 +170,12 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
         ` (${secs > 0 ? mb(stats.bytes / secs) : '-'}/s, ${engine.kind} engine, ${options.threads} thread(s)); ` +
         `${stats.hitLines} line(s) with hits, ${stats.matches} match(es)` +
         filters.summary() +
-        (stats.errors > 0 ? `; ${stats.errors} input(s) with errors` : ''),
+        (stats.errors > 0 ? `; ${stats.errors} input(s) with errors` : '') +
+        (stats.interrupted ? '; interrupted before the end of the input' : ''),
     );
     if (es) reporter.info(es.summary());
   }
+  if (stats.interrupted && signalName) return signalName === 'SIGINT' ? 130 : 143;
   if (es && es.sink.stats.deadLettered > 0) {
     reporter.error(`${es.sink.stats.deadLettered} hit(s) were not indexed; they are in ${es.deadLetter.path} with the reason`);
     return 2;

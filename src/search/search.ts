@@ -41,6 +41,12 @@ export interface SearchOptions {
   readonly inputRefiner?: (input: InputHead) => InputRefiner | undefined | Promise<InputRefiner | undefined>;
   /** Bytes peeked for `inputRefiner` (default 64 KiB). */
   readonly headBytes?: number;
+  /**
+   * Stops reading input when aborted (SIGINT, SIGTERM): blocks already read
+   * are still scanned and their hits written, then the search returns with
+   * `interrupted` set.
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** The start of an input, for {@link SearchOptions.inputRefiner}. */
@@ -78,6 +84,8 @@ export interface SearchStats {
   errors: number;
   /** The output consumer went away (broken pipe). */
   stoppedEarly: boolean;
+  /** `signal` stopped the search before the end of the input. */
+  interrupted: boolean;
 }
 
 type Item =
@@ -115,7 +123,7 @@ class Slots {
 export async function search(paths: readonly string[], options: SearchOptions): Promise<SearchStats> {
   const { engine, sink, reporter } = options;
   const concurrency = Math.max(1, options.concurrency ?? 1);
-  const stats: SearchStats = { inputs: 0, bytes: 0, hitLines: 0, matches: 0, errors: 0, stoppedEarly: false };
+  const stats: SearchStats = { inputs: 0, bytes: 0, hitLines: 0, matches: 0, errors: 0, stoppedEarly: false, interrupted: false };
   // `concurrency` scans run at once; one more block is read ahead meanwhile,
   // so reading and decompressing overlap scanning even with one thread.
   const scans = new Slots(concurrency);
@@ -222,8 +230,22 @@ export async function search(paths: readonly string[], options: SearchOptions): 
 
   const queue: Item[] = [];
   const source = items();
+  const signal = options.signal;
+  const aborted = new Promise<'abort'>((resolve) => {
+    if (!signal) return;
+    if (signal.aborted) resolve('abort');
+    else signal.addEventListener('abort', () => resolve('abort'), { once: true });
+  });
   try {
-    for await (const item of source) {
+    for (;;) {
+      // An input that blocks (a pipe, a terminal) must not hold up an interrupt.
+      const next = signal ? await Promise.race([source.next(), aborted]) : await source.next();
+      if (next === 'abort') {
+        stats.interrupted = true;
+        break;
+      }
+      if (next.done) break;
+      const item = next.value;
       queue.push(item);
       let inFlight = 0;
       for (const q of queue) if (q.kind === 'block') inFlight++;
@@ -237,7 +259,10 @@ export async function search(paths: readonly string[], options: SearchOptions): 
     }
     while (queue.length > 0 && !sink.gone) await handle(queue.shift() as Item);
   } finally {
-    await source.return(undefined);
+    // After an interrupt the generator may be waiting on a read that never
+    // ends: let it finish on its own instead of waiting for it.
+    const done = source.return(undefined).catch(() => undefined);
+    if (!stats.interrupted) await done;
   }
   stats.stoppedEarly = sink.gone;
   return stats;
