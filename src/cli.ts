@@ -10,7 +10,8 @@ if (!process.env.UV_THREADPOOL_SIZE) {
 }
 
 const { main } = await import('./program.js');
+const { wasInterrupted } = await import('./commands/scan.js');
 process.exitCode = await main(process.argv);
-// 128 + SIGINT/SIGTERM: a scan that was interrupted delivered what it had;
-// an input still open (a pipe, a terminal) must not keep the process alive.
-if (process.exitCode === 130 || process.exitCode === 143) process.exit();
+// A scan that was interrupted has delivered what it had; an input it stopped
+// reading (a pipe, a terminal) must not keep the process alive.
+if (wasInterrupted()) process.exit();

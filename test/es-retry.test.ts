@@ -262,7 +262,7 @@ describe('ElasticsearchSink: batches', () => {
     await s.sink.write(docs);
     expect(fake.bulkRequests).toHaveLength(0); // still gathering: no limit reached, no timer fired
     await s.sink.close();
-    expect(s.sink.stats).toEqual({ indexed: 10, duplicates: 0, retried: 0, deadLettered: 0, requests: 1 });
+    expect(s.sink.stats).toEqual({ indexed: 10, duplicates: 0, retried: 0, deadLettered: 0, requests: 1, lost: 0 });
     expect(fake.bulkRequests).toHaveLength(1);
     const req = fake.bulkRequests[0]!;
     expect(req.method).toBe('POST');
@@ -283,7 +283,7 @@ describe('ElasticsearchSink: batches', () => {
     await s.sink.close();
     expect(fake.bulkRequests.map((r) => r.ids.length)).toEqual([4, 4, 2]);
     expect(fake.bulkRequests.flatMap((r) => r.ids)).toEqual(ids(docs));
-    expect(s.sink.stats).toEqual({ indexed: 10, duplicates: 0, retried: 0, deadLettered: 0, requests: 3 });
+    expect(s.sink.stats).toEqual({ indexed: 10, duplicates: 0, retried: 0, deadLettered: 0, requests: 3, lost: 0 });
   });
 
   it('splits batches by --es-batch-size, never above it', async () => {
@@ -298,7 +298,7 @@ describe('ElasticsearchSink: batches', () => {
     expect(fake.bulkRequests.map((r) => r.ids.length)).toEqual([3, 3, 3, 1]);
     for (const r of fake.bulkRequests) expect(Buffer.byteLength(r.body)).toBeLessThanOrEqual(batchBytes);
     expect(fake.bulkRequests.flatMap((r) => r.ids)).toEqual(ids(docs));
-    expect(s.sink.stats).toEqual({ indexed: 10, duplicates: 0, retried: 0, deadLettered: 0, requests: 4 });
+    expect(s.sink.stats).toEqual({ indexed: 10, duplicates: 0, retried: 0, deadLettered: 0, requests: 4, lost: 0 });
   });
 
   it('sends a document larger than --es-batch-size alone', async () => {
@@ -307,7 +307,7 @@ describe('ElasticsearchSink: batches', () => {
     await s.sink.write(docs);
     await s.sink.close();
     expect(fake.bulkRequests.map((r) => r.ids)).toEqual(ids(docs).map((id) => [id]));
-    expect(s.sink.stats).toEqual({ indexed: 3, duplicates: 0, retried: 0, deadLettered: 0, requests: 3 });
+    expect(s.sink.stats).toEqual({ indexed: 3, duplicates: 0, retried: 0, deadLettered: 0, requests: 3, lost: 0 });
   });
 
   it('sends nothing for no documents', async () => {
@@ -315,7 +315,7 @@ describe('ElasticsearchSink: batches', () => {
     await s.sink.write([]);
     await s.sink.close();
     expect(fake.bulkRequests).toHaveLength(0);
-    expect(s.sink.stats).toEqual({ indexed: 0, duplicates: 0, retried: 0, deadLettered: 0, requests: 0 });
+    expect(s.sink.stats).toEqual({ indexed: 0, duplicates: 0, retried: 0, deadLettered: 0, requests: 0, lost: 0 });
   });
 });
 
@@ -330,7 +330,7 @@ describe('ElasticsearchSink: retries of whole requests', () => {
     fake.handler = (req, call) => (call === 1 ? errorReply(status, type, 'try again later') : fake.bulkReply(req));
     await s.sink.write(docs);
     await s.sink.close();
-    expect(s.sink.stats).toEqual({ indexed: 5, duplicates: 0, retried: 5, deadLettered: 0, requests: 2 });
+    expect(s.sink.stats).toEqual({ indexed: 5, duplicates: 0, retried: 5, deadLettered: 0, requests: 2, lost: 0 });
     expect(fake.bulkRequests.map((r) => r.ids)).toEqual([ids(docs), ids(docs)]);
     // attempt 1: min backoff 200 ms, random 0.5 → 100 + 50.
     expect(s.sleeps).toEqual([150]);
@@ -344,7 +344,7 @@ describe('ElasticsearchSink: retries of whole requests', () => {
     fake.handler = (req, call) => (call <= 3 ? errorReply(503, 'unavailable_shards_exception', 'no shards') : fake.bulkReply(req));
     await s.sink.write(docs);
     await s.sink.close();
-    expect(s.sink.stats).toEqual({ indexed: 2, duplicates: 0, retried: 6, deadLettered: 0, requests: 4 });
+    expect(s.sink.stats).toEqual({ indexed: 2, duplicates: 0, retried: 6, deadLettered: 0, requests: 4, lost: 0 });
     expect(s.sleeps).toEqual([150, 300, 600]);
   });
 
@@ -370,7 +370,7 @@ describe('ElasticsearchSink: retries of whole requests', () => {
     fake.handler = (req, call) => (call === 1 ? 'drop' : fake.bulkReply(req));
     await s.sink.write(docs);
     await s.sink.close();
-    expect(s.sink.stats).toEqual({ indexed: 4, duplicates: 0, retried: 4, deadLettered: 0, requests: 2 });
+    expect(s.sink.stats).toEqual({ indexed: 4, duplicates: 0, retried: 4, deadLettered: 0, requests: 2, lost: 0 });
     expect(fake.bulkRequests.map((r) => r.ids)).toEqual([ids(docs), ids(docs)]);
     expect(fake.stored.size).toBe(4);
     expect(existsSync(s.deadLetterPath)).toBe(false);
@@ -385,7 +385,7 @@ describe('ElasticsearchSink: retries of whole requests', () => {
     };
     await s.sink.write(docs);
     await s.sink.close();
-    expect(s.sink.stats).toEqual({ indexed: 0, duplicates: 4, retried: 4, deadLettered: 0, requests: 2 });
+    expect(s.sink.stats).toEqual({ indexed: 0, duplicates: 4, retried: 4, deadLettered: 0, requests: 2, lost: 0 });
     expect(fake.stored.size).toBe(4);
     expect(existsSync(s.deadLetterPath)).toBe(false);
   });
@@ -400,7 +400,7 @@ describe('ElasticsearchSink: retries of whole requests', () => {
     await s.sink.write(docs);
     await s.sink.close();
     expect(fake.bulkRequests[1]?.ids).toEqual([hitId(docs[2]!)]);
-    expect(s.sink.stats).toEqual({ indexed: 3, duplicates: 0, retried: 1, deadLettered: 0, requests: 2 });
+    expect(s.sink.stats).toEqual({ indexed: 3, duplicates: 0, retried: 1, deadLettered: 0, requests: 2, lost: 0 });
   });
 });
 
@@ -431,7 +431,7 @@ describe('ElasticsearchSink: item results', () => {
     expect(fake.bulkRequests).toHaveLength(2);
     expect(fake.bulkRequests[0]?.ids).toEqual(ids(docs));
     expect(fake.bulkRequests[1]?.ids).toEqual([id1, id2]);
-    expect(s.sink.stats).toEqual({ indexed: 4, duplicates: 0, retried: 2, deadLettered: 1, requests: 2 });
+    expect(s.sink.stats).toEqual({ indexed: 4, duplicates: 0, retried: 2, deadLettered: 1, requests: 2, lost: 0 });
     expect(s.sink.stats.indexed + s.sink.stats.deadLettered).toBe(docs.length);
     expect(s.sleeps).toEqual([150]);
     const dead = deadLetters(s.deadLetterPath);
@@ -458,14 +458,14 @@ describe('ElasticsearchSink: item results', () => {
     const s = setup();
     await s.sink.write(docs);
     await s.sink.close();
-    expect(s.sink.stats).toEqual({ indexed: 2, duplicates: 2, retried: 0, deadLettered: 0, requests: 1 });
+    expect(s.sink.stats).toEqual({ indexed: 2, duplicates: 2, retried: 0, deadLettered: 0, requests: 1, lost: 0 });
     expect(existsSync(s.deadLetterPath)).toBe(false);
 
     // A second run over the same hits: only duplicates.
     const again = setup();
     await again.sink.write(makeDocs(4));
     await again.sink.close();
-    expect(again.sink.stats).toEqual({ indexed: 0, duplicates: 4, retried: 0, deadLettered: 0, requests: 1 });
+    expect(again.sink.stats).toEqual({ indexed: 0, duplicates: 4, retried: 0, deadLettered: 0, requests: 1, lost: 0 });
     expect(existsSync(again.deadLetterPath)).toBe(false);
   });
 
@@ -475,7 +475,7 @@ describe('ElasticsearchSink: item results', () => {
     fake.handler = () => errorReply(503, 'cluster_block_exception', 'blocked by: [SERVICE_UNAVAILABLE/2/no master]');
     await s.sink.write(docs);
     await s.sink.close();
-    expect(s.sink.stats).toEqual({ indexed: 0, duplicates: 0, retried: 0, deadLettered: 3, requests: 1 });
+    expect(s.sink.stats).toEqual({ indexed: 0, duplicates: 0, retried: 0, deadLettered: 3, requests: 1, lost: 0 });
     const dead = deadLetters(s.deadLetterPath);
     expect(dead.map((d) => d._id)).toEqual(ids(docs));
     expect(dead.map((d) => d.document)).toEqual(docs);
@@ -491,7 +491,7 @@ describe('ElasticsearchSink: item results', () => {
     fake.handler = (req) => fake.bulkReply(req, (_id, i) => (i % 2 === 1 ? { status: 503, error: { type: 'unavailable_shards_exception', reason: 'no primary' } } : undefined));
     await s.sink.write(docs);
     await s.sink.close();
-    expect(s.sink.stats).toEqual({ indexed: 2, duplicates: 0, retried: 0, deadLettered: 2, requests: 1 });
+    expect(s.sink.stats).toEqual({ indexed: 2, duplicates: 0, retried: 0, deadLettered: 2, requests: 1, lost: 0 });
     const dead = deadLetters(s.deadLetterPath);
     expect(dead.map((d) => d._id)).toEqual([hitId(docs[1]!), hitId(docs[3]!)]);
     expect(dead.every((d) => d.error.type === 'retry_timeout')).toBe(true);
@@ -503,7 +503,7 @@ describe('ElasticsearchSink: item results', () => {
     fake.handler = () => errorReply(400, 'illegal_argument_exception', 'pipeline with id [nope] does not exist');
     await s.sink.write(docs);
     await s.sink.close();
-    expect(s.sink.stats).toEqual({ indexed: 0, duplicates: 0, retried: 0, deadLettered: 2, requests: 1 });
+    expect(s.sink.stats).toEqual({ indexed: 0, duplicates: 0, retried: 0, deadLettered: 2, requests: 1, lost: 0 });
     const dead = deadLetters(s.deadLetterPath);
     expect(dead.map((d) => d.error)).toEqual([
       { status: 400, type: 'request_failed', reason: 'HTTP 400 illegal_argument_exception: pipeline with id [nope] does not exist' },
@@ -538,7 +538,7 @@ describe('ElasticsearchSink: 401 stops delivery', () => {
     expect(e.message).not.toContain(BASIC_B64);
     expect(String(e.stack)).not.toContain(PASSWORD);
 
-    expect(s.sink.stats).toEqual({ indexed: 0, duplicates: 0, retried: 0, deadLettered: 4, requests: 1 });
+    expect(s.sink.stats).toEqual({ indexed: 0, duplicates: 0, retried: 0, deadLettered: 4, requests: 1, lost: 0 });
     const dead = deadLetters(s.deadLetterPath);
     expect(dead.map((d) => d._id)).toEqual(ids(docs));
     for (const d of dead) {
@@ -555,7 +555,7 @@ describe('ElasticsearchSink: 401 stops delivery', () => {
     expect(fake.bulkRequests[0]?.headers.authorization).toBe(`Basic ${BASIC_B64}`);
   });
 
-  it('dead-letters the batches waiting for a slot as aborted, and the next write throws', async () => {
+  it('dead-letters the batches waiting for a slot and every later hit as aborted, and each write throws', async () => {
     const s = setup({ batchDocs: 2, concurrency: 1 }, BASIC, [PASSWORD, BASIC_B64]);
     const docs = makeDocs(6);
     fake.handler = refuse;
@@ -565,13 +565,16 @@ describe('ElasticsearchSink: 401 stops delivery', () => {
     await expect(s.sink.write(docs.slice(4))).rejects.toBeInstanceOf(ElasticsearchError);
     await expect(s.sink.close()).rejects.toBeInstanceOf(ElasticsearchError);
     expect(fake.bulkRequests).toHaveLength(1);
-    expect(s.sink.stats).toEqual({ indexed: 0, duplicates: 0, retried: 0, deadLettered: 4, requests: 1 });
+    // Nothing handed to the sink is dropped: hits written after the refusal go to the dead-letter file too.
+    expect(s.sink.stats).toEqual({ indexed: 0, duplicates: 0, retried: 0, deadLettered: 6, requests: 1, lost: 0 });
     const dead = deadLetters(s.deadLetterPath);
     expect(dead.map((d) => [d._id, d.error.type])).toEqual([
       [hitId(docs[0]!), 'refused'],
       [hitId(docs[1]!), 'refused'],
       [hitId(docs[2]!), 'aborted'],
       [hitId(docs[3]!), 'aborted'],
+      [hitId(docs[4]!), 'aborted'],
+      [hitId(docs[5]!), 'aborted'],
     ]);
     expect(readFileSync(s.deadLetterPath, 'utf8')).not.toContain(PASSWORD);
     expect(readFileSync(s.deadLetterPath, 'utf8')).not.toContain(BASIC_B64);
@@ -582,7 +585,7 @@ describe('ElasticsearchSink: 401 stops delivery', () => {
     fake.handler = () => errorReply(403, 'security_exception', 'action [indices:data/write/bulk[s]] is unauthorized for user [reader]');
     await s.sink.write(makeDocs(2));
     await expect(s.sink.close()).rejects.toMatchObject({ code: 'E_ES_REFUSED', statusCode: 403 });
-    expect(s.sink.stats).toEqual({ indexed: 0, duplicates: 0, retried: 0, deadLettered: 2, requests: 1 });
+    expect(s.sink.stats).toEqual({ indexed: 0, duplicates: 0, retried: 0, deadLettered: 2, requests: 1, lost: 0 });
   });
 });
 
@@ -597,7 +600,7 @@ describe('ElasticsearchSink: 413 request too large', () => {
     expect(fake.bulkRequests.map((r) => r.ids.length)).toEqual([5, 3, 2, 1, 2]);
     const taken = fake.bulkRequests.filter((r) => r.ids.length <= 2).flatMap((r) => r.ids);
     expect(taken).toEqual(ids(docs));
-    expect(s.sink.stats).toEqual({ indexed: 5, duplicates: 0, retried: 0, deadLettered: 0, requests: 5 });
+    expect(s.sink.stats).toEqual({ indexed: 5, duplicates: 0, retried: 0, deadLettered: 0, requests: 5, lost: 0 });
     expect(existsSync(s.deadLetterPath)).toBe(false);
   });
 
@@ -607,7 +610,7 @@ describe('ElasticsearchSink: 413 request too large', () => {
     fake.handler = () => errorReply(413, 'content_too_long_exception', 'request body is too large');
     await s.sink.write(docs);
     await s.sink.close();
-    expect(s.sink.stats).toEqual({ indexed: 0, duplicates: 0, retried: 0, deadLettered: 1, requests: 1 });
+    expect(s.sink.stats).toEqual({ indexed: 0, duplicates: 0, retried: 0, deadLettered: 1, requests: 1, lost: 0 });
     expect(deadLetters(s.deadLetterPath)[0]?.error).toMatchObject({ status: 413, type: 'request_failed' });
   });
 });
@@ -637,7 +640,7 @@ describe('ElasticsearchSink: backpressure', () => {
     expect(events).toEqual(['first answered', 'second write resolved']);
     await s.sink.close();
     expect(fake.bulkRequests.map((r) => r.ids)).toEqual([[hitId(docs[0]!)], [hitId(docs[1]!)]]);
-    expect(s.sink.stats).toEqual({ indexed: 2, duplicates: 0, retried: 0, deadLettered: 0, requests: 2 });
+    expect(s.sink.stats).toEqual({ indexed: 2, duplicates: 0, retried: 0, deadLettered: 0, requests: 2, lost: 0 });
   });
 
   it('does not hold writes while a slot is free (concurrency 2)', async () => {
@@ -655,7 +658,7 @@ describe('ElasticsearchSink: backpressure', () => {
     expect(fake.stored.size).toBe(0); // neither answered yet
     release();
     await s.sink.close();
-    expect(s.sink.stats).toEqual({ indexed: 2, duplicates: 0, retried: 0, deadLettered: 0, requests: 2 });
+    expect(s.sink.stats).toEqual({ indexed: 2, duplicates: 0, retried: 0, deadLettered: 0, requests: 2, lost: 0 });
   });
 });
 
@@ -721,5 +724,73 @@ describe('backoffDelay', () => {
 
   it('is never zero, so that no retry comes immediately', () => {
     for (let attempt = 1; attempt < 20; attempt++) expect(backoffDelay(attempt, 200, 30_000, () => 0)).toBeGreaterThan(0);
+  });
+});
+
+describe('ElasticsearchSink: the flush timer', () => {
+  it('holds writes while a batch the timer took out waits for a request slot', async () => {
+    const s = setup({ batchDocs: 1000, concurrency: 1, flushMs: 20 });
+    const docs = makeDocs(3);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    fake.handler = async (req) => {
+      await gate;
+      return fake.bulkReply(req);
+    };
+    await s.sink.write([docs[0]!]);
+    await fake.waitForRequests(1); // the timer sent it; the slot is busy now
+    await s.sink.write([docs[1]!]);
+    await new Promise((r) => setTimeout(r, 80)); // the timer takes the second batch out; it waits for the slot
+    let third = false;
+    const w = s.sink.write([docs[2]!]).then(() => (third = true));
+    await new Promise((r) => setTimeout(r, 80));
+    expect(third).toBe(false);
+    expect(fake.bulkRequests).toHaveLength(1);
+    release();
+    await w;
+    await s.sink.close();
+    expect(s.sink.stats).toMatchObject({ indexed: 3, deadLettered: 0, lost: 0 });
+  });
+});
+
+describe('ElasticsearchSink: interrupts', () => {
+  it('hurry() ends retries of a cluster that keeps failing: the hits are dead-lettered as interrupted', async () => {
+    const s = setup();
+    // Backoff sleeps that never end on their own: only hurry() wakes them.
+    (s.sink as unknown as { sleep: (ms: number) => Promise<void> }).sleep = () => new Promise(() => undefined);
+    fake.handler = () => errorReply(503, 'unavailable_shards_exception', 'no shards');
+    const docs = makeDocs(3);
+    await s.sink.write(docs);
+    const closed = s.sink.close();
+    await fake.waitForRequests(1);
+    await turns(20);
+    s.sink.hurry(0);
+    await closed;
+    expect(s.sink.stats).toMatchObject({ indexed: 0, deadLettered: 3, lost: 0 });
+    const dead = deadLetters(s.deadLetterPath);
+    expect(dead.map((d) => d._id)).toEqual(ids(docs));
+    for (const d of dead) expect(d.error).toMatchObject({ type: 'retry_timeout', reason: expect.stringMatching(/^interrupted; last error: HTTP 503/) });
+  });
+
+  it('abandon() writes every undelivered hit to the dead-letter file at once: open batch, waiting and in-flight batches', async () => {
+    const s = setup({ batchDocs: 2, concurrency: 1 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    fake.handler = async (req) => {
+      await gate; // answers only at the end of the test
+      return fake.bulkReply(req);
+    };
+    const docs = makeDocs(5);
+    await s.sink.write(docs.slice(0, 2)); // in flight
+    await fake.waitForRequests(1);
+    const blocked = s.sink.write(docs.slice(2, 4)).catch(() => undefined); // waits for the slot
+    await turns(20);
+    expect(s.sink.abandon('interrupted twice (SIGTERM) before delivery')).toBe(4);
+    const dead = deadLetters(s.deadLetterPath);
+    expect(dead.map((d) => d._id).sort()).toEqual(ids(docs.slice(0, 4)).sort());
+    for (const d of dead) expect(d.error).toMatchObject({ type: 'aborted', reason: 'interrupted twice (SIGTERM) before delivery' });
+    expect(s.sink.abandon('again')).toBe(0);
+    release();
+    await blocked;
   });
 });

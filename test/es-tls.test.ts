@@ -2,7 +2,9 @@
  * TLS options of `scan --es` against a local HTTPS stand-in for a cluster
  * (a self-signed certificate made with openssl for 127.0.0.1): an unknown
  * certificate is refused, `--es-ca` trusts it, `--es-insecure` skips the check
- * with a warning. The stand-in answers only what a scan asks (`GET /`, the
+ * with a warning. The stand-in can also hold bulk answers back, to stop a run
+ * with two SIGTERMs while a request is in flight; and an unwritable
+ * dead-letter file is refused before scanning. The stand-in answers only what a scan asks (`GET /`, the
  * template check, `_bulk`); delivery itself is proved on a real node in
  * es-output.test.ts.
  */
@@ -21,6 +23,9 @@ describe('scan --es over TLS', () => {
   let server: Server;
   let url = '';
   let created = 0;
+  /** When set, bulk requests get no answer until it resolves. */
+  let holdBulk: Promise<void> | undefined;
+  let heldRequests = 0;
   const cert = t.path('cert.pem');
   const key = t.path('key.pem');
   const feed = t.write('feed.txt', '203.0.113.9\n');
@@ -34,7 +39,11 @@ describe('scan --es over TLS', () => {
     server = createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
+      req.on('end', async () => {
+        if (holdBulk && req.url?.includes('/_bulk')) {
+          heldRequests++;
+          await holdBulk;
+        }
         let body: unknown = {};
         if (req.method === 'POST' && req.url?.includes('/_bulk')) {
           const lines = Buffer.concat(chunks).toString('utf8').split('\n').filter((l) => l !== '');
@@ -93,5 +102,44 @@ describe('scan --es over TLS', () => {
     const missing = await runCli(['scan', '--iocs', feed, log, '--es', url, '--es-ca', t.path('nope.pem')], { env: NO_AUTH });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--es-ca .*nope\.pem: cannot read it \(ENOENT\)/);
+  });
+
+  it('refuses a dead-letter file that cannot be written, before scanning', async () => {
+    const r = await runCli(['scan', '--iocs', feed, log, '--es', url, '--es-insecure', '--es-dead-letter', t.path('no-such-dir', 'dead.jsonl')], { env: NO_AUTH });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/the dead-letter file .*no-such-dir\/dead\.jsonl cannot be written \(ENOENT\)/);
+  });
+
+  it('on a second SIGTERM writes the hits still in flight to the dead-letter file and exits 143', async () => {
+    const { spawn } = await import('node:child_process');
+    const { CLI, ROOT } = await import('./helpers/cli.js');
+    let release!: () => void;
+    holdBulk = new Promise<void>((r) => (release = r));
+    const dead = t.path('held-dead.jsonl');
+    try {
+      const child = spawn(process.execPath, [CLI, 'scan', '--iocs', feed, log, '--es', url, '--es-insecure', '--es-dead-letter', dead], {
+        cwd: ROOT,
+        env: { ...process.env, ...NO_AUTH },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      // The scan is over and its bulk request is held: the process waits for the answer.
+      const before = heldRequests;
+      while (heldRequests === before && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
+      child.kill('SIGTERM');
+      while (!/interrupted \(SIGTERM\)/.test(stderr)) await new Promise((r) => setTimeout(r, 20));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(143);
+      expect(stderr).toMatch(/interrupted again \(SIGTERM\): stopped at once; 2 undelivered hit\(s\) written to .*held-dead\.jsonl/);
+      const lines = readFileSync(dead, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
+      expect(lines).toHaveLength(2);
+      for (const l of lines) expect(l.error).toMatchObject({ type: 'aborted' });
+      expect(lines.map((l) => l.document.log.offset).sort((a: number, b: number) => a - b)).toEqual([0, 16]);
+    } finally {
+      holdBulk = undefined;
+      release();
+    }
   });
 });

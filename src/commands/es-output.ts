@@ -1,7 +1,9 @@
 /**
  * `scan --es`: the Elasticsearch sink of a scan, and `iochunt es setup`.
  */
-import { resolve } from 'node:path';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { IochuntError } from '../errors.js';
 import type { Client } from '@elastic/elasticsearch';
 import type { Reporter } from '../report.js';
 import { DeadLetterFile } from '../output/es/dead-letter.js';
@@ -28,6 +30,13 @@ export interface EsOutput {
  * be reached or refuses the credentials: nothing is scanned then.
  */
 export async function openEsOutput(config: EsConfig, deadLetterPath: string | undefined, reporter: Reporter): Promise<EsOutput> {
+  const deadLetterFile = resolve(deadLetterPath ?? DEFAULT_DEAD_LETTER);
+  // Refused hits must have somewhere to go: checked before anything is scanned.
+  try {
+    accessSync(existsSync(deadLetterFile) ? deadLetterFile : dirname(deadLetterFile), constants.W_OK);
+  } catch (err) {
+    throw new IochuntError('E_OUTPUT', `the dead-letter file ${deadLetterFile} cannot be written (${(err as NodeJS.ErrnoException).code ?? 'error'}); name another with --es-dead-letter`, { cause: err });
+  }
   const client = createEsClient(config);
   try {
     if (config.insecure) reporter.warn('--es-insecure: the TLS certificate of Elasticsearch is not verified');
@@ -37,7 +46,7 @@ export async function openEsOutput(config: EsConfig, deadLetterPath: string | un
     await client.close();
     throw err;
   }
-  const deadLetter = new DeadLetterFile(resolve(deadLetterPath ?? DEFAULT_DEAD_LETTER));
+  const deadLetter = new DeadLetterFile(deadLetterFile);
   const sink = new ElasticsearchSink(client, config, deadLetter, reporter);
   return {
     sink,
@@ -49,6 +58,7 @@ export async function openEsOutput(config: EsConfig, deadLetterPath: string | un
         `elasticsearch ${config.index}: ${s.indexed} indexed, ${s.duplicates} already there (duplicates), ` +
         `${s.retried} retried, ${s.deadLettered} dead-lettered` +
         (s.deadLettered > 0 ? ` (in ${deadLetter.path})` : '') +
+        (s.lost > 0 ? `, ${s.lost} lost (the dead-letter file could not be written)` : '') +
         `; ${s.requests} bulk request(s)`
       );
     },

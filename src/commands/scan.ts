@@ -55,6 +55,23 @@ export interface ScanOptions {
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 
+/** After a first SIGINT/SIGTERM, retries to Elasticsearch go on at most this long. */
+export const INTERRUPT_GRACE_MS = 10_000;
+
+let interrupted = false;
+function markInterrupted(): void {
+  interrupted = true;
+}
+
+/**
+ * True once a scan in this process was interrupted by SIGINT or SIGTERM: the
+ * executable then exits at once, since an input it stopped reading (a pipe,
+ * a terminal) would otherwise keep the process alive.
+ */
+export function wasInterrupted(): boolean {
+  return interrupted;
+}
+
 /** Default thread count: the machine's cores. */
 export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
@@ -111,56 +128,69 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
   const scanTime = new Date();
   const allowlist = options.allow && options.allow.length > 0 ? await loadAllowlist(options.allow, reporter) : undefined;
   const filters = scanRefiner(store, { ...options, ...(allowlist ? { allowlist } : {}) }, scanTime.getTime());
-  // SIGINT or SIGTERM: stop reading, deliver what was found, exit 128 + signal.
-  // A second signal ends the process at once (the handlers are removed).
+  // SIGINT or SIGTERM: stop reading, deliver what was found (retries end after
+  // a grace period), exit 128 + signal. A second signal stops at once, with
+  // every hit not yet delivered written to the dead-letter file first.
   const interrupt = new AbortController();
   let signalName: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals): void => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    if (signalName !== undefined) {
+      const n = es?.sink.abandon(`interrupted twice (${sig}) before delivery`) ?? 0;
+      reporter.error(`interrupted again (${sig}): stopped at once` + (n > 0 ? `; ${n} undelivered hit(s) written to ${es?.deadLetter.path}` : ''));
+      if (es && options.summary) reporter.info(es.summary());
+      process.exit(sig === 'SIGINT' ? 130 : 143);
+    }
     signalName = sig;
-    reporter.warn(`interrupted (${sig}): no more input is read; delivering the hits found so far (send it again to stop at once)`);
+    markInterrupted();
+    reporter.warn(
+      `interrupted (${sig}): no more input is read; delivering the hits found so far` +
+        (es ? ` (retries end within ${INTERRUPT_GRACE_MS / 1000} s)` : '') +
+        '; send it again to stop at once',
+    );
+    es?.sink.hurry(INTERRUPT_GRACE_MS);
     interrupt.abort();
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let stats;
   try {
     try {
-      stats = await search(paths, {
-        signal: interrupt.signal,
-        engine,
-        store,
-        sink,
-        reporter,
-        maxLineBytes: options.maxLineBytes,
-        concurrency: options.threads,
-        timestamp: scanTime.toISOString(),
-        ...(filters.refine ? { refine: filters.refine } : {}),
-        inputRefiner: (input) =>
-          openScanRefiner(input, {
-            timezone: options.timezone ?? 'UTC',
-            ...(options.format ? { format: options.format } : {}),
-            ...(options.vpcflowFields ? { vpcflowFields: options.vpcflowFields } : {}),
-          }),
-      });
-    } finally {
-      engine.close();
+      try {
+        stats = await search(paths, {
+          signal: interrupt.signal,
+          engine,
+          store,
+          sink,
+          reporter,
+          maxLineBytes: options.maxLineBytes,
+          concurrency: options.threads,
+          timestamp: scanTime.toISOString(),
+          ...(filters.refine ? { refine: filters.refine } : {}),
+          inputRefiner: (input) =>
+            openScanRefiner(input, {
+              timezone: options.timezone ?? 'UTC',
+              ...(options.format ? { format: options.format } : {}),
+              ...(options.vpcflowFields ? { vpcflowFields: options.vpcflowFields } : {}),
+            }),
+        });
+      } finally {
+        engine.close();
+      }
+    } catch (err) {
+      // Whatever was found before the failure is still delivered (or dead-lettered).
+      await sink.close().catch(() => undefined);
+      if (es && options.summary) reporter.info(es.summary());
+      throw err;
     }
-  } catch (err) {
-    // Whatever was found before the failure is still delivered (or dead-lettered).
-    await sink.close().catch(() => undefined);
-    if (es && options.summary) reporter.info(es.summary());
-    throw err;
+    try {
+      await sink.close();
+    } catch (err) {
+      if (es && options.summary) reporter.info(es.summary());
+      throw err;
+    }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-  }
-  try {
-    await sink.close();
-  } catch (err) {
-    if (es && options.summary) reporter.info(es.summary());
-    throw err;
   }
   const secs = (performance.now() - scanStart) / 1000;
   if (stats.stoppedEarly) return stats.hitLines > 0 ? 0 : 1;
@@ -175,11 +205,12 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
     );
     if (es) reporter.info(es.summary());
   }
-  if (stats.interrupted && signalName) return signalName === 'SIGINT' ? 130 : 143;
   if (es && es.sink.stats.deadLettered > 0) {
     reporter.error(`${es.sink.stats.deadLettered} hit(s) were not indexed; they are in ${es.deadLetter.path} with the reason`);
-    return 2;
   }
+  if (es && es.sink.stats.lost > 0) reporter.error(`${es.sink.stats.lost} hit(s) were neither indexed nor written to the dead-letter file`);
+  if (signalName) return signalName === 'SIGINT' ? 130 : 143;
+  if (es && (es.sink.stats.deadLettered > 0 || es.sink.stats.lost > 0)) return 2;
   if (stats.errors > 0) return 2;
   return stats.hitLines > 0 ? 0 : 1;
 }

@@ -236,6 +236,7 @@ export async function search(paths: readonly string[], options: SearchOptions): 
     if (signal.aborted) resolve('abort');
     else signal.addEventListener('abort', () => resolve('abort'), { once: true });
   });
+  let last: Item | undefined;
   try {
     for (;;) {
       // An input that blocks (a pipe, a terminal) must not hold up an interrupt.
@@ -252,12 +253,21 @@ export async function search(paths: readonly string[], options: SearchOptions): 
       while (queue.length > 0 && (inFlight > concurrency || queue[0]?.kind !== 'block')) {
         const head = queue.shift() as Item;
         if (head.kind === 'block') inFlight--;
+        last = head;
         await handle(head);
         if (sink.gone) break;
       }
       if (sink.gone) break;
     }
-    while (queue.length > 0 && !sink.gone) await handle(queue.shift() as Item);
+    while (queue.length > 0 && !sink.gone) {
+      last = queue.shift() as Item;
+      await handle(last);
+    }
+    // Interrupted inside an input: lines its log-format parser still holds
+    // (a record spanning blocks) are delivered as at the end of the input.
+    if (stats.interrupted && last?.kind === 'block' && last.refiner?.flush && !sink.gone) {
+      await handle({ kind: 'done', path: last.path, refiner: last.refiner, inode: last.inode });
+    }
   } finally {
     // After an interrupt the generator may be waiting on a read that never
     // ends: let it finish on its own instead of waiting for it.

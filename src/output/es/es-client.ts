@@ -63,9 +63,9 @@ export function describeEsError(err: unknown): string {
     const body = err.body as { error?: { type?: string; reason?: string } | string } | undefined;
     const e = body?.error;
     const what = typeof e === 'string' ? e : e ? `${e.type ?? 'error'}: ${e.reason ?? ''}` : err.message;
-    return `HTTP ${err.statusCode ?? '?'} ${what}`.slice(0, 500);
+    return `HTTP ${err.statusCode ?? '?'} ${what}`;
   }
-  if (err instanceof Error) return `${err.name}: ${err.message}`.slice(0, 500);
+  if (err instanceof Error) return `${err.name}: ${err.message}`;
   return String(err);
 }
 

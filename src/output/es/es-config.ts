@@ -121,7 +121,8 @@ export function parseNodeUrl(option: string, value: string): string {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new UsageError(`Expected an http:// or https:// URL for ${option} but received ${JSON.stringify(value)}`);
   }
-  if (url.search || url.hash) throw new UsageError(`${option}: a node URL takes no query or fragment, received ${JSON.stringify(value)}`);
+  // The query may hold a token: it is not echoed.
+  if (url.search || url.hash) throw new UsageError(`${option}: a node URL takes no query or fragment, received ${url.origin}${url.pathname}?…`);
   return url.toString().replace(/\/+$/, '');
 }
 

@@ -15,8 +15,11 @@
  *   refused for good (a mapping conflict, a missing pipeline) go to the
  *   dead-letter file with their error, as do items still failing when
  *   `retryForMs` has passed. 413 (request too large) splits the batch.
- * - 401 or 403 on a bulk request stops delivery: what is not delivered is
- *   dead-lettered and the next write throws.
+ * - 401 or 403 on a bulk request stops delivery: what is not delivered, and
+ *   every hit written after, is dead-lettered, and the write throws.
+ * - {@link ElasticsearchSink.hurry} (a first SIGINT/SIGTERM) cuts retries short;
+ *   {@link ElasticsearchSink.abandon} (a second one) dead-letters everything
+ *   not yet delivered at once.
  */
 import type { Client } from '@elastic/elasticsearch';
 import { errors } from '@elastic/elasticsearch';
@@ -41,6 +44,8 @@ export interface EsDeliveryStats {
   deadLettered: number;
   /** Bulk requests sent (first tries and retries). */
   requests: number;
+  /** Hits neither delivered nor written to the dead-letter file (it could not be written). */
+  lost: number;
 }
 
 interface Item {
@@ -78,15 +83,23 @@ const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 const WARN_EVERY_MS = 10_000;
 
 export class ElasticsearchSink implements HitSink {
-  readonly stats: EsDeliveryStats = { indexed: 0, duplicates: 0, retried: 0, deadLettered: 0, requests: 0 };
+  readonly stats: EsDeliveryStats = { indexed: 0, duplicates: 0, retried: 0, deadLettered: 0, requests: 0, lost: 0 };
   private items: Item[] = [];
   private bytes = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** A batch the flush timer took out, waiting for a request slot: writes wait for it (backpressure). */
+  private timerDispatch: Promise<void> | undefined;
   private inFlight = 0;
   private slotWaiters: Array<() => void> = [];
   private readonly tasks = new Set<Promise<void>>();
+  /** Items not yet delivered, per batch taken out of {@link items} (waiting for a slot or in flight). */
+  private readonly undelivered = new Set<{ items: readonly Item[] }>();
   private fatal: IochuntError | undefined;
   private lastWarn = 0;
+  /** After {@link hurry}: no retry goes on past this time. */
+  private hurryUntil: number | undefined;
+  private readonly sleepers = new Set<() => void>();
+  private abandoned = false;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
 
@@ -106,33 +119,48 @@ export class ElasticsearchSink implements HitSink {
     return false;
   }
 
-  private throwIfFatal(): void {
-    if (this.fatal) throw this.fatal;
+  private static item(doc: HitDocument): Item {
+    const id = hitId(doc);
+    const source = JSON.stringify(doc);
+    // `{"create":{"_id":"` + id + `"}}` and a newline (ids are base64url: nothing to escape), then the source and a newline.
+    return { id, source, bytes: 22 + id.length + 1 + Buffer.byteLength(source) + 1 };
+  }
+
+  /** Once delivery has stopped: the documents go to the dead-letter file, and the write throws. */
+  private refuseAfterFatal(docs: readonly HitDocument[], fatal: IochuntError): never {
+    const rest = [...this.items, ...docs.map((d) => ElasticsearchSink.item(d))];
+    this.items = [];
+    this.bytes = 0;
+    this.toDeadLetter(rest, { type: 'aborted', reason: `delivery stopped: ${fatal.message}` });
+    throw fatal;
   }
 
   async write(docs: readonly HitDocument[]): Promise<void> {
-    this.throwIfFatal();
     const { batchBytes, batchDocs } = this.config.limits;
-    for (const doc of docs) {
-      const id = hitId(doc);
-      const source = JSON.stringify(doc);
-      // ids are base64url: nothing to escape.
-      // `{"create":{"_id":"` + id + `"}}` and a newline, then the source and a newline.
-      const bytes = 22 + id.length + 1 + Buffer.byteLength(source) + 1;
-      if (this.items.length > 0 && this.bytes + bytes > batchBytes) await this.dispatch();
-      this.items.push({ id, source, bytes });
-      this.bytes += bytes;
+    for (let i = 0; i < docs.length; i++) {
+      if (this.timerDispatch) await this.timerDispatch;
+      if (this.fatal) this.refuseAfterFatal(docs.slice(i), this.fatal);
+      const item = ElasticsearchSink.item(docs[i] as HitDocument);
+      if (this.items.length > 0 && this.bytes + item.bytes > batchBytes) await this.dispatch();
+      this.items.push(item);
+      this.bytes += item.bytes;
       if (this.items.length === 1) this.startTimer();
       if (this.items.length >= batchDocs || this.bytes >= batchBytes) await this.dispatch();
-      this.throwIfFatal();
     }
+    if (this.fatal) this.refuseAfterFatal([], this.fatal);
   }
 
   private startTimer(): void {
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      // A batch that waited flushMs goes now; errors surface on the next write or close.
-      void this.dispatch().catch(() => undefined);
+      // A batch that waited flushMs goes now. Until it has a request slot,
+      // writes wait for it: the timer cannot pile batches up.
+      const p = this.dispatch()
+        .catch(() => undefined)
+        .finally(() => {
+          if (this.timerDispatch === p) this.timerDispatch = undefined;
+        });
+      this.timerDispatch = p;
     }, this.config.limits.flushMs);
     this.timer.unref();
   }
@@ -159,53 +187,82 @@ export class ElasticsearchSink implements HitSink {
     const batch = this.items;
     this.items = [];
     this.bytes = 0;
-    if (this.fatal) {
-      this.toDeadLetter(batch, { type: 'aborted', reason: this.fatal.message });
-      return;
-    }
+    const entry = { items: batch as readonly Item[] };
+    this.undelivered.add(entry);
     await this.acquire();
-    const task: Promise<void> = this.deliver(batch)
+    const task: Promise<void> = this.deliver(entry, Date.now())
       .catch((err: unknown) => {
-        // deliver() handles request errors; this is a dead-letter file that cannot be written.
-        this.fatal ??= err instanceof IochuntError ? err : new IochuntError('E_OUTPUT', String((err as Error)?.message ?? err), { cause: err });
+        // deliver() handles request errors: this is a bug; keep the hits.
+        this.fatal ??= err instanceof IochuntError ? err : new IochuntError('E_INTERNAL', String((err as Error)?.message ?? err), { cause: err });
+        this.toDeadLetter(entry.items, { type: 'aborted', reason: this.fatal.message });
       })
       .finally(() => {
+        this.undelivered.delete(entry);
         this.release();
         this.tasks.delete(task);
       });
     this.tasks.add(task);
   }
 
+  /** Dead-letters `items`; when the file cannot be written, counts them as lost and stops delivery. */
   private toDeadLetter(items: readonly Item[], reason: DeadLetterReason): void {
     if (items.length === 0) return;
-    this.deadLetter.add(items, this.config.index, { ...reason, reason: redact(reason.reason, this.config.secrets) });
-    this.stats.deadLettered += items.length;
+    try {
+      this.deadLetter.add(items, this.config.index, { ...reason, reason: redact(reason.reason, this.config.secrets) });
+      this.stats.deadLettered += items.length;
+    } catch (err) {
+      this.stats.lost += items.length;
+      const e = err instanceof IochuntError ? err : new IochuntError('E_OUTPUT', String(err), { cause: err });
+      if (!this.fatal) {
+        this.fatal = e;
+        this.reporter.error(`${e.message}; ${items.length} hit(s) refused by Elasticsearch are lost`);
+      }
+    }
   }
 
   private warn(message: string): void {
     const now = Date.now();
     if (now - this.lastWarn < WARN_EVERY_MS) return;
     this.lastWarn = now;
-    this.reporter.warn(redact(message, this.config.secrets));
+    // Redact first, then cut: a cut must not leave the start of a secret.
+    this.reporter.warn(redact(message, this.config.secrets).slice(0, 600));
   }
 
-  /** Delivers `batch` until every item is created, already there, or dead-lettered. */
-  private async deliver(batch: readonly Item[]): Promise<void> {
+  /** Waits `ms`, or less when {@link hurry} or {@link abandon} is called. */
+  private async nap(ms: number): Promise<void> {
+    let wake: () => void = () => undefined;
+    const woken = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    this.sleepers.add(wake);
+    try {
+      await Promise.race([this.sleep(ms), woken]);
+    } finally {
+      this.sleepers.delete(wake);
+    }
+  }
+
+  /**
+   * Delivers `entry.items` until every item is created, already there, or
+   * dead-lettered; `entry.items` always holds what is not delivered yet.
+   */
+  private async deliver(entry: { items: readonly Item[] }, started: number): Promise<void> {
     const { retryForMs, minBackoffMs, maxBackoffMs, requestTimeoutMs } = this.config.limits;
-    const started = Date.now();
-    let pending: readonly Item[] = batch;
     let attempt = 0;
-    while (pending.length > 0) {
+    while (entry.items.length > 0) {
+      const pending = entry.items;
+      if (this.abandoned) return;
       if (this.fatal) {
         this.toDeadLetter(pending, { type: 'aborted', reason: `delivery stopped: ${this.fatal.message}` });
+        entry.items = [];
         return;
       }
-      let retry: Item[] = [];
-      let why = '';
+      let res: Awaited<ReturnType<Client['bulk']>> | undefined;
+      let failure: unknown;
+      this.stats.requests++;
       try {
-        this.stats.requests++;
         const body = pending.map((i) => `{"create":{"_id":"${i.id}"}}\n${i.source}\n`).join('');
-        const res = await this.client.bulk(
+        res = await this.client.bulk(
           {
             index: this.config.index,
             // A pre-serialised NDJSON body: the client sends strings as they are.
@@ -214,21 +271,25 @@ export class ElasticsearchSink implements HitSink {
           },
           { requestTimeout: requestTimeoutMs, maxRetries: 0 },
         );
-        const results = res.items.map((entry) => Object.values(entry)[0] as BulkItemResult | undefined);
+      } catch (err) {
+        failure = err;
+      }
+      if (this.abandoned) return;
+      let retry: Item[] = [];
+      let why = '';
+      if (res) {
+        const results = res.items.map((e) => Object.values(e)[0] as BulkItemResult | undefined);
         const refused = new Map<string, { reason: DeadLetterReason; items: Item[] }>();
         pending.forEach((item, i) => {
           const r = results[i];
           if (!r) {
             retry.push(item);
             why = 'the bulk reply lacked an item';
-            return;
-          }
-          if (r.status >= 200 && r.status < 300) this.stats.indexed++;
+          } else if (r.status >= 200 && r.status < 300) this.stats.indexed++;
           else if (r.status === 409) this.stats.duplicates++;
           else if (r.status === 429 || r.status >= 500) {
             retry.push(item);
-            // Rejection reasons name thread pool internals at length: the start is enough.
-            why = `item ${r.status} ${r.error?.type ?? ''}: ${(r.error?.reason ?? '').slice(0, 120)}`;
+            why = `item ${r.status} ${r.error?.type ?? ''}: ${r.error?.reason ?? ''}`;
           } else {
             const type = r.error?.type ?? 'error';
             const reason = [r.error?.reason, r.error?.caused_by?.reason].filter(Boolean).join(': ') || `HTTP ${r.status}`;
@@ -238,11 +299,13 @@ export class ElasticsearchSink implements HitSink {
             refused.set(key, group);
           }
         });
+        entry.items = retry;
         for (const g of refused.values()) {
           this.toDeadLetter(g.items, g.reason);
-          this.warn(`Elasticsearch refused ${g.items.length} hit(s) (${g.reason.status} ${g.reason.type}: ${g.reason.reason.slice(0, 200)}); written to ${this.deadLetter.path}`);
+          this.warn(`Elasticsearch refused ${g.items.length} hit(s) (${g.reason.status} ${g.reason.type}: ${g.reason.reason}); written to ${this.deadLetter.path}`);
         }
-      } catch (err) {
+      } else {
+        const err = failure;
         const status = err instanceof errors.ResponseError ? err.statusCode : undefined;
         if (status === 401 || status === 403) {
           this.fatal ??= new ElasticsearchError(
@@ -251,56 +314,104 @@ export class ElasticsearchSink implements HitSink {
             { cause: err },
           );
           this.toDeadLetter(pending, { status, type: 'refused', reason: describeEsError(err) });
+          entry.items = [];
           return;
         }
         if (status === 413 && pending.length > 1) {
-          // Too large for the cluster's http.max_content_length: halves, one after the other.
+          // Too large for the cluster's http.max_content_length: halves, one after the other, within the same retry time.
           const half = Math.ceil(pending.length / 2);
-          await this.deliver(pending.slice(0, half));
-          await this.deliver(pending.slice(half));
+          const first = { items: pending.slice(0, half) };
+          const second = { items: pending.slice(half) };
+          entry.items = [...first.items, ...second.items];
+          await this.deliver(first, started);
+          entry.items = second.items;
+          await this.deliver(second, started);
+          entry.items = [];
           return;
         }
         if (!isRetryable(err)) {
           this.toDeadLetter(pending, { ...(status !== undefined ? { status } : {}), type: 'request_failed', reason: describeEsError(err) });
           this.warn(`a bulk request to Elasticsearch failed (${describeEsError(err)}); its ${pending.length} hit(s) written to ${this.deadLetter.path}`);
+          entry.items = [];
           return;
         }
         retry = [...pending];
         why = describeEsError(err);
       }
       if (retry.length === 0) return;
-      const waited = Date.now() - started;
-      if (waited >= retryForMs) {
-        this.toDeadLetter(retry, { type: 'retry_timeout', reason: `not delivered after ${Math.round(waited / 1000)} s of retries; last error: ${why}` });
-        this.warn(`gave up on ${retry.length} hit(s) after ${Math.round(waited / 1000)} s of retries (${why}); written to ${this.deadLetter.path}`);
+      const now = Date.now();
+      const giveUpAt = Math.min(started + retryForMs, this.hurryUntil ?? Infinity);
+      if (now >= giveUpAt) {
+        const waited = Math.round((now - started) / 1000);
+        const cause = this.hurryUntil !== undefined && now >= this.hurryUntil ? 'interrupted' : `not delivered after ${waited} s of retries`;
+        this.toDeadLetter(retry, { type: 'retry_timeout', reason: `${cause}; last error: ${why}` });
+        this.warn(`gave up on ${retry.length} hit(s) (${cause}; ${why}); written to ${this.deadLetter.path}`);
+        entry.items = [];
         return;
       }
       // Backoff grows while nothing gets through, and eases when part of a request did.
       attempt = retry.length < pending.length ? Math.max(1, attempt - 1) : attempt + 1;
       this.stats.retried += retry.length;
-      const delay = Math.min(backoffDelay(attempt, minBackoffMs, maxBackoffMs, this.random), Math.max(0, retryForMs - waited));
+      const delay = Math.min(backoffDelay(attempt, minBackoffMs, maxBackoffMs, this.random), Math.max(0, giveUpAt - now));
       this.warn(`Elasticsearch did not take ${retry.length} hit(s) (${why}); retrying with backoff (attempt ${attempt}, next in ${(delay / 1000).toFixed(1)} s)`);
-      await this.sleep(delay);
-      pending = retry;
+      await this.nap(delay);
     }
+  }
+
+  /**
+   * From now on, retries stop after `graceMs`: what is still failing then is
+   * dead-lettered, so that a stop request ends the run soon even when the
+   * cluster is down. Sleeping retries wake up now.
+   */
+  hurry(graceMs: number): void {
+    this.hurryUntil = Math.min(this.hurryUntil ?? Infinity, Date.now() + graceMs);
+    for (const wake of this.sleepers) wake();
+  }
+
+  /**
+   * Stops at once: every hit not yet delivered (the open batch, batches
+   * waiting for a slot, requests in flight, retries) is written to the
+   * dead-letter file now, synchronously, with the reason. A request in flight
+   * may still be indexed; a re-run then finds it already there. Returns the
+   * number of hits dead-lettered.
+   */
+  abandon(reason: string): number {
+    if (this.abandoned) return 0;
+    this.abandoned = true;
+    const all: Item[] = [...this.items];
+    this.items = [];
+    for (const entry of this.undelivered) {
+      all.push(...entry.items);
+      entry.items = [];
+    }
+    this.toDeadLetter(all, { type: 'aborted', reason });
+    for (const wake of this.sleepers) wake();
+    this.deadLetter.close();
+    return all.length;
   }
 
   /** Sends the current batch and waits for every request, retries included. */
   async flush(): Promise<void> {
     await this.dispatch();
     while (this.tasks.size > 0) await Promise.all([...this.tasks]);
-    this.throwIfFatal();
+    if (this.fatal) throw this.fatal;
   }
 
-  /** Flushes, closes the dead-letter file, and throws when delivery was stopped. */
+  /** Flushes, waits for every request, closes the dead-letter file, and throws when delivery was stopped. */
   async close(): Promise<void> {
     try {
-      await this.dispatch();
-      while (this.tasks.size > 0) await Promise.all([...this.tasks]);
+      if (this.fatal) {
+        this.toDeadLetter(this.items, { type: 'aborted', reason: `delivery stopped: ${this.fatal.message}` });
+        this.items = [];
+      } else {
+        await this.dispatch();
+      }
     } finally {
+      // Never leave while requests are in flight.
+      while (this.tasks.size > 0) await Promise.all([...this.tasks]);
       if (this.timer) clearTimeout(this.timer);
       this.deadLetter.close();
     }
-    this.throwIfFatal();
+    if (this.fatal) throw this.fatal;
   }
 }

@@ -157,7 +157,7 @@ export async function installTemplate(client: Client, config: EsConfig, reporter
     return { name, dataStream: true };
   } catch (err) {
     if (err instanceof errors.ResponseError && err.statusCode === 400 && /data_stream/.test(JSON.stringify(err.body ?? ''))) {
-      reporter.warn(`the cluster has no data streams (${describeEsError(err)}); installing a plain index template instead`);
+      reporter.warn(redact(`the cluster has no data streams (${describeEsError(err)}); installing a plain index template instead`, config.secrets));
       try {
         await put(false);
         return { name, dataStream: false };
