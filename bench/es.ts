@@ -24,9 +24,11 @@ const OUT = join(ROOT, 'bench', 'out', 'es');
 const program = new Command('bench-es')
   .option('--mb <N>', 'size of the mixed corpus in MB', '200')
   .option('--hit-rate <R>', 'share of lines with a planted indicator in the mixed corpus', '0.02')
-  .option('--dense-mb <N>', 'size of the dense-hit corpus (50% of lines hit); run at 1x and 4x', '25')
+  .option('--dense-mb <N>', 'size of the dense-hit corpus (50% of lines hit)', '25')
+  .option('--dense-copies <LIST>', 'run the dense corpus at these multiples of its size', '1,4')
+  .option('--skip-mixed', 'run only the dense corpora')
   .parse();
-const opts = program.opts<{ mb: string; hitRate: string; denseMb: string }>();
+const opts = program.opts<{ mb: string; hitRate: string; denseMb: string; denseCopies: string; skipMixed?: boolean }>();
 
 interface Corpus {
   readonly feed: string;
@@ -101,16 +103,18 @@ async function main(): Promise<void> {
   };
   const stamp = Date.now();
   try {
-    const mixed = makeCorpus('mixed', Number(opts.mb), Number(opts.hitRate));
-    const base = ['scan', '--iocs', mixed.feed, mixed.dir, '--cache-dir', cache];
-    timed([...base, '--output', '/dev/null'], env); // warm the cache and the page cache
-    row('JSONL to /dev/null', mixed, timed([...base, '--output', '/dev/null'], env));
-    const index = `logs-iochunt.hits-bench-${stamp}`;
-    setup(index);
-    row('--es, new target', mixed, timed([...base, '--es', node.url, '--es-index', index], env));
-    row('--es, same run again', mixed, timed([...base, '--es', node.url, '--es-index', index], env));
+    if (!opts.skipMixed) {
+      const mixed = makeCorpus('mixed', Number(opts.mb), Number(opts.hitRate));
+      const base = ['scan', '--iocs', mixed.feed, mixed.dir, '--cache-dir', cache];
+      timed([...base, '--output', '/dev/null'], env); // warm the cache and the page cache
+      row('JSONL to /dev/null', mixed, timed([...base, '--output', '/dev/null'], env));
+      const index = `logs-iochunt.hits-bench-${stamp}`;
+      setup(index);
+      row('--es, new target', mixed, timed([...base, '--es', node.url, '--es-index', index], env));
+      row('--es, same run again', mixed, timed([...base, '--es', node.url, '--es-index', index], env));
+    }
 
-    for (const copies of [1, 4]) {
+    for (const copies of opts.denseCopies.split(',').map(Number)) {
       const dense = makeCorpus(`dense-${copies}`, Number(opts.denseMb), 0.5, copies);
       const args = ['scan', '--iocs', dense.feed, dense.dir, '--cache-dir', cache];
       timed([...args, '--output', '/dev/null'], env);
