@@ -10,8 +10,9 @@ if (!process.env.UV_THREADPOOL_SIZE) {
 }
 
 const { main } = await import('./program.js');
-const { wasInterrupted } = await import('./commands/scan.js');
+const { inputAbandoned } = await import('./commands/scan.js');
 process.exitCode = await main(process.argv);
-// A scan that was interrupted has delivered what it had; an input it stopped
-// reading (a pipe, a terminal) must not keep the process alive.
-if (wasInterrupted()) process.exit();
+// A scan that stopped early (interrupted, or stdout closed) has delivered what
+// it had; an input it stopped reading (a pipe, a terminal) must not keep the
+// process alive.
+if (inputAbandoned()) process.exit();

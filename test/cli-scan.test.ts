@@ -266,3 +266,28 @@ describe('iochunt scan interrupted', () => {
     for (const d of docs) expect(d.event.original).toMatch(/ from 10\.1\.2\.3\.*$/);
   });
 });
+
+describe('iochunt scan on a pipe that is fed slowly (tail -F | iochunt scan)', () => {
+  it('writes the hits of each line once the pipe pauses, before the input ends', async () => {
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [CLI, 'scan', '--iocs', feed], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const docsSoFar = (): number => stdout.split('\n').filter((l) => l !== '').length;
+    const waitFor = async (n: number): Promise<void> => {
+      for (let i = 0; i < 300 && docsSoFar() < n; i++) await new Promise((r) => setTimeout(r, 50));
+    };
+    child.stdin.write('first line from 10.1.2.3\nnothing from 110.1.2.3\n');
+    await waitFor(1);
+    expect(docsSoFar()).toBe(1);
+    expect(child.exitCode).toBeNull();
+    child.stdin.write('second line, evil.example\n');
+    await waitFor(2);
+    expect(docsSoFar()).toBe(2);
+    child.stdin.end('third 10.1.2.3\n');
+    expect(await exited).toBe(0);
+    const docs = stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { log: { offset: number } });
+    expect(docs.map((d) => d.log.offset)).toEqual([0, 48, 74]);
+  });
+});

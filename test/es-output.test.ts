@@ -169,6 +169,33 @@ describe.skipIf(!node)('Elasticsearch output (real node)', () => {
     expect(await countDocs(n, index)).toBe(hitLines);
   }, 180_000);
 
+  it('delivers the hits of a slowly fed pipe while it is still open (a tail -F sidecar)', async () => {
+    const index = await setupIndex('pipe');
+    const feed = t.write('pipe/feed.txt', '203.0.113.9\nevil.example\n');
+    const child = spawn(process.execPath, [CLI, 'scan', '--iocs', feed, '--es', n.url, '--es-index', index], {
+      cwd: ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const waitForCount = async (want: number): Promise<number> => {
+      let c = 0;
+      for (let i = 0; i < 300 && c < want; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        c = await countDocs(n, index).catch(() => 0);
+      }
+      return c;
+    };
+    child.stdin.write('GET / from 203.0.113.9\n');
+    expect(await waitForCount(1)).toBe(1);
+    expect(child.exitCode).toBeNull();
+    child.stdin.write('lookup cdn.evil.example\nnothing here\n');
+    expect(await waitForCount(2)).toBe(2);
+    child.stdin.end();
+    expect(await exited).toBe(0);
+    expect(await countDocs(n, index)).toBe(2);
+  });
+
   describe('documents', () => {
     const feed = t.write('docs/feed.txt', '203.0.113.9\nevil.example\n2001:db8:bad::/48\n');
     const apache = t.write(

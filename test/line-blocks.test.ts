@@ -71,3 +71,34 @@ describe('line-aligned blocks with reused memory', () => {
     expect(Buffer.concat(copies).equals(data)).toBe(true);
   });
 });
+
+describe('line-aligned blocks from a source that pauses (idleMs)', () => {
+  /** Yields the pieces with a pause of `pauseMs` before each piece after the first. */
+  async function* paused(pieces: string[], pauseMs: number): AsyncGenerator<Buffer> {
+    for (const [i, p] of pieces.entries()) {
+      if (i > 0) await new Promise((r) => setTimeout(r, pauseMs));
+      yield Buffer.from(p);
+    }
+  }
+
+  it('yields the complete lines read so far when the source pauses, never a partial line', async () => {
+    const out: LineBlock[] = [];
+    for await (const b of lineBlocks(paused(['line1\nlin', 'e2\nline3', '\n'], 150), { minBlockBytes: 1 << 20, maxLineBytes: 1 << 20, idleMs: 30 })) {
+      out.push(b);
+    }
+    expect(out.map((b) => [b.offset, b.buf.toString()])).toEqual([
+      [0, 'line1\n'],
+      [6, 'line2\n'],
+      [12, 'line3\n'],
+    ]);
+  });
+
+  it('waits for a full block without idleMs, and when the pauses are shorter than idleMs', async () => {
+    const pieces = ['line1\nlin', 'e2\nline3', '\n'];
+    for (const idleMs of [undefined, 2000]) {
+      const out: LineBlock[] = [];
+      for await (const b of lineBlocks(paused(pieces, 30), { minBlockBytes: 1 << 20, maxLineBytes: 1 << 20, ...(idleMs ? { idleMs } : {}) })) out.push(b);
+      expect(out.map((b) => b.buf.toString())).toEqual(['line1\nline2\nline3\n']);
+    }
+  });
+});

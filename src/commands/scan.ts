@@ -58,18 +58,19 @@ export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
 /** After a first SIGINT/SIGTERM, retries to Elasticsearch go on at most this long. */
 export const INTERRUPT_GRACE_MS = 10_000;
 
-let interrupted = false;
-function markInterrupted(): void {
-  interrupted = true;
+let abandoned = false;
+function markInputAbandoned(): void {
+  abandoned = true;
 }
 
 /**
- * True once a scan in this process was interrupted by SIGINT or SIGTERM: the
- * executable then exits at once, since an input it stopped reading (a pipe,
- * a terminal) would otherwise keep the process alive.
+ * True once a scan in this process stopped reading before the end of its
+ * input (SIGINT, SIGTERM, or the reader of stdout went away): the executable
+ * then exits at once, since an input it stopped reading (a pipe, a terminal)
+ * would otherwise keep the process alive.
  */
-export function wasInterrupted(): boolean {
-  return interrupted;
+export function inputAbandoned(): boolean {
+  return abandoned;
 }
 
 /** Default thread count: the machine's cores. */
@@ -141,7 +142,7 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
       process.exit(sig === 'SIGINT' ? 130 : 143);
     }
     signalName = sig;
-    markInterrupted();
+    markInputAbandoned();
     reporter.warn(
       `interrupted (${sig}): no more input is read; delivering the hits found so far` +
         (es ? ` (retries end within ${INTERRUPT_GRACE_MS / 1000} s)` : '') +
@@ -193,7 +194,10 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
     process.off('SIGTERM', onSignal);
   }
   const secs = (performance.now() - scanStart) / 1000;
-  if (stats.stoppedEarly) return stats.hitLines > 0 ? 0 : 1;
+  if (stats.stoppedEarly) {
+    markInputAbandoned();
+    return stats.hitLines > 0 ? 0 : 1;
+  }
   if (options.summary) {
     reporter.info(
       `scanned ${stats.inputs} input(s), ${mb(stats.bytes)} in ${secs.toFixed(2)} s` +

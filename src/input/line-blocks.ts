@@ -26,6 +26,24 @@ export interface LineBlockOptions {
   readonly minBlockBytes?: number;
   /** Longest line scanned whole; longer lines are scanned in pieces of this size. */
   readonly maxLineBytes: number;
+  /**
+   * When the source has sent nothing for this long (a pipe that a `tail -F`
+   * feeds slowly), the complete lines read so far are yielded as a smaller
+   * block instead of waiting for `minBlockBytes`. Off when undefined.
+   */
+  readonly idleMs?: number;
+}
+
+const IDLE = Symbol('idle');
+
+/** `promise`, or IDLE when it has not settled after `ms`. */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof IDLE> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([promise, new Promise<typeof IDLE>((resolve) => (timer = setTimeout(() => resolve(IDLE), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 const NL = 0x0a;
@@ -102,11 +120,25 @@ export async function* lineBlocks(chunks: AsyncIterable<Buffer>, options: LineBl
   };
 
   const iterator = chunks[Symbol.asyncIterator]();
+  // A read still under way when an idle block was yielded: waited for again.
+  let pending: Promise<IteratorResult<Buffer>> | undefined;
   for (;;) {
     let next: IteratorResult<Buffer>;
     try {
-      next = await iterator.next();
+      pending ??= iterator.next();
+      if (options.idleMs !== undefined && afterLastNl > 0) {
+        const r = await within(pending, options.idleMs);
+        if (r === IDLE) {
+          yield take(afterLastNl);
+          continue;
+        }
+        next = r;
+      } else {
+        next = await pending;
+      }
+      pending = undefined;
     } catch (error) {
+      pending = undefined;
       // The stream broke (corrupt gzip, read error): the complete lines read
       // so far are still scanned. The unterminated tail is dropped: it may end
       // inside a token, and a cut token can look like another indicator

@@ -7,16 +7,21 @@
  * still yields everything. `head` is valid until the returned stream is read
  * further: copy it to keep it. An error of the source while peeking is
  * not thrown here: the returned stream yields the bytes read, then throws it.
+ * With `idleMs`, peeking also stops when some bytes were read and the source
+ * then sends nothing for that long (a pipe fed slowly); `ended` says whether
+ * the head is the whole stream.
  */
 export async function peek(
   chunks: AsyncIterable<Buffer>,
   bytes: number,
-): Promise<{ head: Buffer; chunks: AsyncIterable<Buffer> }> {
+  options: { idleMs?: number } = {},
+): Promise<{ head: Buffer; chunks: AsyncIterable<Buffer>; ended: boolean }> {
   const it = chunks[Symbol.asyncIterator]();
   const taken: Buffer[] = [];
   let len = 0;
   let done = false;
   let failure: { err: unknown } | undefined;
+  let pending: Promise<IteratorResult<Buffer>> | undefined;
   while (len < bytes) {
     // A source may reuse its chunk buffer once the next chunk is requested:
     // keep a copy of what was taken before asking for more.
@@ -24,8 +29,19 @@ export async function peek(
     if (last >= 0) taken[last] = Buffer.from(taken[last] as Buffer);
     let r: IteratorResult<Buffer>;
     try {
-      r = await it.next();
+      pending = it.next();
+      if (options.idleMs !== undefined && len > 0) {
+        let timer: NodeJS.Timeout | undefined;
+        const idle = new Promise<'idle'>((resolve) => (timer = setTimeout(() => resolve('idle'), options.idleMs)));
+        const first = await Promise.race([pending, idle]).finally(() => clearTimeout(timer));
+        if (first === 'idle') break;
+        r = first;
+      } else {
+        r = await pending;
+      }
+      pending = undefined;
     } catch (err) {
+      pending = undefined;
       // Deliver what was read, then the error, in stream order.
       failure = { err };
       done = true;
@@ -43,11 +59,17 @@ export async function peek(
     for (const t of taken) yield t;
     if (failure) throw failure.err;
     if (done) return;
+    if (pending) {
+      // The read that was under way when peeking stopped on idle input.
+      const r = await pending;
+      if (r.done) return;
+      yield r.value;
+    }
     for (;;) {
       const r = await it.next();
       if (r.done) return;
       yield r.value;
     }
   }
-  return { head: head.subarray(0, Math.min(bytes, head.length)), chunks: all() };
+  return { head: head.subarray(0, Math.min(bytes, head.length)), chunks: all(), ended: done };
 }

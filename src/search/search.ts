@@ -15,6 +15,9 @@ import type { HitSink } from '../output/sink.js';
 import type { Reporter } from '../report.js';
 import { hitLines } from './hit-lines.js';
 
+/** Input that pauses this long has its blocks read so far scanned and written. */
+const IDLE_MS = 200;
+
 export interface SearchOptions {
   readonly engine: MatchEngine;
   readonly store: IndicatorLookup;
@@ -144,17 +147,21 @@ export async function search(paths: readonly string[], options: SearchOptions): 
         let chunks = input.chunks;
         if (options.inputRefiner) {
           const headBytes = options.headBytes ?? 64 * 1024;
-          const peeked = await peek(chunks, headBytes + 1);
+          // A pipe fed slowly is detected on what it has sent when it pauses.
+          const peeked = await peek(chunks, headBytes + 1, input.identity ? {} : { idleMs: IDLE_MS });
           chunks = peeked.chunks;
           refiner = await options.inputRefiner({
             path: entry.path,
             head: Buffer.from(peeked.head.subarray(0, headBytes)),
-            complete: peeked.head.length <= headBytes,
+            complete: peeked.ended && peeked.head.length <= headBytes,
             ...(input.identity ? { mtimeMs: input.identity.mtimeMs } : {}),
           });
         }
         for await (const block of lineBlocks(chunks, {
           maxLineBytes: options.maxLineBytes,
+          // A pipe or terminal may be fed slowly (tail -F): its lines are
+          // scanned once it pauses, not only after a full block.
+          ...(input.identity ? {} : { idleMs: IDLE_MS }),
           ...(options.blockBytes ? { minBlockBytes: options.blockBytes } : {}),
         })) {
           if (block.cut && cuts++ < MAX_CUT_WARNINGS) {
@@ -237,14 +244,32 @@ export async function search(paths: readonly string[], options: SearchOptions): 
     else signal.addEventListener('abort', () => resolve('abort'), { once: true });
   });
   let last: Item | undefined;
+  // A read still under way when the queue was drained on idle input.
+  let pending: Promise<IteratorResult<Item>> | undefined;
   try {
     for (;;) {
-      // An input that blocks (a pipe, a terminal) must not hold up an interrupt.
-      const next = signal ? await Promise.race([source.next(), aborted]) : await source.next();
+      pending ??= source.next();
+      // An input that blocks (a pipe, a terminal) must not hold up an
+      // interrupt, nor the hits of the blocks already read.
+      let idleTimer: NodeJS.Timeout | undefined;
+      const racers: Array<Promise<IteratorResult<Item> | 'abort' | 'idle'>> = [pending];
+      if (signal) racers.push(aborted);
+      if (queue.length > 0) racers.push(new Promise<'idle'>((resolve) => (idleTimer = setTimeout(() => resolve('idle'), IDLE_MS))));
+      const next = racers.length === 1 ? await pending : await Promise.race(racers);
+      clearTimeout(idleTimer);
       if (next === 'abort') {
         stats.interrupted = true;
         break;
       }
+      if (next === 'idle') {
+        while (queue.length > 0 && !sink.gone) {
+          last = queue.shift() as Item;
+          await handle(last);
+        }
+        if (sink.gone) break;
+        continue;
+      }
+      pending = undefined;
       if (next.done) break;
       const item = next.value;
       queue.push(item);
@@ -272,7 +297,7 @@ export async function search(paths: readonly string[], options: SearchOptions): 
     // After an interrupt the generator may be waiting on a read that never
     // ends: let it finish on its own instead of waiting for it.
     const done = source.return(undefined).catch(() => undefined);
-    if (!stats.interrupted) await done;
+    if (!stats.interrupted && pending === undefined) await done;
   }
   stats.stoppedEarly = sink.gone;
   return stats;
