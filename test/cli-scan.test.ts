@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { CLI, runCli, runShell } from './helpers/cli.js';
+import { CLI, runCli, runShell, startCli } from './helpers/cli.js';
 import { tmpDir } from './helpers/tmp.js';
 
 const t = tmpDir();
@@ -234,16 +234,10 @@ describe('iochunt scan (end to end)', () => {
 
 describe('iochunt scan interrupted', () => {
   it('on SIGINT stops reading an open stdin, writes the hits of what it scanned as whole lines, and exits 130', async () => {
-    const { spawn } = await import('node:child_process');
     const out = t.path('interrupted.jsonl');
-    const child = spawn(process.execPath, [CLI, 'scan', '--iocs', feed, '--output', out], { stdio: ['pipe', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { child, exited, stderr } = startCli(['scan', '--iocs', feed, '--output', out]);
     // 8 MiB of lines, every tenth with a hit; stdin stays open, as a tail would leave it.
     const lines = Array.from({ length: 160_000 }, (_, i) => (i % 10 === 0 ? `line ${i} from 10.1.2.3` : `line ${i} from 110.1.2.3 nothing`).padEnd(52, '.'));
-    // The child exits without reading the rest: no EPIPE for the test.
-    child.stdin.on('error', () => undefined);
     child.stdin.write(lines.join('\n') + '\n');
     let size = 0;
     for (let i = 0; i < 200 && size === 0; i++) {
@@ -257,7 +251,7 @@ describe('iochunt scan interrupted', () => {
     expect(size).toBeGreaterThan(0);
     child.kill('SIGINT');
     expect(await exited).toBe(130);
-    expect(stderr).toMatch(/interrupted \(SIGINT\)/);
+    expect(stderr()).toMatch(/interrupted \(SIGINT\)/);
     const text = readFileSync(out, 'utf8');
     expect(text.endsWith('\n')).toBe(true);
     const docs = text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { event: { original: string } });
@@ -269,12 +263,8 @@ describe('iochunt scan interrupted', () => {
 
 describe('iochunt scan on a pipe that is fed slowly (tail -F | iochunt scan)', () => {
   it('writes the hits of each line once the pipe pauses, before the input ends', async () => {
-    const { spawn } = await import('node:child_process');
-    const child = spawn(process.execPath, [CLI, 'scan', '--iocs', feed], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
-    const docsSoFar = (): number => stdout.split('\n').filter((l) => l !== '').length;
+    const { child, exited, stdout } = startCli(['scan', '--iocs', feed]);
+    const docsSoFar = (): number => stdout().split('\n').filter((l) => l !== '').length;
     const waitFor = async (n: number): Promise<void> => {
       for (let i = 0; i < 300 && docsSoFar() < n; i++) await new Promise((r) => setTimeout(r, 50));
     };
@@ -287,7 +277,7 @@ describe('iochunt scan on a pipe that is fed slowly (tail -F | iochunt scan)', (
     expect(docsSoFar()).toBe(2);
     child.stdin.end('third 10.1.2.3\n');
     expect(await exited).toBe(0);
-    const docs = stdout.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { log: { offset: number } });
+    const docs = stdout().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { log: { offset: number } });
     expect(docs.map((d) => d.log.offset)).toEqual([0, 48, 74]);
   });
 });

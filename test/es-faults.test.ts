@@ -6,17 +6,15 @@
  * is not there yet at start (`--es-wait`).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
 import { LineGenerator, makeIndicators, Rng, feedText } from '../bench/corpus.js';
-import { CLI, ROOT } from './helpers/cli.js';
-import { allDocs, countDocs, es } from './helpers/es-test.js';
+import { startCli as startBackground, type BackgroundCli } from './helpers/cli.js';
+import { allDocs, countDocs, es, NO_ES_AUTH } from './helpers/es-test.js';
 import { canRunElasticsearch, removeNode, startNode, stopNode, type EsNode } from './helpers/es-node.js';
 import { tmpDir } from './helpers/tmp.js';
 
 const t = tmpDir('iochunt-es-faults-');
 const enabled = process.env.IOCHUNT_REQUIRE_ES === '1' || canRunElasticsearch();
-const NO_AUTH = { IOCHUNT_ES_API_KEY: '', IOCHUNT_ES_BEARER_TOKEN: '', IOCHUNT_ES_USERNAME: '', IOCHUNT_ES_PASSWORD: '' };
 
 /** An Apache log where about half the lines hit; returns its path and the number of hit lines. */
 function corpus(name: string, lines: number, seed: number): { feed: string; log: string; hitLines: number } {
@@ -33,19 +31,13 @@ function corpus(name: string, lines: number, seed: number): { feed: string; log:
   return { feed: t.write(`${name}/feed.txt`, feedText(set)), log: t.write(`${name}/access.log`, out.join('\n') + '\n'), hitLines };
 }
 
-interface Running {
-  readonly child: ReturnType<typeof spawn>;
-  readonly done: Promise<{ code: number | null; stderr: string }>;
-  stderr(): string;
-}
+/** `iochunt ARGS` in the background, without credentials (the fault nodes run without security). */
+const startCli = (args: string[]): BackgroundCli => startBackground(args, { env: NO_ES_AUTH });
 
-/** Starts `iochunt ARGS` in the background. */
-function startCli(args: string[]): Running {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...NO_AUTH, IOCHUNT_CACHE_DIR: t.path('cache') }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const done = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code, stderr: err })));
-  return { child, done, stderr: () => err };
+/** The exit code and stderr of a background run, once it has exited. */
+async function finished(run: BackgroundCli): Promise<{ code: number | null; stderr: string }> {
+  const code = await run.exited;
+  return { code, stderr: run.stderr() };
 }
 
 /** The numbers of the end-of-run Elasticsearch summary. */
@@ -76,7 +68,7 @@ describe.skipIf(!enabled)('Elasticsearch faults (real nodes)', () => {
     const c = corpus('rejections', 800, 7);
     const dead = t.path('rejections/dead.jsonl');
     const run = startCli(['scan', '--iocs', c.feed, c.log, '--es', node.url, '--es-index', index, '--es-concurrency', '4', '--es-batch-docs', '50', '--es-dead-letter', dead]);
-    const { code, stderr } = await run.done;
+    const { code, stderr } = await finished(run);
     const s = summary(stderr);
     expect(s.retried).toBeGreaterThan(0);
     expect(stderr).toMatch(/429|rejected/);
@@ -97,7 +89,7 @@ describe.skipIf(!enabled)('Elasticsearch faults (real nodes)', () => {
       node = await startNode({ name: `faults-restart-${process.pid}` });
       nodes.push(node);
       const setup = startCli(['es', 'setup', '--es', node.url, '--es-index', index]);
-      expect((await setup.done).code).toBe(0);
+      expect((await setup.exited)).toBe(0);
       const dead = t.path('restart/dead.jsonl');
       const run = startCli([
         'scan', '--iocs', c.feed, c.log, '--es', node.url, '--es-index', index,
@@ -116,7 +108,7 @@ describe.skipIf(!enabled)('Elasticsearch faults (real nodes)', () => {
       expect(run.child.exitCode).toBeNull();
       node = await startNode({ name: node.name, port: node.port });
       nodes.push(node);
-      const { code, stderr } = await run.done;
+      const { code, stderr } = await finished(run);
       const s = summary(stderr);
       expect(stderr).toMatch(/retrying with backoff/);
       expect(s.retried).toBeGreaterThan(0);
@@ -139,7 +131,7 @@ describe.skipIf(!enabled)('Elasticsearch faults (real nodes)', () => {
       expect(run.stderr()).toMatch(/not reachable at .* yet .*waiting up to 180 s/);
       node = await startNode({ name: node.name, port: node.port });
       nodes.push(node);
-      const { code, stderr } = await run.done;
+      const { code, stderr } = await finished(run);
       expect(code).toBe(0);
       expect(summary(stderr).indexed).toBe(other.hitLines);
       expect(await countDocs(node, index2)).toBe(other.hitLines);

@@ -8,8 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { LineGenerator, LOG_FORMATS, makeIndicators, Rng, feedText } from '../bench/corpus.js';
-import { spawn } from 'node:child_process';
-import { CLI, ROOT, runCli, parseJsonl } from './helpers/cli.js';
+import { runCli, parseJsonl, startCli } from './helpers/cli.js';
 import { allDocs, countDocs, es, esEnv, esNode } from './helpers/es-test.js';
 import { freePort } from './helpers/es-node.js';
 import { tmpDir } from './helpers/tmp.js';
@@ -145,10 +144,7 @@ describe.skipIf(!node)('Elasticsearch output (real node)', () => {
     const feed = t.write('sigterm/feed.txt', feedText(set));
     const log = t.write('sigterm/access.log', lines.join('\n') + '\n');
     const args = ['scan', '--iocs', feed, log, '--es', n.url, '--es-index', index, '--es-batch-docs', '100', '--es-concurrency', '1'];
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { child, exited, stderr: stderrSoFar } = startCli(args, { env });
     // The data stream exists once the first hit is in.
     while ((await countDocs(n, index).catch(() => 0)) < 500) {
       expect(child.exitCode).toBeNull();
@@ -156,6 +152,7 @@ describe.skipIf(!node)('Elasticsearch output (real node)', () => {
     }
     child.kill('SIGTERM');
     expect(await exited).toBe(143);
+    const stderr = stderrSoFar();
     expect(stderr).toMatch(/interrupted \(SIGTERM\): no more input is read/);
     const m = /(\d+) indexed, 0 already there \(duplicates\), \d+ retried, 0 dead-lettered/.exec(stderr);
     expect(m).not.toBeNull();
@@ -172,12 +169,7 @@ describe.skipIf(!node)('Elasticsearch output (real node)', () => {
   it('delivers the hits of a slowly fed pipe while it is still open (a tail -F sidecar)', async () => {
     const index = await setupIndex('pipe');
     const feed = t.write('pipe/feed.txt', '203.0.113.9\nevil.example\n');
-    const child = spawn(process.execPath, [CLI, 'scan', '--iocs', feed, '--es', n.url, '--es-index', index], {
-      cwd: ROOT,
-      env: { ...process.env, ...env },
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const { child, exited } = startCli(['scan', '--iocs', feed, '--es', n.url, '--es-index', index], { env });
     const waitForCount = async (want: number): Promise<number> => {
       let c = 0;
       for (let i = 0; i < 300 && c < want; i++) {

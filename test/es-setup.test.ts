@@ -9,9 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { runCli } from './helpers/cli.js';
+import { NO_ES_AUTH } from './helpers/es-test.js';
 import { templateBody } from '../src/output/es/index-template.js';
 
-const NO_AUTH = { IOCHUNT_ES_API_KEY: '', IOCHUNT_ES_BEARER_TOKEN: '', IOCHUNT_ES_USERNAME: '', IOCHUNT_ES_PASSWORD: '' };
 
 describe('iochunt es setup', () => {
   let server: Server;
@@ -56,7 +56,7 @@ describe('iochunt es setup', () => {
             },
           }
         : { status: 200, body: { acknowledged: true } };
-    const r = await runCli(['es', 'setup', '--es', url], { env: NO_AUTH });
+    const r = await runCli(['es', 'setup', '--es', url], { env: NO_ES_AUTH });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/the cluster has no data streams .*installing a plain index template instead/);
     expect(r.stderr).toMatch(/installed index template iochunt-hits for logs-iochunt\.hits-default \(a plain index/);
@@ -72,7 +72,7 @@ describe('iochunt es setup', () => {
       status: 403,
       body: { error: { type: 'security_exception', reason: 'action [indices:admin/index_template/put] is unauthorized for user [writer]' }, status: 403 },
     });
-    const r = await runCli(['es', 'setup', '--es', url, '--es-index', 'hits-x'], { env: NO_AUTH });
+    const r = await runCli(['es', 'setup', '--es', url, '--es-index', 'hits-x'], { env: NO_ES_AUTH });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/cannot install the index template iochunt-hits-hits-x: HTTP 403 security_exception: action \[indices:admin\/index_template\/put\] is unauthorized/);
     expect(puts).toHaveLength(1);
@@ -80,7 +80,7 @@ describe('iochunt es setup', () => {
   });
 
   it('refuses an invalid --es-index before contacting the cluster', async () => {
-    const r = await runCli(['es', 'setup', '--es', url, '--es-index', 'Hits'], { env: NO_AUTH });
+    const r = await runCli(['es', 'setup', '--es', url, '--es-index', 'Hits'], { env: NO_ES_AUTH });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Expected an Elasticsearch index or data stream name for --es-index/);
     expect(puts).toHaveLength(0);

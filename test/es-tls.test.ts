@@ -13,11 +13,11 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { runCli } from './helpers/cli.js';
+import { runCli, startCli } from './helpers/cli.js';
+import { NO_ES_AUTH } from './helpers/es-test.js';
 import { tmpDir } from './helpers/tmp.js';
 
 const t = tmpDir('iochunt-es-tls-');
-const NO_AUTH = { IOCHUNT_ES_API_KEY: '', IOCHUNT_ES_BEARER_TOKEN: '', IOCHUNT_ES_USERNAME: '', IOCHUNT_ES_PASSWORD: '' };
 
 describe('scan --es over TLS', () => {
   let server: Server;
@@ -71,7 +71,7 @@ describe('scan --es over TLS', () => {
 
   it('refuses a certificate it cannot verify, with exit 2', async () => {
     const before = created;
-    const r = await runCli(['scan', '--iocs', feed, log, '--es', url], { env: NO_AUTH });
+    const r = await runCli(['scan', '--iocs', feed, log, '--es', url], { env: NO_ES_AUTH });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/not reachable at https:\/\/127\.0\.0\.1:\d+: .*self[- ]signed certificate/i);
     expect(created).toBe(before);
@@ -79,7 +79,7 @@ describe('scan --es over TLS', () => {
 
   it('trusts the certificate given with --es-ca', async () => {
     const before = created;
-    const r = await runCli(['scan', '--iocs', feed, log, '--es', url, '--es-ca', cert], { env: NO_AUTH });
+    const r = await runCli(['scan', '--iocs', feed, log, '--es', url, '--es-ca', cert], { env: NO_ES_AUTH });
     expect(r.stderr).not.toMatch(/error/);
     expect(r.code).toBe(0);
     expect(created - before).toBe(2);
@@ -88,7 +88,7 @@ describe('scan --es over TLS', () => {
 
   it('skips the check with --es-insecure, and says so', async () => {
     const before = created;
-    const r = await runCli(['scan', '--iocs', feed, log, '--es', url, '--es-insecure'], { env: NO_AUTH });
+    const r = await runCli(['scan', '--iocs', feed, log, '--es', url, '--es-insecure'], { env: NO_ES_AUTH });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/--es-insecure: the TLS certificate of Elasticsearch is not verified/);
     expect(created - before).toBe(2);
@@ -96,43 +96,34 @@ describe('scan --es over TLS', () => {
 
   it('refuses an --es-ca file that holds no PEM certificate, before contacting the cluster', async () => {
     const notPem = t.write('not.pem', 'hello\n');
-    const r = await runCli(['scan', '--iocs', feed, log, '--es', url, '--es-ca', notPem], { env: NO_AUTH });
+    const r = await runCli(['scan', '--iocs', feed, log, '--es', url, '--es-ca', notPem], { env: NO_ES_AUTH });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--es-ca .*not\.pem: expected PEM certificates/);
-    const missing = await runCli(['scan', '--iocs', feed, log, '--es', url, '--es-ca', t.path('nope.pem')], { env: NO_AUTH });
+    const missing = await runCli(['scan', '--iocs', feed, log, '--es', url, '--es-ca', t.path('nope.pem')], { env: NO_ES_AUTH });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/--es-ca .*nope\.pem: cannot read it \(ENOENT\)/);
   });
 
   it('refuses a dead-letter file that cannot be written, before scanning', async () => {
-    const r = await runCli(['scan', '--iocs', feed, log, '--es', url, '--es-insecure', '--es-dead-letter', t.path('no-such-dir', 'dead.jsonl')], { env: NO_AUTH });
+    const r = await runCli(['scan', '--iocs', feed, log, '--es', url, '--es-insecure', '--es-dead-letter', t.path('no-such-dir', 'dead.jsonl')], { env: NO_ES_AUTH });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/the dead-letter file .*no-such-dir\/dead\.jsonl cannot be written \(ENOENT\)/);
   });
 
   it('on a second SIGTERM writes the hits still in flight to the dead-letter file and exits 143', async () => {
-    const { spawn } = await import('node:child_process');
-    const { CLI, ROOT } = await import('./helpers/cli.js');
     let release!: () => void;
     holdBulk = new Promise<void>((r) => (release = r));
     const dead = t.path('held-dead.jsonl');
     try {
-      const child = spawn(process.execPath, [CLI, 'scan', '--iocs', feed, log, '--es', url, '--es-insecure', '--es-dead-letter', dead], {
-        cwd: ROOT,
-        env: { ...process.env, ...NO_AUTH },
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+      const { child, exited, stderr } = startCli(['scan', '--iocs', feed, log, '--es', url, '--es-insecure', '--es-dead-letter', dead], { env: NO_ES_AUTH });
       // The scan is over and its bulk request is held: the process waits for the answer.
       const before = heldRequests;
       while (heldRequests === before && child.exitCode === null) await new Promise((r) => setTimeout(r, 20));
       child.kill('SIGTERM');
-      while (!/interrupted \(SIGTERM\)/.test(stderr)) await new Promise((r) => setTimeout(r, 20));
+      while (!/interrupted \(SIGTERM\)/.test(stderr())) await new Promise((r) => setTimeout(r, 20));
       child.kill('SIGTERM');
       expect(await exited).toBe(143);
-      expect(stderr).toMatch(/interrupted again \(SIGTERM\): stopped at once; 2 undelivered hit\(s\) written to .*held-dead\.jsonl/);
+      expect(stderr()).toMatch(/interrupted again \(SIGTERM\): stopped at once; 2 undelivered hit\(s\) written to .*held-dead\.jsonl/);
       const lines = readFileSync(dead, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l));
       expect(lines).toHaveLength(2);
       for (const l of lines) expect(l.error).toMatchObject({ type: 'aborted' });

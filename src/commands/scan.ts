@@ -132,13 +132,16 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
   // SIGINT or SIGTERM: stop reading, deliver what was found (retries end after
   // a grace period), exit 128 + signal. A second signal stops at once, with
   // every hit not yet delivered written to the dead-letter file first.
+  const esSummary = (): void => {
+    if (es && options.summary) reporter.info(es.summary());
+  };
   const interrupt = new AbortController();
   let signalName: NodeJS.Signals | undefined;
   const onSignal = (sig: NodeJS.Signals): void => {
     if (signalName !== undefined) {
       const n = es?.sink.abandon(`interrupted twice (${sig}) before delivery`) ?? 0;
       reporter.error(`interrupted again (${sig}): stopped at once` + (n > 0 ? `; ${n} undelivered hit(s) written to ${es?.deadLetter.path}` : ''));
-      if (es && options.summary) reporter.info(es.summary());
+      esSummary();
       process.exit(sig === 'SIGINT' ? 130 : 143);
     }
     signalName = sig;
@@ -180,13 +183,13 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
     } catch (err) {
       // Whatever was found before the failure is still delivered (or dead-lettered).
       await sink.close().catch(() => undefined);
-      if (es && options.summary) reporter.info(es.summary());
+      esSummary();
       throw err;
     }
     try {
       await sink.close();
     } catch (err) {
-      if (es && options.summary) reporter.info(es.summary());
+      esSummary();
       throw err;
     }
   } finally {
@@ -207,8 +210,8 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
         (stats.errors > 0 ? `; ${stats.errors} input(s) with errors` : '') +
         (stats.interrupted ? '; interrupted before the end of the input' : ''),
     );
-    if (es) reporter.info(es.summary());
   }
+  esSummary();
   if (es && es.sink.stats.deadLettered > 0) {
     reporter.error(`${es.sink.stats.deadLettered} hit(s) were not indexed; they are in ${es.deadLetter.path} with the reason`);
   }

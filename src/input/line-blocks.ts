@@ -4,6 +4,7 @@
  * that a line longer than the cap is cut into pieces of at most the cap so
  * that memory stays bounded.
  */
+import { IDLE, within } from './within.js';
 
 /** A run of whole lines and where it starts in the (decompressed) stream. */
 export interface LineBlock {
@@ -32,18 +33,6 @@ export interface LineBlockOptions {
    * block instead of waiting for `minBlockBytes`. Off when undefined.
    */
   readonly idleMs?: number;
-}
-
-const IDLE = Symbol('idle');
-
-/** `promise`, or IDLE when it has not settled after `ms`. */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | typeof IDLE> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([promise, new Promise<typeof IDLE>((resolve) => (timer = setTimeout(() => resolve(IDLE), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 const NL = 0x0a;

@@ -1,6 +1,7 @@
 /**
  * Reads the first bytes of a chunk stream without losing them.
  */
+import { IDLE, within } from './within.js';
 
 /**
  * Returns the first `bytes` (or fewer, at end of stream) and a stream that
@@ -31,10 +32,8 @@ export async function peek(
     try {
       pending = it.next();
       if (options.idleMs !== undefined && len > 0) {
-        let timer: NodeJS.Timeout | undefined;
-        const idle = new Promise<'idle'>((resolve) => (timer = setTimeout(() => resolve('idle'), options.idleMs)));
-        const first = await Promise.race([pending, idle]).finally(() => clearTimeout(timer));
-        if (first === 'idle') break;
+        const first = await within(pending, options.idleMs);
+        if (first === IDLE) break;
         r = first;
       } else {
         r = await pending;

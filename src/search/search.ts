@@ -10,6 +10,7 @@ import { expandPaths } from '../input/expand-paths.js';
 import { lineBlocks, type LineBlock } from '../input/line-blocks.js';
 import { openInput } from '../input/open-input.js';
 import { peek } from '../input/peek.js';
+import { IDLE, within } from '../input/within.js';
 import { buildHitDocument, type HitDocument, type HitLine } from '../output/hit-document.js';
 import type { HitSink } from '../output/sink.js';
 import type { Reporter } from '../report.js';
@@ -251,17 +252,13 @@ export async function search(paths: readonly string[], options: SearchOptions): 
       pending ??= source.next();
       // An input that blocks (a pipe, a terminal) must not hold up an
       // interrupt, nor the hits of the blocks already read.
-      let idleTimer: NodeJS.Timeout | undefined;
-      const racers: Array<Promise<IteratorResult<Item> | 'abort' | 'idle'>> = [pending];
-      if (signal) racers.push(aborted);
-      if (queue.length > 0) racers.push(new Promise<'idle'>((resolve) => (idleTimer = setTimeout(() => resolve('idle'), IDLE_MS))));
-      const next = racers.length === 1 ? await pending : await Promise.race(racers);
-      clearTimeout(idleTimer);
+      const read = signal ? Promise.race([pending, aborted]) : pending;
+      const next = queue.length > 0 ? await within(read, IDLE_MS) : await read;
       if (next === 'abort') {
         stats.interrupted = true;
         break;
       }
-      if (next === 'idle') {
+      if (next === IDLE) {
         while (queue.length > 0 && !sink.gone) {
           last = queue.shift() as Item;
           await handle(last);

@@ -1,7 +1,7 @@
 /**
  * Runs the built CLI (dist/cli.js) as a user would, in a child process.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -56,6 +56,32 @@ export function runCli(args: string[], options: { stdin?: string | Buffer; env?:
     if (options.stdin !== undefined) child.stdin.end(options.stdin);
     else child.stdin.end();
   });
+}
+
+/** A run of the CLI in the background, for tests that feed it, signal it or watch it while it runs. */
+export interface BackgroundCli {
+  readonly child: ChildProcessWithoutNullStreams;
+  /** Resolves to the exit code. */
+  readonly exited: Promise<number | null>;
+  stdout(): string;
+  stderr(): string;
+}
+
+/** Starts `iochunt ARGS` with stdin, stdout and stderr as pipes; stdin stays open until the test ends it. */
+export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): BackgroundCli {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, IOCHUNT_CACHE_DIR: TEST_CACHE, ...options.env },
+    stdio: 'pipe',
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+  // A child that exits without reading all of its stdin: no EPIPE in the test.
+  child.stdin.on('error', () => undefined);
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  return { child, exited, stdout: () => out, stderr: () => err };
 }
 
 /** Runs a shell pipeline (bash) from the repository root. */

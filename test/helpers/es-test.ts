@@ -20,6 +20,9 @@ export function esEnv(node: Pick<EsNode, 'username' | 'password'>): NodeJS.Proce
   };
 }
 
+/** Environment without any Elasticsearch credentials (an open cluster, or a stand-in). */
+export const NO_ES_AUTH: NodeJS.ProcessEnv = esEnv({});
+
 /** A request to the node as its superuser; resolves to the status and parsed body. */
 export async function es(
   node: Pick<EsNode, 'url' | 'username' | 'password'>,

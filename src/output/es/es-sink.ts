@@ -126,12 +126,20 @@ export class ElasticsearchSink implements HitSink {
     return { id, source, bytes: 22 + id.length + 1 + Buffer.byteLength(source) + 1 };
   }
 
-  /** Once delivery has stopped: the documents go to the dead-letter file, and the write throws. */
-  private refuseAfterFatal(docs: readonly HitDocument[], fatal: IochuntError): never {
-    const rest = [...this.items, ...docs.map((d) => ElasticsearchSink.item(d))];
+  /** Once delivery has stopped: the open batch and `extra` go to the dead-letter file. */
+  private deadLetterUnsent(fatal: IochuntError, extra: readonly Item[] = []): void {
+    const rest = [...this.items, ...extra];
     this.items = [];
     this.bytes = 0;
     this.toDeadLetter(rest, { type: 'aborted', reason: `delivery stopped: ${fatal.message}` });
+  }
+
+  /** Once delivery has stopped: the documents go to the dead-letter file, and the write throws. */
+  private refuseAfterFatal(docs: readonly HitDocument[], fatal: IochuntError): never {
+    this.deadLetterUnsent(
+      fatal,
+      docs.map((d) => ElasticsearchSink.item(d)),
+    );
     throw fatal;
   }
 
@@ -400,12 +408,8 @@ export class ElasticsearchSink implements HitSink {
   /** Flushes, waits for every request, closes the dead-letter file, and throws when delivery was stopped. */
   async close(): Promise<void> {
     try {
-      if (this.fatal) {
-        this.toDeadLetter(this.items, { type: 'aborted', reason: `delivery stopped: ${this.fatal.message}` });
-        this.items = [];
-      } else {
-        await this.dispatch();
-      }
+      if (this.fatal) this.deadLetterUnsent(this.fatal);
+      else await this.dispatch();
     } finally {
       // Never leave while requests are in flight.
       while (this.tasks.size > 0) await Promise.all([...this.tasks]);
