@@ -1,5 +1,5 @@
 /**
- * Every sample log under ../shared/samples (not ti-feeds) is detected as its
+ * Every third-party sample log in fixtures/third-party (not ti-feeds) is detected as its
  * format and every line is parsed; known exceptions are listed with why.
  */
 import { describe, expect, it } from 'vitest';

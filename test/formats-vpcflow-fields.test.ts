@@ -8,7 +8,7 @@ import { at, docsOf, parseSamples, sample, sampleLines } from './helpers/samples
 import { tmpDir } from './helpers/tmp.js';
 
 const CUSTOM = 'beats/aws-vpcflow/custom-transit-gateway.log';
-/** The 17-field v3 layout of the Beats sample (see ../shared/samples/SOURCES.md). */
+/** The 17-field v3 layout of the Beats sample (see fixtures/third-party/SOURCES.md). */
 const CUSTOM_FIELDS = 'version,interface-id,account-id,vpc-id,subnet-id,instance-id,srcaddr,dstaddr,srcport,dstport,protocol,tcp-flags,type,pkt-srcaddr,pkt-dstaddr,action,log-status';
 const TGW = 'integrations/aws-vpcflow/test-tgw-samples.log';
 const TGW_DEFAULT = (
