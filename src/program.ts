@@ -16,9 +16,8 @@ import { NO_FORMAT } from './formats/open-format.js';
 import { FORMATS, formatNames } from './formats/registry.js';
 import { parseVpcflowFields } from './formats/vpcflow.js';
 import { stderrReporter, type Reporter } from './report.js';
-import { version } from './version.js';
-import { DEFAULT_ES_INDEX, DEFAULT_LIMITS, parseIndexName, validateEsOptions, type RawEsOptions } from './output/es/es-config.js';
-import { DEFAULT_DEAD_LETTER, runEsSetup } from './commands/es-output.js';
+import { version, versionLine } from './version.js';
+import { DEFAULT_DEAD_LETTER, DEFAULT_ES_INDEX, DEFAULT_LIMITS, parseIndexName, validateEsOptions, type RawEsOptions } from './output/es/es-config.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -140,7 +139,13 @@ function iocsOptions(raw: { iocsFormat?: string; mispAll?: boolean }): IocsOptio
 
 /** Builds the program; `exit` receives the exit code of the command that ran. */
 export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: boolean) => Reporter = (q) => stderrReporter({ quiet: q })): Command {
-  const program = new Command('iochunt')
+  const program = new Command('iochunt');
+  // Before commander's own listener: --version also names the engine a scan would use, and why.
+  program.on('option:version', () => {
+    process.stdout.write(`${versionLine()}\n`);
+    throw new CommanderError(0, 'commander.version', version());
+  });
+  program
     .description('Hunt indicators of compromise in logs: exact, fast, ECS-shaped JSON hits.')
     .version(version(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
@@ -236,6 +241,8 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('-q, --quiet', 'print only warnings and errors on stderr')
     .action(async (raw: RawEsOptions & { print?: boolean; quiet?: boolean }) => {
       const { print, quiet, ...rest } = raw;
+      // Loaded here, not at start-up: only `es` commands and `scan --es` need the Elasticsearch client.
+      const { runEsSetup } = await import('./commands/es-output.js');
       const reporter = reporterFor(quiet === true);
       if (print) {
         const index = rest.esIndex === undefined ? DEFAULT_ES_INDEX : parseIndexName('--es-index', rest.esIndex);

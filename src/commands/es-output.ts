@@ -8,12 +8,11 @@ import type { Client } from '@elastic/elasticsearch';
 import type { Reporter } from '../report.js';
 import { DeadLetterFile } from '../output/es/dead-letter.js';
 import { connect, createEsClient } from '../output/es/es-client.js';
-import type { EsConfig } from '../output/es/es-config.js';
+import { DEFAULT_DEAD_LETTER, type EsConfig } from '../output/es/es-config.js';
 import { ElasticsearchSink } from '../output/es/es-sink.js';
 import { installTemplate, preflight, templateName, templateBody } from '../output/es/index-template.js';
 
-/** The default dead-letter file, in the working directory. */
-export const DEFAULT_DEAD_LETTER = 'iochunt-dead-letter.jsonl';
+export { DEFAULT_DEAD_LETTER };
 
 /** An Elasticsearch sink ready to take hits, with its client. */
 export interface EsOutput {

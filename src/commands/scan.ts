@@ -17,7 +17,8 @@ import { search } from '../search/search.js';
 import { loadAllowlist } from '../filters/allowlist.js';
 import { scanRefiner } from './scan-refine.js';
 import type { EsConfig } from '../output/es/es-config.js';
-import { openEsOutput, type EsOutput } from './es-output.js';
+// The Elasticsearch client is loaded only by runs with --es (it costs a quarter of a second at start-up).
+import type { EsOutput } from './es-output.js';
 import { TeeSink } from '../output/tee-sink.js';
 
 /** Validated options of `scan`. */
@@ -87,7 +88,7 @@ export async function runScan(paths: readonly string[], options: ScanOptions, re
   if (options.iocs.length === 0) throw new UsageError('scan needs at least one --iocs FILE');
   const started = performance.now();
   // The cluster first: an unreachable one fails the run before feeds are loaded.
-  const es: EsOutput | undefined = options.es ? await openEsOutput(options.es, options.esDeadLetter, reporter) : undefined;
+  const es: EsOutput | undefined = options.es ? await (await import('./es-output.js')).openEsOutput(options.es, options.esDeadLetter, reporter) : undefined;
   try {
     return await scanTo(paths, options, reporter, started, es);
   } finally {

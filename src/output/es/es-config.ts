@@ -14,6 +14,8 @@ import { parseByteSize, parseWholeNumber } from '../../options.js';
 
 /** The default target: a data stream in the `logs` type, dataset `iochunt.hits`, namespace `default`. */
 export const DEFAULT_ES_INDEX = 'logs-iochunt.hits-default';
+/** The default dead-letter file, in the working directory. */
+export const DEFAULT_DEAD_LETTER = 'iochunt-dead-letter.jsonl';
 
 /** Environment variables that carry credentials (also the keys of an `--es-auth-file`). */
 export const AUTH_VARIABLES = ['IOCHUNT_ES_API_KEY', 'IOCHUNT_ES_USERNAME', 'IOCHUNT_ES_PASSWORD', 'IOCHUNT_ES_BEARER_TOKEN'] as const;
