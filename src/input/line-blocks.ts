@@ -33,6 +33,15 @@ export interface LineBlockOptions {
    * block instead of waiting for `minBlockBytes`. Off when undefined.
    */
   readonly idleMs?: number;
+  /** Stream offset of the first byte of `chunks` (default 0): block offsets count from it. */
+  readonly startOffset?: number;
+  /**
+   * Leave an unterminated last line out (a line still being written at the
+   * end of a live file): the last block then ends at the last newline, and
+   * the bytes after it are neither yielded nor counted. Over-long lines are
+   * still cut into pieces as they fill.
+   */
+  readonly holdPartialTail?: boolean;
 }
 
 const NL = 0x0a;
@@ -87,7 +96,7 @@ export async function* lineBlocks(chunks: AsyncIterable<Buffer>, options: LineBl
   let len = 0;
   /** Offset in `cur` just after the last newline, or 0. */
   let afterLastNl = 0;
-  let offset = 0;
+  let offset = options.startOffset ?? 0;
 
   /** Hands out cur[0, n) as a block and starts a new buffer with the rest. */
   const take = (n: number, cut?: LineBlock['cut']): LineBlock => {
@@ -158,5 +167,7 @@ export async function* lineBlocks(chunks: AsyncIterable<Buffer>, options: LineBl
 
     if (len >= minBlock && afterLastNl > 0) yield take(afterLastNl);
   }
-  if (len > 0) yield take(len);
+  if (options.holdPartialTail) {
+    if (afterLastNl > 0) yield take(afterLastNl);
+  } else if (len > 0) yield take(len);
 }
