@@ -164,7 +164,7 @@ export class Registry {
     const claimed = new Set<FileEntry>();
     const seen = new Set<string>();
     const planned: PlannedFile[] = [];
-    const unmatched: Array<{ f: SeenFile; head: FileHead }> = [];
+    const unmatched: Array<{ f: SeenFile; head: FileHead; reused?: boolean }> = [];
 
     const plan = (f: SeenFile, entry: FileEntry, status: FileStatus, compression: string): void => {
       const renamed = f.path !== entry.path;
@@ -229,9 +229,11 @@ export class Registry {
         }
       }
       if (!same) {
-        // Truncated, rewritten, or the inode was reused: the old content may live on in a copy.
+        // Truncated, rewritten, or the inode was reused (logrotate's copy may get the
+        // inode of the file it just compressed): the old content may live on in a copy,
+        // and this file may carry another known file's content.
         e.detached = true;
-        plan(f, this.newEntry(f, h, options.setId, now), 'truncated', h.compression);
+        unmatched.push({ f, head: h, reused: true });
         continue;
       }
       claimed.add(e);
@@ -242,7 +244,7 @@ export class Registry {
       plan(f, e, 'resumed', h.compression);
     }
 
-    for (const { f, head: h } of unmatched) {
+    for (const { f, head: h, reused } of unmatched) {
       const candidates = this.state.files
         .filter((e) => e.offset > 0 && e.fpLen > 0 && prefixMatches(e, h.bytes))
         // Entries nobody holds first (a rotated or copied file), then copies of held ones; newest first.
@@ -260,7 +262,7 @@ export class Registry {
         }
       }
       if (!match) {
-        plan(f, this.newEntry(f, h, options.setId, now), 'new', h.compression);
+        plan(f, this.newEntry(f, h, options.setId, now), reused ? 'truncated' : 'new', h.compression);
         continue;
       }
       let entry = match;
