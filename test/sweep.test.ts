@@ -381,3 +381,24 @@ describe('iochunt sweep: the command line', () => {
     expect(existsSync(CLI)).toBe(true);
   });
 });
+
+describe('iochunt sweep: many files', () => {
+  it('10,000 small files: all read once, then all unchanged without reading', async () => {
+    const x = w();
+    const { writeFileSync: write, mkdirSync: mk } = await import('node:fs');
+    for (let d = 0; d < 100; d++) {
+      mk(x.path(`d${d}`));
+      for (let f = 0; f < 100; f++) write(x.path(`d${d}`, `f${f}.log`), x.lines(2, 2));
+    }
+    const a = await x.sweep({ summaryJson: x.t.path('s1.json') });
+    expect(a.code).toBe(0);
+    expectExactlyOnce(x, a);
+    const s1 = JSON.parse(readFileSync(x.t.path('s1.json'), 'utf8'));
+    expect(s1.files.new).toBe(10_000);
+    const b = await x.sweep({ summaryJson: x.t.path('s2.json') });
+    const s2 = JSON.parse(readFileSync(x.t.path('s2.json'), 'utf8'));
+    expect(s2.files.unchanged).toBe(10_000);
+    expect(s2.live.bytes).toBe(0);
+    expect(b.lines).toEqual([]);
+  }, 120_000);
+});

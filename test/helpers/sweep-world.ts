@@ -41,8 +41,8 @@ export class SweepWorld {
     this.out = this.t.path('hits.jsonl');
   }
 
-  path(name: string): string {
-    return join(this.logs, name);
+  path(...names: string[]): string {
+    return join(this.logs, ...names);
   }
 
   /** Text of `count` new lines; every `every`-th is a hit. Returns it without writing. */
