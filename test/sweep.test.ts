@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { SweepWorld, sorted } from './helpers/sweep-world.js';
 import { runCli, CLI } from './helpers/cli.js';
@@ -353,6 +353,7 @@ describe('iochunt sweep: the state file', () => {
     const dir = x.t.path('state');
     const names = execFileSync('ls', ['-a', dir]).toString().split('\n').filter((n) => n !== '' && n !== '.' && n !== '..');
     expect(names.sort()).toEqual(['sweep.json', 'sweep.json.sets']);
+    expect(readdirSync(x.t.path('state', 'sweep.json.sets'))).toHaveLength(1);
     expect(() => JSON.parse(readFileSync(x.state, 'utf8'))).not.toThrow();
   });
 });
@@ -401,4 +402,14 @@ describe('iochunt sweep: many files', () => {
     expect(s2.live.bytes).toBe(0);
     expect(b.lines).toEqual([]);
   }, 120_000);
+});
+
+describe('iochunt sweep: outputs', () => {
+  it('-o /dev/null (not a regular file) is not fsynced and is no error', async () => {
+    const x = w();
+    x.append('app.log', 9);
+    const r = await runCli(['sweep', '--no-cache', '-i', x.feed, '--state', x.state, '-o', '/dev/null', x.logs]);
+    expect(r.stderr).not.toContain('error');
+    expect(r.code).toBe(0);
+  });
 });

@@ -15,7 +15,7 @@ import type { MatchEngine } from '../engine/engine.js';
 import { describeError, IochuntError, UsageError } from '../errors.js';
 import { loadAllowlist } from '../filters/allowlist.js';
 import { openScanRefiner } from '../formats/open-format.js';
-import { indicatorSetId, IndicatorSetSnapshots, setDifference } from '../indicators/indicator-set.js';
+import { feedSetId, IndicatorSetSnapshots, setDifference } from '../indicators/indicator-set.js';
 import { prepareIndicators } from '../indicators/prepare.js';
 import type { IndicatorLookup } from '../indicators/store.js';
 import { expandPaths } from '../input/expand-paths.js';
@@ -71,6 +71,7 @@ interface Pass {
 export async function runSweep(paths: readonly string[], options: SweepOptions, reporter: Reporter): Promise<number> {
   if (options.iocs.length === 0) throw new UsageError('sweep needs at least one --iocs FILE');
   if (paths.length === 0 || paths.includes('-')) throw new UsageError('sweep reads files: name at least one PATH (directory, file or glob); stdin cannot be resumed, use scan');
+  if (options.iocs.includes('-')) throw new UsageError('sweep reads its feeds again in later runs (for the retro-hunt): name feed files, not --iocs -');
   const started = performance.now();
   const release = await lockState(options.statePath, options.waitMs);
   try {
@@ -109,9 +110,11 @@ async function sweepWith(
   const { store } = prepared;
   const engine = await createEngine(options.engine, prepared.tables, reporter);
   prepared.persist?.(engine.cacheTables?.() ?? prepared.tables.packed());
-  const setId = indicatorSetId(store);
+  // The set's id from the feeds' bytes (a store from the cache is not parsed for it).
+  const setId = await feedSetId(options.iocs, { format: options.iocsFormat ?? '', domainMatch: options.domainMatch, mispAll: options.mispAll === true, strict: options.strict });
   const snapshots = new IndicatorSetSnapshots(`${options.statePath}.sets`);
-  snapshots.save(setId, store);
+  const readOptions = { ...(options.iocsFormat ? { format: options.iocsFormat } : {}), ...(options.mispAll ? { mispAll: true } : {}) };
+  snapshots.save(setId, options.iocs, readOptions);
   state.sets[setId] ??= { count: store.size, first: new Date().toISOString() };
   if (options.summary) reporter.info(`loaded ${store.size} indicators from ${options.iocs.length} feed(s) (set ${setId.slice(0, 12)}) in ${((performance.now() - started) / 1000).toFixed(2)} s`);
 
@@ -249,7 +252,7 @@ async function sweepWith(
         }
         for (const [earlierId, group] of groups) {
           if (interrupt.signal.aborted) break;
-          const earlier = snapshots.load(earlierId);
+          const earlier = await snapshots.load(earlierId);
           if (!earlier) {
             reporter.warn(`the indicator set ${earlierId.slice(0, 12)} that ${group.length} file(s) were swept with is no longer recorded; they are not retro-hunted`);
             for (const p of group) registry.finishRetro(p, setId);

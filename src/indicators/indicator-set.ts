@@ -5,9 +5,9 @@
  * the indicators that are new since.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { loadFeeds } from './load.js';
 import { writeFileAtomic } from '../registry/atomic-file.js';
 import { IndicatorStore, type IndicatorLookup } from './store.js';
 
@@ -32,35 +32,72 @@ export function indicatorSetId(store: IndicatorLookup): string {
   return h.digest('hex').slice(0, 32);
 }
 
-/** Snapshots of indicator sets in one folder (`ID.keys.gz`). */
+/**
+ * The id of the indicator set the feeds at `paths` make with `options`,
+ * from their bytes (cheap: nothing is parsed). The same bytes and options
+ * give the same id; any change gives another id, whose difference from the
+ * earlier set {@link setDifference} computes (possibly empty).
+ */
+export async function feedSetId(paths: readonly string[], options: Readonly<Record<string, unknown>>): Promise<string> {
+  const h = createHash('sha256');
+  h.update(JSON.stringify(options));
+  for (const p of paths) {
+    h.update(`\0${p.length}\0`);
+    for await (const chunk of createReadStream(p)) h.update(chunk as Buffer);
+  }
+  return h.digest('hex').slice(0, 32);
+}
+
+/** How the feeds of a set were read (what `loadFeeds` needs to read them again). */
+export interface SetReadOptions {
+  readonly format?: string;
+  readonly mispAll?: boolean;
+}
+
+/**
+ * Snapshots of indicator sets in one folder: `ID/` holds copies of the feed
+ * files the set was loaded from (copying costs no parsing, so a run whose
+ * set is already recorded pays nothing), and `ID/manifest.json` how they were
+ * read. The members are parsed again only when a later set is compared with it.
+ */
 export class IndicatorSetSnapshots {
   constructor(private readonly dir: string) {}
 
-  private file(id: string): string {
-    return join(this.dir, `${id}.keys.gz`);
+  private folder(id: string): string {
+    return join(this.dir, id);
   }
 
   has(id: string): boolean {
-    return existsSync(this.file(id));
+    return existsSync(join(this.folder(id), 'manifest.json'));
   }
 
-  /** Stores the members of `store` as set `id` (atomically), unless already stored. */
-  save(id: string, store: IndicatorLookup): void {
+  /** Records set `id` as the feeds at `paths` read with `options`, unless already recorded. */
+  save(id: string, paths: readonly string[], options: SetReadOptions): void {
     if (this.has(id)) return;
-    mkdirSync(this.dir, { recursive: true });
-    const lines: string[] = new Array<string>(store.size);
-    for (let i = 0; i < store.size; i++) {
-      const s = store.get(i).indicator;
-      lines[i] = keyOf(s.type, s.name);
-    }
-    writeFileAtomic(this.file(id), gzipSync(Buffer.from(lines.join('\n'))));
+    const folder = this.folder(id);
+    rmSync(folder, { recursive: true, force: true });
+    mkdirSync(folder, { recursive: true });
+    const names = paths.map((p, i) => {
+      const name = `${i}-${basename(p)}`;
+      copyFileSync(p, join(folder, name));
+      return name;
+    });
+    writeFileAtomic(join(folder, 'manifest.json'), `${JSON.stringify({ feeds: names, sources: paths, ...options })}\n`);
   }
 
-  /** The member keys of set `id`, or undefined when it was not stored (or is unreadable). */
-  load(id: string): Set<string> | undefined {
+  /** The member keys of set `id`, or undefined when it was not recorded (or cannot be read). */
+  async load(id: string): Promise<Set<string> | undefined> {
     try {
-      const text = gunzipSync(readFileSync(this.file(id))).toString('utf8');
-      return new Set(text === '' ? [] : text.split('\n'));
+      const folder = this.folder(id);
+      const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as { feeds: string[] } & SetReadOptions;
+      const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined };
+      const loaded = await loadFeeds(
+        manifest.feeds.map((n) => join(folder, n)),
+        { strict: false, reporter: quiet, ...(manifest.mispAll ? { mispAll: true } : {}), ...(manifest.format ? { format: manifest.format } : {}) },
+      );
+      const keys = new Set<string>();
+      for (const s of loaded.store.all()) keys.add(keyOf(s.indicator.type, s.indicator.name));
+      return keys;
     } catch {
       return undefined;
     }
@@ -75,14 +112,7 @@ export class IndicatorSetSnapshots {
       return;
     }
     for (const n of names) {
-      const m = /^([0-9a-f]{32})\.keys\.gz$/.exec(n);
-      if (m && !keep.has(m[1] as string)) {
-        try {
-          unlinkSync(join(this.dir, n));
-        } catch {
-          // gone already
-        }
-      }
+      if (/^[0-9a-f]{32}$/.test(n) && !keep.has(n)) rmSync(join(this.dir, n), { recursive: true, force: true });
     }
   }
 }

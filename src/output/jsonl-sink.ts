@@ -43,14 +43,18 @@ export class JsonlSink implements HitSink {
     if (this.broken) return;
     const fd = this.ownsStream ? (this.out as WriteStream & { fd?: number }).fd : this.out === process.stdout ? 1 : undefined;
     if (typeof fd !== 'number') return;
-    if (!this.ownsStream) {
-      try {
-        if (!fstatSync(fd).isFile()) return;
-      } catch {
-        return;
-      }
+    // Only regular files are fsynced: a pipe, a terminal or /dev/null has nothing to make durable.
+    try {
+      if (!fstatSync(fd).isFile()) return;
+    } catch {
+      return;
     }
-    await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(new IochuntError('E_OUTPUT', `cannot write hits to ${this.label}: ${err.message}`, { cause: err })) : resolve())));
+    await new Promise<void>((resolve, reject) =>
+      fsync(fd, (err) => {
+        if (!err || err.code === 'EINVAL' || err.code === 'ENOTSUP') resolve();
+        else reject(new IochuntError('E_OUTPUT', `cannot write hits to ${this.label}: ${err.message}`, { cause: err }));
+      }),
+    );
   }
 
   get gone(): boolean {
