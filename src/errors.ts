@@ -16,6 +16,8 @@ export type ErrorCode =
   | 'E_OUTPUT'
   | 'E_ES_UNREACHABLE'
   | 'E_ES_REFUSED'
+  | 'E_STATE'
+  | 'E_STATE_LOCKED'
   | 'E_INTERNAL';
 
 /** Base class: carries a stable {@link ErrorCode} and an optional cause. */

@@ -9,7 +9,7 @@ import { ENGINE_CHOICES, type EngineChoice } from './engine/select.js';
 import { IochuntError, UsageError } from './errors.js';
 import { feedFormatNames } from './indicators/load.js';
 import { defaultCacheDir } from './cache/indicator-cache.js';
-import { parseByteSize, parseChoice, parseTimeZone, parseWholeNumber } from './options.js';
+import { parseByteSize, parseChoice, parseDuration, parseTimeZone, parseWholeNumber } from './options.js';
 import { runParse } from './commands/parse.js';
 import { runIocsCheck, runIocsFormats, runIocsStats, type IocsOptions } from './commands/iocs.js';
 import { NO_FORMAT } from './formats/open-format.js';
@@ -18,6 +18,7 @@ import { parseVpcflowFields } from './formats/vpcflow.js';
 import { stderrReporter, type Reporter } from './report.js';
 import { version, versionLine } from './version.js';
 import { DEFAULT_DEAD_LETTER, DEFAULT_ES_INDEX, DEFAULT_LIMITS, parseIndexName, validateEsOptions, type RawEsOptions } from './output/es/es-config.js';
+import { defaultStatePath, runSweep } from './commands/sweep.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -192,6 +193,40 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .action(async (paths: string[], raw: RawScanOptions) => {
       const options = validateScanOptions(raw);
       exit(await runScan(paths, options, reporterFor(raw.quiet === true)));
+    });
+
+  // `sweep` takes every option of `scan` (feeds, formats, filters, outputs), plus the registry's.
+  const sweep = program
+    .command('sweep')
+    .summary('scan only what is new since the last sweep; follow rotation; retro-hunt new indicators')
+    .description(
+      'Scan the files under PATHs (directories, files, globs) like scan, but remember in a state file how far each ' +
+        'file was read and delivered: each run reads only new bytes, follows rotation (rename, compression, copytruncate) ' +
+        'and truncation, and first rescans what was already swept for indicators added to the feeds since (retro-hunt, ' +
+        'hits marked iochunt.match.kind "retro"). --output FILE is appended to. Exit status: 0 hits found, 1 none, 2 error.',
+    )
+    .argument('<PATH...>', 'log files, directories or globs');
+  for (const opt of scan.options) sweep.addOption(opt);
+  sweep
+    .option('--state <FILE>', `state file (default ${defaultStatePath()}; $XDG_STATE_HOME is honoured)`)
+    .option('--wait <SECONDS>', 'wait up to SECONDS for another sweep holding the state, instead of exiting 2')
+    .option('--reset-state', 'ignore and replace the state: every file is read again from its start')
+    .option('--forget-after <DURATION>', 'forget files not seen for DURATION (e.g. 7d, 12h)', '7d')
+    .option('--retro-lookback <DURATION>', 'retro-hunt only files modified within DURATION; 0 turns the retro-hunt off', '30d')
+    .option('--retro-only', 'run only the retro-hunt step (no new bytes are read)')
+    .option('--summary-json <FILE>', 'also write the run summary as JSON to FILE (for monitoring)')
+    .action(async (paths: string[], raw: RawScanOptions & { state?: string; wait?: string; resetState?: boolean; forgetAfter: string; retroLookback: string; retroOnly?: boolean; summaryJson?: string }) => {
+      const options = {
+        ...validateScanOptions(raw),
+        statePath: raw.state ?? defaultStatePath(),
+        waitMs: raw.wait === undefined ? 0 : parseDuration('--wait', raw.wait, 0, 7 * 86_400_000),
+        resetState: raw.resetState === true,
+        forgetAfterMs: parseDuration('--forget-after', raw.forgetAfter, 1000, 3650 * 86_400_000),
+        retroLookbackMs: parseDuration('--retro-lookback', raw.retroLookback, 0, 3650 * 86_400_000),
+        retroOnly: raw.retroOnly === true,
+        ...(raw.summaryJson ? { summaryJson: raw.summaryJson } : {}),
+      };
+      exit(await runSweep(paths, options, reporterFor(raw.quiet === true)));
     });
 
   program

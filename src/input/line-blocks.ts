@@ -33,6 +33,15 @@ export interface LineBlockOptions {
    * block instead of waiting for `minBlockBytes`. Off when undefined.
    */
   readonly idleMs?: number;
+  /** Stream offset of the first byte of `chunks` (default 0): block offsets count from it. */
+  readonly startOffset?: number;
+  /**
+   * Leave an unterminated last line out (a line still being written at the
+   * end of a live file): the last block then ends at the last newline, and
+   * the bytes after it are neither yielded nor counted. Over-long lines are
+   * still cut into pieces as they fill.
+   */
+  readonly holdPartialTail?: boolean;
 }
 
 const NL = 0x0a;
@@ -87,7 +96,7 @@ export async function* lineBlocks(chunks: AsyncIterable<Buffer>, options: LineBl
   let len = 0;
   /** Offset in `cur` just after the last newline, or 0. */
   let afterLastNl = 0;
-  let offset = 0;
+  let offset = options.startOffset ?? 0;
 
   /** Hands out cur[0, n) as a block and starts a new buffer with the rest. */
   const take = (n: number, cut?: LineBlock['cut']): LineBlock => {
@@ -109,54 +118,67 @@ export async function* lineBlocks(chunks: AsyncIterable<Buffer>, options: LineBl
   };
 
   const iterator = chunks[Symbol.asyncIterator]();
-  // A read still under way when an idle block was yielded: waited for again.
-  let pending: Promise<IteratorResult<Buffer>> | undefined;
-  for (;;) {
-    let next: IteratorResult<Buffer>;
-    try {
-      pending ??= iterator.next();
-      if (options.idleMs !== undefined && afterLastNl > 0) {
-        const r = await within(pending, options.idleMs);
-        if (r === IDLE) {
-          yield take(afterLastNl);
-          continue;
-        }
-        next = r;
-      } else {
-        next = await pending;
-      }
-      pending = undefined;
-    } catch (error) {
-      pending = undefined;
-      // The stream broke (corrupt gzip, read error): the complete lines read
-      // so far are still scanned. The unterminated tail is dropped: it may end
-      // inside a token, and a cut token can look like another indicator
-      // (10.1.2.34 cut to 10.1.2.3).
-      if (afterLastNl > 0) yield take(afterLastNl);
-      throw error;
-    }
-    if (next.done) break;
-    const chunk = next.value;
-    if (chunk.length === 0) continue;
-    if (len + chunk.length > cur.length) {
-      const bigger = pool.take(Math.max(len + chunk.length, cur.length * 2));
-      cur.copy(bigger, 0, 0, len);
-      pool.give(cur);
-      cur = bigger;
-    }
-    chunk.copy(cur, len);
-    const nl = chunk.lastIndexOf(NL);
-    if (nl >= 0) afterLastNl = len + nl + 1;
-    len += chunk.length;
-
-    // Over-long unterminated tail: cut pieces of exactly maxLine bytes.
-    while (len - afterLastNl >= maxLine) {
-      const end = afterLastNl + maxLine;
-      const lineStart = offset + afterLastNl;
-      yield take(end, { lineStart, at: offset + end });
-    }
-
-    if (len >= minBlock && afterLastNl > 0) yield take(afterLastNl);
+  try {
+    yield* cutBlocks();
+  } finally {
+    // The buffer being filled goes back to the pool: many small inputs must
+    // not cost a fresh block buffer (and a garbage collection) each.
+    pool.give(cur);
   }
-  if (len > 0) yield take(len);
+
+  async function* cutBlocks(): AsyncGenerator<LineBlock> {
+    // A read still under way when an idle block was yielded: waited for again.
+    let pending: Promise<IteratorResult<Buffer>> | undefined;
+    for (;;) {
+      let next: IteratorResult<Buffer>;
+      try {
+        pending ??= iterator.next();
+        if (options.idleMs !== undefined && afterLastNl > 0) {
+          const r = await within(pending, options.idleMs);
+          if (r === IDLE) {
+            yield take(afterLastNl);
+            continue;
+          }
+          next = r;
+        } else {
+          next = await pending;
+        }
+        pending = undefined;
+      } catch (error) {
+        pending = undefined;
+        // The stream broke (corrupt gzip, read error): the complete lines read
+        // so far are still scanned. The unterminated tail is dropped: it may end
+        // inside a token, and a cut token can look like another indicator
+        // (10.1.2.34 cut to 10.1.2.3).
+        if (afterLastNl > 0) yield take(afterLastNl);
+        throw error;
+      }
+      if (next.done) break;
+      const chunk = next.value;
+      if (chunk.length === 0) continue;
+      if (len + chunk.length > cur.length) {
+        const bigger = pool.take(Math.max(len + chunk.length, cur.length * 2));
+        cur.copy(bigger, 0, 0, len);
+        pool.give(cur);
+        cur = bigger;
+      }
+      chunk.copy(cur, len);
+      const nl = chunk.lastIndexOf(NL);
+      if (nl >= 0) afterLastNl = len + nl + 1;
+      len += chunk.length;
+
+      // Over-long unterminated tail: cut pieces of exactly maxLine bytes.
+      while (len - afterLastNl >= maxLine) {
+        const end = afterLastNl + maxLine;
+        const lineStart = offset + afterLastNl;
+        yield take(end, { lineStart, at: offset + end });
+      }
+
+      if (len >= minBlock && afterLastNl > 0) yield take(afterLastNl);
+    }
+    if (options.holdPartialTail) {
+      if (afterLastNl > 0) yield take(afterLastNl);
+    } else if (len > 0) yield take(len);
+  }
 }
+

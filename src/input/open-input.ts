@@ -64,11 +64,16 @@ function unsupportedCompression(head: Buffer): { name: string; tool: string } | 
 }
 
 async function* prepend(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
-  if (head.length > 0) yield head;
-  for (;;) {
-    const r = await rest.next();
-    if (r.done) return;
-    yield r.value;
+  try {
+    if (head.length > 0) yield head;
+    for (;;) {
+      const r = await rest.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  } finally {
+    // A consumer that stops early closes the file (or the decompressor) too.
+    await rest.return?.(undefined);
   }
 }
 

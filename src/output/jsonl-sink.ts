@@ -2,7 +2,7 @@
  * JSON Lines output: one document per line, nothing else, to stdout or a
  * file. A closed pipe (`| head`) ends the run quietly.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, fstatSync, fsync, type WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { IochuntError } from '../errors.js';
 import type { HitDocument } from './hit-document.js';
@@ -32,9 +32,29 @@ export class JsonlSink implements HitSink {
     return new JsonlSink(process.stdout, false, 'stdout');
   }
 
-  /** A sink on a new (truncated) file. */
-  static file(path: string): JsonlSink {
-    return new JsonlSink(createWriteStream(path), true, path);
+  /** A sink on a new (truncated) file, or appending to it with `append`. */
+  static file(path: string, options: { append?: boolean } = {}): JsonlSink {
+    return new JsonlSink(createWriteStream(path, { flags: options.append ? 'a' : 'w' }), true, path);
+  }
+
+  /** Flushes, then fsyncs the file (or stdout when it is a regular file). */
+  async sync(): Promise<void> {
+    await this.flush();
+    if (this.broken) return;
+    const fd = this.ownsStream ? (this.out as WriteStream & { fd?: number }).fd : this.out === process.stdout ? 1 : undefined;
+    if (typeof fd !== 'number') return;
+    // Only regular files are fsynced: a pipe, a terminal or /dev/null has nothing to make durable.
+    try {
+      if (!fstatSync(fd).isFile()) return;
+    } catch {
+      return;
+    }
+    await new Promise<void>((resolve, reject) =>
+      fsync(fd, (err) => {
+        if (!err || err.code === 'EINVAL' || err.code === 'ENOTSUP') resolve();
+        else reject(new IochuntError('E_OUTPUT', `cannot write hits to ${this.label}: ${err.message}`, { cause: err }));
+      }),
+    );
   }
 
   get gone(): boolean {

@@ -6,9 +6,9 @@
 import type { MatchEngine, PackedHits } from '../engine/engine.js';
 import { describeError, IochuntError } from '../errors.js';
 import type { IndicatorLookup } from '../indicators/store.js';
-import { expandPaths } from '../input/expand-paths.js';
+import { expandPaths, type ExpandedInput } from '../input/expand-paths.js';
 import { lineBlocks, type LineBlock } from '../input/line-blocks.js';
-import { openInput } from '../input/open-input.js';
+import { openInput, type OpenedInput } from '../input/open-input.js';
 import { peek } from '../input/peek.js';
 import { IDLE, within } from '../input/within.js';
 import { buildHitDocument, type HitDocument, type HitLine } from '../output/hit-document.js';
@@ -51,6 +51,42 @@ export interface SearchOptions {
    * `interrupted` set.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Inputs planned by the caller (`sweep`, `tail`: a file from an offset,
+   * with its own opener) instead of expanding `paths`; entries with an
+   * `error` are reported as unreadable inputs.
+   */
+  readonly inputs?: AsyncIterable<SearchInput | (ExpandedInput & { readonly error: unknown })>;
+  /**
+   * Called after the hits of each block of a planned input were handed to the
+   * sink (awaited: the pipeline waits), with the input's `tag`, the stream
+   * offset just past the block, and the block's bytes (valid only during the
+   * call). Everything before `endOffset` has then been written to the sink.
+   */
+  readonly onBlockDone?: (tag: unknown, endOffset: number, block: Buffer) => void | Promise<void>;
+  /** Called once per planned input that was read to its end (`error` undefined) or broke (`error` set). */
+  readonly onInputDone?: (tag: unknown, error: unknown) => void | Promise<void>;
+  /** Fields added to every document (e.g. `{ iochunt: { match: { kind: 'retro' } } }`). */
+  readonly documentFields?: Readonly<Record<string, unknown>>;
+}
+
+/** One input planned by a caller, for {@link SearchOptions.inputs}. */
+export interface SearchInput {
+  /** The path reported in hits. */
+  readonly path: string;
+  /** Opens the bytes to scan (from `startOffset` on); default `openInput(path)`. */
+  readonly open?: () => Promise<OpenedInput>;
+  /** Stream offset of the first byte `open` delivers (default 0). */
+  readonly startOffset?: number;
+  /** Leave an unterminated last line unscanned (a live file): see {@link LineBlockOptions.holdPartialTail}. */
+  readonly holdPartialTail?: boolean;
+  /**
+   * The input's real first bytes, for log-format detection and headers when
+   * the scan starts in the middle; `complete` when they are the whole input.
+   */
+  readonly head?: { readonly bytes: Buffer; readonly complete: boolean };
+  /** Passed back to {@link SearchOptions.onBlockDone} and {@link SearchOptions.onInputDone}. */
+  readonly tag?: unknown;
 }
 
 /** The start of an input, for {@link SearchOptions.inputRefiner}. */
@@ -93,9 +129,9 @@ export interface SearchStats {
 }
 
 type Item =
-  | { kind: 'block'; path: string; block: LineBlock; hits: Promise<PackedHits>; refiner: InputRefiner | undefined; inode: string | undefined }
-  | { kind: 'error'; path: string; error: unknown }
-  | { kind: 'done'; path: string; refiner: InputRefiner | undefined; inode: string | undefined };
+  | { kind: 'block'; path: string; block: LineBlock; hits: Promise<PackedHits>; refiner: InputRefiner | undefined; inode: string | undefined; tag: unknown }
+  | { kind: 'error'; path: string; error: unknown; tag?: unknown; planned?: boolean }
+  | { kind: 'done'; path: string; refiner: InputRefiner | undefined; inode: string | undefined; tag?: unknown; planned?: boolean };
 
 const MAX_CUT_WARNINGS = 3;
 
@@ -133,20 +169,32 @@ export async function search(paths: readonly string[], options: SearchOptions): 
   const scans = new Slots(concurrency);
 
   async function* items(): AsyncGenerator<Item> {
-    for await (const entry of expandPaths(paths)) {
+    const planned = options.inputs !== undefined;
+    const entries: AsyncIterable<SearchInput | (ExpandedInput & { readonly error: unknown })> = options.inputs ?? expandPaths(paths);
+    for await (const entry of entries) {
       if ('error' in entry) {
         yield { kind: 'error', path: entry.path, error: entry.error };
         continue;
       }
+      const tag = 'tag' in entry ? entry.tag : undefined;
       stats.inputs++;
       let cuts = 0;
       let refiner: InputRefiner | undefined;
       let inode: string | undefined;
       try {
-        const input = await openInput(entry.path);
+        const input = 'open' in entry && entry.open ? await entry.open() : await openInput(entry.path);
         if (input.identity) inode = String(input.identity.ino);
         let chunks = input.chunks;
-        if (options.inputRefiner) {
+        const knownHead = 'head' in entry ? entry.head : undefined;
+        if (options.inputRefiner && knownHead) {
+          const headBytes = options.headBytes ?? 64 * 1024;
+          refiner = await options.inputRefiner({
+            path: entry.path,
+            head: Buffer.from(knownHead.bytes.subarray(0, headBytes)),
+            complete: knownHead.complete && knownHead.bytes.length <= headBytes,
+            ...(input.identity ? { mtimeMs: input.identity.mtimeMs } : {}),
+          });
+        } else if (options.inputRefiner) {
           const headBytes = options.headBytes ?? 64 * 1024;
           // A pipe fed slowly is detected on what it has sent when it pauses.
           const peeked = await peek(chunks, headBytes + 1, input.identity ? {} : { idleMs: IDLE_MS });
@@ -164,6 +212,8 @@ export async function search(paths: readonly string[], options: SearchOptions): 
           // scanned once it pauses, not only after a full block.
           ...(input.identity ? {} : { idleMs: IDLE_MS }),
           ...(options.blockBytes ? { minBlockBytes: options.blockBytes } : {}),
+          ...('startOffset' in entry && entry.startOffset ? { startOffset: entry.startOffset } : {}),
+          ...('holdPartialTail' in entry && entry.holdPartialTail ? { holdPartialTail: true } : {}),
         })) {
           if (block.cut && cuts++ < MAX_CUT_WARNINGS) {
             reporter.warn(
@@ -174,13 +224,13 @@ export async function search(paths: readonly string[], options: SearchOptions): 
           const hits = scans.run(() => engine.scanAsync(block.buf));
           // Avoid unhandled rejections while the item waits in the queue.
           hits.catch(() => undefined);
-          yield { kind: 'block', path: entry.path, block, hits, refiner, inode };
+          yield { kind: 'block', path: entry.path, block, hits, refiner, inode, tag };
         }
-        yield { kind: 'done', path: entry.path, refiner, inode };
+        yield { kind: 'done', path: entry.path, refiner, inode, tag, planned };
       } catch (error) {
         // Lines a refiner still holds are delivered before the error is reported.
         if (refiner?.flush) yield { kind: 'done', path: entry.path, refiner, inode };
-        yield { kind: 'error', path: entry.path, error };
+        yield { kind: 'error', path: entry.path, error, tag, planned };
       }
     }
   }
@@ -189,17 +239,20 @@ export async function search(paths: readonly string[], options: SearchOptions): 
     if (item.kind === 'done') {
       const held = item.refiner?.flush?.(true) ?? [];
       if (held.length > 0) await writeLines(held, item.inode);
+      if (item.planned) await options.onInputDone?.(item.tag, undefined);
       return;
     }
     if (item.kind === 'error') {
       stats.errors++;
       const e = item.error;
       reporter.error(e instanceof IochuntError ? e.message : `${item.path}: ${describeError(e)}`);
+      if (item.planned) await options.onInputDone?.(item.tag, e);
       return;
     }
     const { block } = item;
     try {
       await handleBlock(item.path, block, await item.hits, item.refiner, item.inode);
+      if (item.tag !== undefined) await options.onBlockDone?.(item.tag, block.offset + block.buf.length, block.buf);
     } finally {
       block.release?.();
     }
@@ -229,6 +282,7 @@ export async function search(paths: readonly string[], options: SearchOptions): 
       const line = options.refine ? options.refine(raw) : raw;
       if (!line || line.matches.length === 0) continue;
       const doc = buildHitDocument(line, options.store, options.timestamp, inode);
+      if (options.documentFields) Object.assign(doc, options.documentFields);
       stats.hitLines++;
       stats.matches += doc.threat.enrichments.length;
       docs.push(doc);
