@@ -19,6 +19,9 @@ import { stderrReporter, type Reporter } from './report.js';
 import { version } from './version.js';
 import { DEFAULT_ES_INDEX, DEFAULT_LIMITS, parseIndexName, validateEsOptions, type RawEsOptions } from './output/es/es-config.js';
 import { DEFAULT_DEAD_LETTER, runEsSetup } from './commands/es-output.js';
+import type { WalkOptions } from './input/expand-paths.js';
+import { PathGlobs } from './input/path-globs.js';
+import type { ScanReport } from './output/input-report.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -43,6 +46,15 @@ interface RawScanOptions extends RawEsOptions {
   ignoreValidity?: boolean;
   maxAge?: string;
   allow?: string[];
+  info: boolean;
+  filesWithMatches?: boolean;
+  count?: boolean;
+  maxCount?: string;
+  glob?: string[];
+  hidden?: boolean;
+  maxDepth?: string;
+  text?: boolean;
+  progress: boolean;
 }
 
 interface RawParseOptions {
@@ -72,7 +84,7 @@ function validateScanOptions(raw: RawScanOptions): ScanOptions {
     strict: raw.strict === true,
     engine: parseChoice<EngineChoice>('--engine', raw.engine, ENGINE_CHOICES),
     threads: raw.threads === undefined ? defaultThreads() : parseWholeNumber('--threads', raw.threads, 1, 256),
-    summary: raw.summary && !raw.quiet,
+    summary: raw.summary && !raw.quiet && raw.info,
     ...(raw.cache ? { cacheDir: raw.cacheDir ?? defaultCacheDir() } : {}),
     ...validateFormat(raw.format),
     timezone: parseTimeZone('--timezone', raw.timezone),
@@ -82,6 +94,30 @@ function validateScanOptions(raw: RawScanOptions): ScanOptions {
     ...(raw.allow ? { allow: raw.allow } : {}),
     ...(raw.maxAge !== undefined ? { maxAgeDays: parseWholeNumber('--max-age', raw.maxAge, 1, 36500) } : {}),
     ...esScanOptions(raw),
+    ...grepScanOptions(raw),
+  };
+}
+
+/** The grep and ripgrep habits of `scan`: -q, -l, -c, -m, --glob, --hidden, --max-depth, -a, progress. */
+function grepScanOptions(raw: RawScanOptions): Pick<ScanOptions, 'report' | 'maxCount' | 'walk' | 'text' | 'progress'> {
+  // As grep: -q wins over -l, and -l over -c.
+  const report: ScanReport = raw.quiet ? 'quiet' : raw.filesWithMatches ? 'files' : raw.count ? 'count' : 'hits';
+  const flag = report === 'quiet' ? '-q/--quiet' : report === 'files' ? '-l/--files-with-matches' : '-c/--count';
+  if (report !== 'hits' && raw.es !== undefined) throw new UsageError(`${flag} prints no hit documents and cannot be used with --es`);
+  if (report === 'quiet' && raw.output !== undefined) throw new UsageError('-q/--quiet prints nothing and cannot be used with --output');
+  const globs = raw.glob ?? [];
+  new PathGlobs(globs); // validates the patterns
+  const walk: WalkOptions = {
+    ...(globs.length > 0 ? { globs } : {}),
+    ...(raw.hidden ? { hidden: true } : {}),
+    ...(raw.maxDepth !== undefined ? { maxDepth: parseWholeNumber('--max-depth', raw.maxDepth, 0, 1_000_000) } : {}),
+  };
+  return {
+    report,
+    ...(raw.maxCount !== undefined ? { maxCount: parseWholeNumber('--max-count', raw.maxCount, 0, Number.MAX_SAFE_INTEGER) } : {}),
+    walk,
+    ...(raw.text ? { text: true } : {}),
+    progress: raw.progress && raw.info && !raw.quiet,
   };
 }
 
@@ -157,6 +193,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     )
     .argument('[PATH...]', 'log files, directories or globs; "-" or nothing for stdin')
     .option('-i, --iocs <FILE>', 'indicator feed (plain, CSV, STIX, MISP, OTX, Zeek intel, SCC ETD; see "iocs formats"); repeatable', collect)
+    .option('-f, --file <FILE>', 'same as --iocs (the pattern-file flag of grep and rg); repeatable')
     .addOption(new Option('--iocs-format <NAME>', `force the feed format instead of detecting it (${feedFormatNames().join(', ')})`))
     .option('--misp-all', 'MISP feeds: also use attributes whose to_ids is false')
     .option('--ignore-validity', 'also match indicators outside their validity window (STIX valid_from/valid_until, OTX expiration) and inactive ones')
@@ -174,7 +211,20 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--format <NAME>', `log format of every input instead of detecting it per input (${formatNames().join(', ')}; ${NO_FORMAT}: do not parse)`)
     .option('--timezone <ZONE>', 'time zone of log times written without one (RFC 3164 syslog, BIND), e.g. Europe/Paris', 'UTC')
     .option('--vpcflow-fields <LIST>', 'VPC / Transit Gateway flow log field order of files without a header, e.g. version,account-id,interface-id,srcaddr,...')
-    .option('-q, --quiet', 'print only warnings and errors on stderr');
+    .option('-q, --quiet', 'as grep -q: print no hits, stop at the first hit line, exit 0 if one was found (even after an error), 1 if none, 2 on error')
+    .option('--no-info', 'print only warnings and errors on stderr (no summaries, no progress line)')
+    .option('-l, --files-with-matches', 'print the path of each input with a hit line (once, in input order) instead of the hits')
+    .option('-c, --count', 'print the number of hit lines of each input (path:count; only the count for a single file or stdin) instead of the hits')
+    .option('-m, --max-count <N>', 'stop reading an input after N hit lines')
+    .option('-g, --glob <GLOB>', 'walks and globs read only files matching GLOB; !GLOB excludes files and folders; last match wins, as rg; repeatable', collect)
+    .option('--hidden', 'walks and globs also read hidden files and folders (name starting with ".")')
+    .option('--max-depth <N>', 'walk at most N levels below a directory named on the command line (1: its own files)')
+    .option('-a, --text', 'also scan files found by walking whose start looks binary (NUL bytes: wtmp, journal files); named files are always scanned')
+    .option('--no-progress', 'no progress line on stderr (drawn only when stderr is a terminal)');
+  // -f is --iocs under grep's name: both fill one list, in the order given.
+  scan.on('option:file', (value: string) => {
+    scan.setOptionValueWithSource('iocs', collect(value, scan.getOptionValue('iocs') as string[] | undefined), 'cli');
+  });
   addEsConnectionOptions(scan)
     .option('--es-pipeline <ID>', 'ingest pipeline the hits go through')
     .option('--es-dead-letter <FILE>', `hits Elasticsearch refused, with the reason, appended as JSON lines (default ./${DEFAULT_DEAD_LETTER}, created only when needed)`)
@@ -186,7 +236,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--es-request-timeout <SECONDS>', `timeout of one bulk request (default ${DEFAULT_LIMITS.requestTimeoutMs / 1000})`)
     .action(async (paths: string[], raw: RawScanOptions) => {
       const options = validateScanOptions(raw);
-      exit(await runScan(paths, options, reporterFor(raw.quiet === true)));
+      exit(await runScan(paths, options, reporterFor(raw.quiet === true || !raw.info)));
     });
 
   program
