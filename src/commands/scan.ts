@@ -21,7 +21,7 @@ import { openEsOutput, type EsOutput } from './es-output.js';
 import { TeeSink } from '../output/tee-sink.js';
 import type { WalkOptions } from '../input/expand-paths.js';
 import { InputReportSink, type ScanReport } from '../output/input-report.js';
-import { ProgressLine, totalBytes } from '../output/progress.js';
+import { progressLine } from '../output/progress.js';
 
 /** Validated options of `scan`. */
 export interface ScanOptions {
@@ -149,7 +149,8 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
   const jsonl: HitSink | undefined = perInput ?? (options.output ? JsonlSink.file(options.output) : es ? undefined : JsonlSink.stdout());
   const sinks = [jsonl, es?.sink].filter((s): s is HitSink => s !== undefined);
   const sink: HitSink = sinks.length === 1 ? (sinks[0] as HitSink) : new TeeSink(sinks);
-  const progress = options.progress && report !== 'quiet' && process.stderr.isTTY ? new ProgressLine(process.stderr, totalBytes(paths, options.walk ?? {})) : undefined;
+  const progress =
+    options.progress && report !== 'quiet' && process.stderr.isTTY ? await progressLine(process.stderr, paths, options.walk ?? {}) : undefined;
   // Messages printed while the progress line is drawn erase it first.
   if (progress) reporter = progress.wrap(reporter);
   // -l: the first hit line of an input is all it needs.

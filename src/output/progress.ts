@@ -45,8 +45,12 @@ export class ProgressLine implements SearchObserver {
   /** `total` resolves to the bytes of every input when known (undefined: stdin or not known). */
   constructor(
     private readonly stream: ProgressStream,
-    total: Promise<number | undefined>,
+    total: Promise<number | undefined> | number | undefined,
   ) {
+    if (typeof total === 'number' || total === undefined) {
+      this.total = total;
+      return;
+    }
     total.then(
       (t) => {
         this.total = t;
@@ -123,7 +127,8 @@ export class ProgressLine implements SearchObserver {
   }
 
   private draw(): void {
-    const width = Math.max(20, (this.stream.columns ?? 80) - 1);
+    // A terminal that does not say its width (0) is taken as 80 columns.
+    const width = Math.max(20, (this.stream.columns || 80) - 1);
     let line = this.text();
     if (line.length > width) line = `${line.slice(0, width - 1)}…`;
     this.stream.write(`${ERASE}${line}`);
@@ -132,8 +137,19 @@ export class ProgressLine implements SearchObserver {
 }
 
 /**
+ * A progress line for a scan of `paths`. When every path is a regular file
+ * the total is known before the first draw; otherwise it is summed by a walk
+ * beside the scan and shown once known.
+ */
+export async function progressLine(stream: ProgressStream, paths: readonly string[], walk: WalkOptions): Promise<ProgressLine> {
+  const total = totalBytes(paths, walk);
+  const filesOnly = paths.length > 0 && (await Promise.all(paths.map((p) => stat(p).then((st) => st.isFile(), () => false)))).every(Boolean);
+  return new ProgressLine(stream, filesOnly ? await total : total);
+}
+
+/**
  * The bytes of every input `paths` names (walked as the scan walks them), or
- * undefined when one is stdin or not a regular file. Runs beside the scan.
+ * undefined when one is stdin or not a regular file.
  */
 export async function totalBytes(paths: readonly string[], walk: WalkOptions): Promise<number | undefined> {
   let sum = 0;
