@@ -2,7 +2,8 @@
  * The command-line program: commands, options, help, and the mapping of
  * errors to grep-style exit codes (usage and run errors exit 2).
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { COMPLETION_SHELLS, completionScript, type CompletionShell } from './completion.js';
 import { DEFAULT_MAX_LINE_BYTES, defaultThreads, runScan, type ScanOptions } from './commands/scan.js';
 import type { DomainMatch } from './engine/compile.js';
 import { ENGINE_CHOICES, type EngineChoice } from './engine/select.js';
@@ -322,6 +323,20 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--allow <FILE>', 'allowlist: also say whether VALUE is allowlisted; repeatable', collect)
     .action(async (value: string, raw: { iocs?: string[]; iocsFormat?: string; mispAll?: boolean; allow?: string[] }) => {
       exit(await runIocsCheck(value, raw.iocs ?? [], { ...iocsOptions(raw), ...(raw.allow ? { allow: raw.allow } : {}) }, reporterFor(false)));
+    });
+
+  program
+    .command('completion')
+    .summary('print the shell completion script of iochunt (bash, zsh or fish)')
+    .description(
+      'Print a completion script, generated from the commands and options of this iochunt. ' +
+        'bash: source <(iochunt completion bash); zsh: iochunt completion zsh > ~/.zfunc/_iochunt (a folder of $fpath); ' +
+        'fish: iochunt completion fish > ~/.config/fish/completions/iochunt.fish.',
+    )
+    .addArgument(new Argument('<SHELL>', 'bash, zsh or fish').choices(COMPLETION_SHELLS))
+    .action((shell: CompletionShell) => {
+      process.stdout.write(completionScript(program, shell));
+      exit(0);
     });
 
   return program;
