@@ -88,12 +88,27 @@ describe('iochunt completion zsh and fish', () => {
   it('fish: complete lines for every command, with file values marked', async () => {
     const r = await runCli(['completion', 'fish']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/complete -c iochunt -n '[^']*"iochunt scan"' -s g -l glob -x /);
-    expect(r.stdout).toMatch(/complete -c iochunt -n '[^']*"iochunt scan"' -s f -l file -r -F /);
-    expect(r.stdout).toMatch(/complete -c iochunt -n '[^']*"iochunt iocs"' -a 'stats'/);
+    const scan = "-n '__iochunt_is \\'iochunt scan\\''";
+    expect(r.stdout).toContain(`complete -c iochunt ${scan} -s g -l glob -x `);
+    expect(r.stdout).toContain(`complete -c iochunt ${scan} -s f -l file -r -F `);
+    expect(r.stdout).toContain("complete -c iochunt -n '__iochunt_is \\'iochunt iocs\\'' -a 'stats'");
     if (has('fish')) {
       const file = t.write('iochunt.fish', r.stdout);
       expect(spawnSync('fish', ['--no-execute', file], { encoding: 'utf8' })).toMatchObject({ status: 0, stderr: '' });
+      // As fish completes what is typed (complete -C).
+      const dir = t.path('fish-cwd');
+      t.write('fish-cwd/other.log', '');
+      const complete = (line: string): string[] => {
+        const out = spawnSync('fish', ['-c', `source ${file}; complete -C '${line}'`], { cwd: dir, encoding: 'utf8' });
+        expect(out.stderr).toBe('');
+        return out.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[0] as string);
+      };
+      expect(complete('iochunt sc')).toEqual(['scan']);
+      expect(complete('iochunt scan --gl')).toEqual(['--glob']);
+      expect(complete('iochunt scan -f oth')).toEqual(['other.log']);
+      expect(complete('iochunt scan --max-count ')).toEqual([]);
+      expect(complete('iochunt parse --gl')).toEqual([]);
+      expect(complete('iochunt completion ').sort()).toEqual(['bash', 'fish', 'zsh']);
     }
   });
 
