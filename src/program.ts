@@ -64,6 +64,9 @@ interface RawParseOptions {
   vpcflowFields?: string;
   summary: boolean;
   quiet?: boolean;
+  glob?: string[];
+  hidden?: boolean;
+  maxDepth?: string;
 }
 
 function validateVpcflowFields(value: string | undefined): { vpcflowFields?: string[] } {
@@ -99,6 +102,25 @@ function validateScanOptions(raw: RawScanOptions): ScanOptions {
   };
 }
 
+/** `--glob`, `--hidden`, `--max-depth` of `scan` and `parse`. */
+function validateWalk(raw: { glob?: string[]; hidden?: boolean; maxDepth?: string }): WalkOptions {
+  const globs = raw.glob ?? [];
+  new PathGlobs(globs); // validates the patterns
+  return {
+    ...(globs.length > 0 ? { globs } : {}),
+    ...(raw.hidden ? { hidden: true } : {}),
+    ...(raw.maxDepth !== undefined ? { maxDepth: parseWholeNumber('--max-depth', raw.maxDepth, 0, 1_000_000) } : {}),
+  };
+}
+
+/** Directory-walk options, shared by `scan` and `parse`. */
+function addWalkOptions(cmd: Command): Command {
+  return cmd
+    .option('-g, --glob <GLOB>', 'walks and globs read only files matching GLOB; !GLOB excludes files and folders; last match wins, as rg; repeatable', collect)
+    .option('--hidden', 'walks and globs also read hidden files and folders (name starting with ".")')
+    .option('--max-depth <N>', 'walk at most N levels below a directory named on the command line (1: its own files)');
+}
+
 /** The grep and ripgrep habits of `scan`: -q, -l, -c, -m, --glob, --hidden, --max-depth, -a, progress. */
 function grepScanOptions(raw: RawScanOptions): Pick<ScanOptions, 'report' | 'maxCount' | 'walk' | 'text' | 'progress'> {
   // As grep: -q wins over -l, and -l over -c.
@@ -106,17 +128,10 @@ function grepScanOptions(raw: RawScanOptions): Pick<ScanOptions, 'report' | 'max
   const flag = report === 'quiet' ? '-q/--quiet' : report === 'files' ? '-l/--files-with-matches' : '-c/--count';
   if (report !== 'hits' && raw.es !== undefined) throw new UsageError(`${flag} prints no hit documents and cannot be used with --es`);
   if (report === 'quiet' && raw.output !== undefined) throw new UsageError('-q/--quiet prints nothing and cannot be used with --output');
-  const globs = raw.glob ?? [];
-  new PathGlobs(globs); // validates the patterns
-  const walk: WalkOptions = {
-    ...(globs.length > 0 ? { globs } : {}),
-    ...(raw.hidden ? { hidden: true } : {}),
-    ...(raw.maxDepth !== undefined ? { maxDepth: parseWholeNumber('--max-depth', raw.maxDepth, 0, 1_000_000) } : {}),
-  };
   return {
     report,
     ...(raw.maxCount !== undefined ? { maxCount: parseWholeNumber('--max-count', raw.maxCount, 0, Number.MAX_SAFE_INTEGER) } : {}),
-    walk,
+    walk: validateWalk(raw),
     ...(raw.text ? { text: true } : {}),
     progress: raw.progress && raw.info && !raw.quiet,
   };
@@ -217,11 +232,9 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('-l, --files-with-matches', 'print the path of each input with a hit line (once, in input order) instead of the hits')
     .option('-c, --count', 'print the number of hit lines of each input (path:count; only the count for a single file or stdin) instead of the hits')
     .option('-m, --max-count <N>', 'stop reading an input after N hit lines')
-    .option('-g, --glob <GLOB>', 'walks and globs read only files matching GLOB; !GLOB excludes files and folders; last match wins, as rg; repeatable', collect)
-    .option('--hidden', 'walks and globs also read hidden files and folders (name starting with ".")')
-    .option('--max-depth <N>', 'walk at most N levels below a directory named on the command line (1: its own files)')
     .option('-a, --text', 'also scan files found by walking whose start looks binary (NUL bytes: wtmp, journal files); named files are always scanned')
     .option('--no-progress', 'no progress line on stderr (drawn only when stderr is a terminal)');
+  addWalkOptions(scan);
   // -f is --iocs under grep's name: both fill one list, in the order given.
   scan.on('option:file', (value: string) => {
     scan.setOptionValueWithSource('iocs', collect(value, scan.getOptionValue('iocs') as string[] | undefined), 'cli');
@@ -240,7 +253,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
       exit(await runScan(paths, options, reporterFor(raw.quiet === true || !raw.info)));
     });
 
-  program
+  const parse = program
     .command('parse')
     .summary('print the parsed ECS document of every log line (no matching)')
     .description(
@@ -253,16 +266,17 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--timezone <ZONE>', 'time zone of log times written without one', 'UTC')
     .option('--vpcflow-fields <LIST>', 'VPC / Transit Gateway flow log field order of files without a header, e.g. version,account-id,interface-id,srcaddr,...')
     .option('--no-summary', 'do not print the per-input summary')
-    .option('-q, --quiet', 'print only warnings and errors on stderr')
-    .action(async (paths: string[], raw: RawParseOptions) => {
-      const options = {
-        ...validateFormat(raw.format),
-        timezone: parseTimeZone('--timezone', raw.timezone),
-        ...validateVpcflowFields(raw.vpcflowFields),
-        summary: raw.summary && !raw.quiet,
-      };
-      exit(await runParse(paths, options, reporterFor(raw.quiet === true)));
-    });
+    .option('-q, --quiet', 'print only warnings and errors on stderr');
+  addWalkOptions(parse).action(async (paths: string[], raw: RawParseOptions) => {
+    const options = {
+      ...validateFormat(raw.format),
+      timezone: parseTimeZone('--timezone', raw.timezone),
+      ...validateVpcflowFields(raw.vpcflowFields),
+      summary: raw.summary && !raw.quiet,
+      walk: validateWalk(raw),
+    };
+    exit(await runParse(paths, options, reporterFor(raw.quiet === true)));
+  });
 
   program
     .command('formats')

@@ -67,7 +67,7 @@ describe('iochunt completion bash', () => {
     expect(completeBash(script, ['iochunt', 'iocs', 'st'], cwd)).toEqual(['stats']);
     expect(completeBash(script, ['iochunt', 'completion', ''], cwd)).toEqual(['bash', 'zsh', 'fish']);
     // Options of another command are not offered.
-    expect(completeBash(script, ['iochunt', 'parse', '--gl'], cwd)).toEqual([]);
+    expect(completeBash(script, ['iochunt', 'parse', '--max-c'], cwd)).toEqual([]);
   });
 });
 
@@ -107,7 +107,7 @@ describe('iochunt completion zsh and fish', () => {
       expect(complete('iochunt scan --gl')).toEqual(['--glob']);
       expect(complete('iochunt scan -f oth')).toEqual(['other.log']);
       expect(complete('iochunt scan --max-count ')).toEqual([]);
-      expect(complete('iochunt parse --gl')).toEqual([]);
+      expect(complete('iochunt parse --max-c')).toEqual([]);
       expect(complete('iochunt completion ').sort()).toEqual(['bash', 'fish', 'zsh']);
     }
   });

@@ -139,6 +139,18 @@ describe('--max-depth', () => {
   });
 });
 
+describe('parse walks as scan walks', () => {
+  it('skips hidden files unless --hidden and keeps what --glob keeps', async () => {
+    const files = async (extra: string[]) =>
+      [...new Set((await runCli(['parse', '--no-summary', ...extra, t.path('logs')])).docs.map((d) => relative(t.dir, d.log.file.path)))];
+    const plain = await files([]);
+    expect(plain).toContain('logs/auth.log');
+    expect(plain).not.toContain('logs/.secret.log');
+    expect(await files(['--hidden', '-g', '.secret.log'])).toEqual(['logs/.secret.log']);
+    expect(await files(['--max-depth', '1', '-g', '!auth.log*', '-g', '!*.gz'])).toEqual(['logs/debug.log']);
+  });
+});
+
 describe('a file reached twice', () => {
   it('through a hard link is read once (same device and inode), under the name reached first', async () => {
     const walked = await list([t.path('logs')]);
