@@ -46,6 +46,7 @@ export class ProgressLine implements SearchObserver {
   constructor(
     private readonly stream: ProgressStream,
     total: Promise<number | undefined> | number | undefined,
+    private readonly onStop: () => void = () => undefined,
   ) {
     if (typeof total === 'number' || total === undefined) {
       this.total = total;
@@ -70,6 +71,7 @@ export class ProgressLine implements SearchObserver {
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    this.onStop();
     this.erase();
   }
 
@@ -142,18 +144,23 @@ export class ProgressLine implements SearchObserver {
  * beside the scan and shown once known.
  */
 export async function progressLine(stream: ProgressStream, paths: readonly string[], walk: WalkOptions): Promise<ProgressLine> {
-  const total = totalBytes(paths, walk);
+  // The walk that sums the total ends with the scan, finished or not.
+  const scanOver = { value: false };
+  const total = totalBytes(paths, walk, () => scanOver.value);
   const filesOnly = paths.length > 0 && (await Promise.all(paths.map((p) => stat(p).then((st) => st.isFile(), () => false)))).every(Boolean);
-  return new ProgressLine(stream, filesOnly ? await total : total);
+  return new ProgressLine(stream, filesOnly ? await total : total, () => {
+    scanOver.value = true;
+  });
 }
 
 /**
  * The bytes of every input `paths` names (walked as the scan walks them), or
  * undefined when one is stdin or not a regular file.
  */
-export async function totalBytes(paths: readonly string[], walk: WalkOptions): Promise<number | undefined> {
+export async function totalBytes(paths: readonly string[], walk: WalkOptions, stop: () => boolean = () => false): Promise<number | undefined> {
   let sum = 0;
   for await (const e of expandPaths(paths, walk)) {
+    if (stop()) return undefined;
     if ('error' in e) continue;
     if (e.path === '-') return undefined;
     try {
