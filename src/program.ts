@@ -64,6 +64,7 @@ interface RawParseOptions {
   vpcflowFields?: string;
   summary: boolean;
   quiet?: boolean;
+  info: boolean;
   glob?: string[];
   hidden?: boolean;
   maxDepth?: string;
@@ -266,16 +267,17 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--timezone <ZONE>', 'time zone of log times written without one', 'UTC')
     .option('--vpcflow-fields <LIST>', 'VPC / Transit Gateway flow log field order of files without a header, e.g. version,account-id,interface-id,srcaddr,...')
     .option('--no-summary', 'do not print the per-input summary')
-    .option('-q, --quiet', 'print only warnings and errors on stderr');
+    .option('-q, --quiet', 'print only warnings and errors on stderr')
+    .option('--no-info', 'same as -q here (the name scan uses, where -q is grep\'s)');
   addWalkOptions(parse).action(async (paths: string[], raw: RawParseOptions) => {
     const options = {
       ...validateFormat(raw.format),
       timezone: parseTimeZone('--timezone', raw.timezone),
       ...validateVpcflowFields(raw.vpcflowFields),
-      summary: raw.summary && !raw.quiet,
+      summary: raw.summary && !raw.quiet && raw.info,
       walk: validateWalk(raw),
     };
-    exit(await runParse(paths, options, reporterFor(raw.quiet === true)));
+    exit(await runParse(paths, options, reporterFor(raw.quiet === true || !raw.info)));
   });
 
   program

@@ -148,6 +148,11 @@ describe('parse walks as scan walks', () => {
     expect(plain).not.toContain('logs/.secret.log');
     expect(await files(['--hidden', '-g', '.secret.log'])).toEqual(['logs/.secret.log']);
     expect(await files(['--max-depth', '1', '-g', '!auth.log*', '-g', '!*.gz'])).toEqual(['logs/debug.log']);
+    // --no-info, as on scan, drops its summary.
+    const withSummary = await runCli(['parse', t.path('logs/debug.log')]);
+    expect(withSummary.stderr).toMatch(/debug\.log/);
+    const quiet = await runCli(['parse', '--no-info', t.path('logs/debug.log')]);
+    expect(quiet.stderr).toBe('');
   });
 });
 
