@@ -190,6 +190,14 @@ describe('-m/--max-count N', () => {
     }
   });
 
+  it('counts only lines that would be printed: a line an allowlist drops does not count', async () => {
+    const allow = t.write('allow.txt', '10.1.2.3\n');
+    const r = await runCli(['scan', '--no-info', '-m', '1', '-f', feed, '--allow', allow, a]);
+    expect(r.docs.map((d) => d.event.original)).toEqual(['hit evil.example']);
+    const counted = await runCli(['scan', '--no-info', '-c', '-f', feed, '--allow', allow, a]);
+    expect(counted.stdout).toBe('1\n');
+  });
+
   it('-m 0 reads no hit and exits 1; a bad N is a usage error', async () => {
     const zero = await runCli(['scan', '--no-info', '-m', '0', '-f', feed, a]);
     expect(zero).toMatchObject({ code: 1, stdout: '' });
