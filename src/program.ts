@@ -206,7 +206,8 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .description(
       'Scan log files, directories (walked recursively in name order), globs, or stdin (no PATH or "-") ' +
         'for the indicators in the --iocs feeds. Gzip is recognised by content. Hits go to stdout (or --output) ' +
-        'as JSON Lines; messages go to stderr. Exit status: 0 hits found, 1 none, 2 error.',
+        'as JSON Lines (or, as grep, nothing with -q, paths with -l, counts with -c); messages go to stderr. ' +
+        'Walks skip hidden files and folders (--hidden) and binary files (-a). Exit status: 0 hits found, 1 none, 2 error.',
     )
     .argument('[PATH...]', 'log files, directories or globs; "-" or nothing for stdin')
     .option('-i, --iocs <FILE>', 'indicator feed (plain, CSV, STIX, MISP, OTX, Zeek intel, SCC ETD; see "iocs formats"); repeatable', collect)
