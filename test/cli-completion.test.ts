@@ -4,7 +4,7 @@
  * by running the completion function as bash would.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { runCli } from './helpers/cli.js';
 import { tmpDir } from './helpers/tmp.js';
@@ -33,6 +33,53 @@ printf '%s\\n' "\${COMPREPLY[@]}"`;
   const r = spawnSync('bash', ['-c', body], { cwd, encoding: 'utf8' });
   expect(r.stderr).toBe('');
   return r.stdout.split('\n').filter((l) => l !== '');
+}
+
+/**
+ * Types `line` and TAB into an interactive zsh (in a pseudo-terminal made by
+ * `script`) with the generated function on $fpath; resolves to the command
+ * line after the TAB, printed by a widget bound to Ctrl-T (keys are handled
+ * in order, so no wait on time). With menucomplete, TAB inserts the first
+ * of several matches.
+ */
+function zshComplete(line: string): Promise<string> {
+  const child = spawn('script', ['-qfc', 'zsh -f -i', '/dev/null'], {
+    cwd: t.path('zsh-cwd'),
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, TERM: 'dumb' },
+  });
+  const closed = new Promise((resolve) => child.on('close', resolve));
+  let shown = '';
+  child.stdout.on('data', (d: Buffer) => (shown += d.toString('utf8')));
+  const waitFor = (pattern: RegExp) =>
+    new Promise<RegExpExecArray>((resolve) => {
+      const check = () => {
+        const m = pattern.exec(shown);
+        if (m) {
+          child.stdout.off('data', check);
+          resolve(m);
+        }
+      };
+      child.stdout.on('data', check);
+      check();
+    });
+  return (async () => {
+    try {
+      // Markers are computed by zsh, so the echo of what is typed cannot match them.
+      child.stdin.write(
+        `PS1='> '; fpath=(${t.path('zsh-fn')} $fpath); autoload -Uz compinit; compinit -u -D; setopt menucomplete; iochunt() { :; }; ` +
+          `showbuf() { zle -I; print -r -- "BUF<$BUFFER>END-$((40+4))"; }; zle -N showbuf; bindkey '^T' showbuf; echo READY-$((40+2))\n`,
+      );
+      await waitFor(/READY-42/);
+      child.stdin.write(`${line}\t\x14`);
+      const m = await waitFor(/BUF<([^>]*)>END-44/);
+      return m[1] as string;
+    } finally {
+      // script ends zsh when it goes: wait for both to be gone.
+      child.kill();
+      await closed;
+    }
+  })();
 }
 
 describe('iochunt completion bash', () => {
@@ -80,9 +127,21 @@ describe('iochunt completion zsh and fish', () => {
     expect(r.stdout).toMatch(/'\*-f\[[^\]]+\]:value:_files'/);
     expect(r.stdout).toContain("'scan:scan logs for indicators");
     if (has('zsh')) {
-      const file = t.write('_iochunt', r.stdout);
+      const file = t.write('zsh-fn/_iochunt', r.stdout);
       expect(spawnSync('zsh', ['-n', file], { encoding: 'utf8' })).toMatchObject({ status: 0, stderr: '' });
     }
+  });
+
+  it.skipIf(!has('zsh') || !has('script'))('zsh: completes as an interactive zsh does (TAB in a pseudo-terminal)', async () => {
+    t.write('zsh-cwd/other.log', '');
+    t.write('zsh-fn/_iochunt', (await runCli(['completion', 'zsh'])).stdout);
+    expect(await zshComplete('iochunt sc')).toBe('iochunt scan ');
+    expect(await zshComplete('iochunt scan --gl')).toBe('iochunt scan --glob ');
+    expect(await zshComplete('iochunt scan -f oth')).toBe('iochunt scan -f other.log ');
+    expect(await zshComplete('iochunt iocs st')).toBe('iochunt iocs stats ');
+    expect(await zshComplete('iochunt completion ')).toMatch(/^iochunt completion (bash|fish|zsh)/);
+    // An option of scan is not offered to parse.
+    expect(await zshComplete('iochunt parse --max-c')).toBe('iochunt parse --max-c');
   });
 
   it('fish: complete lines for every command, with file values marked', async () => {
