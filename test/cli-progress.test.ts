@@ -79,6 +79,7 @@ describe('the progress line', () => {
     } finally {
       writer.destroy();
       run.child.kill();
+      await run.exited;
     }
     const shown = run.shown();
     const drawn = frames(shown);
