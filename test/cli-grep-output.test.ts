@@ -190,6 +190,20 @@ describe('-m/--max-count N', () => {
     }
   });
 
+  it('goes on with the next input after stdin, unless stdin stays open and silent after its N hits', async () => {
+    const ended = await runCli(['scan', '--no-info', '-c', '-m', '1', '-f', feed, '-', a], { stdin: 'one 10.1.2.3\ntwo 10.1.2.3\n' });
+    expect(lines(ended.stdout)).toEqual(['(standard input):1', `${a}:1`]);
+    const run = startCli(['scan', '--no-info', '-c', '-m', '1', '-f', feed, '-', a]);
+    try {
+      run.child.stdin.write('one 10.1.2.3\n');
+      expect(await run.exited).toBe(0);
+      // Given up once it paused: the inputs after it are not read (see README, Stopping early).
+      expect(lines(run.stdout())).toEqual(['(standard input):1']);
+    } finally {
+      run.child.kill();
+    }
+  });
+
   it('counts only lines that would be printed: a line an allowlist drops does not count', async () => {
     const allow = t.write('allow.txt', '10.1.2.3\n');
     const r = await runCli(['scan', '--no-info', '-m', '1', '-f', feed, '--allow', allow, a]);

@@ -256,6 +256,7 @@ export async function search(paths: readonly string[], options: SearchOptions): 
             stats.inputs--;
             stats.binarySkipped++;
             state.binary = true;
+            reading = undefined;
             yield { kind: 'skipped', path: entry.path, input: state };
             continue;
           }
@@ -295,8 +296,11 @@ export async function search(paths: readonly string[], options: SearchOptions): 
           stats.cut++;
           input.close();
         }
+        // The generator has left this input: it is no longer a pipe being waited on.
+        reading = undefined;
         yield { kind: 'done', path: entry.path, refiner, inode, input: state };
       } catch (error) {
+        reading = undefined;
         // Lines a refiner still holds (and the input's count) are delivered before the error is reported.
         if (input) yield { kind: 'done', path: entry.path, refiner, inode, input: state };
         yield { kind: 'error', path: entry.path, error, input: state };
