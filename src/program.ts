@@ -2,7 +2,8 @@
  * The command-line program: commands, options, help, and the mapping of
  * errors to grep-style exit codes (usage and run errors exit 2).
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { COMPLETION_SHELLS, completionScript, type CompletionShell } from './completion.js';
 import { DEFAULT_MAX_LINE_BYTES, defaultThreads, runScan, type ScanOptions } from './commands/scan.js';
 import type { DomainMatch } from './engine/compile.js';
 import { ENGINE_CHOICES, type EngineChoice } from './engine/select.js';
@@ -19,6 +20,9 @@ import { stderrReporter, type Reporter } from './report.js';
 import { version, versionLine } from './version.js';
 import { DEFAULT_DEAD_LETTER, DEFAULT_ES_INDEX, DEFAULT_LIMITS, parseIndexName, validateEsOptions, type RawEsOptions } from './output/es/es-config.js';
 import { defaultStatePath, runSweep } from './commands/sweep.js';
+import type { WalkOptions } from './input/expand-paths.js';
+import { PathGlobs } from './input/path-globs.js';
+import type { ScanReport } from './output/input-report.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -43,6 +47,15 @@ interface RawScanOptions extends RawEsOptions {
   ignoreValidity?: boolean;
   maxAge?: string;
   allow?: string[];
+  info: boolean;
+  filesWithMatches?: boolean;
+  count?: boolean;
+  maxCount?: string;
+  glob?: string[];
+  hidden?: boolean;
+  maxDepth?: string;
+  text?: boolean;
+  progress: boolean;
 }
 
 interface RawParseOptions {
@@ -51,6 +64,10 @@ interface RawParseOptions {
   vpcflowFields?: string;
   summary: boolean;
   quiet?: boolean;
+  info: boolean;
+  glob?: string[];
+  hidden?: boolean;
+  maxDepth?: string;
 }
 
 function validateVpcflowFields(value: string | undefined): { vpcflowFields?: string[] } {
@@ -72,7 +89,7 @@ function validateScanOptions(raw: RawScanOptions): ScanOptions {
     strict: raw.strict === true,
     engine: parseChoice<EngineChoice>('--engine', raw.engine, ENGINE_CHOICES),
     threads: raw.threads === undefined ? defaultThreads() : parseWholeNumber('--threads', raw.threads, 1, 256),
-    summary: raw.summary && !raw.quiet,
+    summary: raw.summary && !raw.quiet && raw.info,
     ...(raw.cache ? { cacheDir: raw.cacheDir ?? defaultCacheDir() } : {}),
     ...validateFormat(raw.format),
     timezone: parseTimeZone('--timezone', raw.timezone),
@@ -82,6 +99,42 @@ function validateScanOptions(raw: RawScanOptions): ScanOptions {
     ...(raw.allow ? { allow: raw.allow } : {}),
     ...(raw.maxAge !== undefined ? { maxAgeDays: parseWholeNumber('--max-age', raw.maxAge, 1, 36500) } : {}),
     ...esScanOptions(raw),
+    ...grepScanOptions(raw),
+  };
+}
+
+/** `--glob`, `--hidden`, `--max-depth` of `scan` and `parse`. */
+function validateWalk(raw: { glob?: string[]; hidden?: boolean; maxDepth?: string }): WalkOptions {
+  const globs = raw.glob ?? [];
+  new PathGlobs(globs); // validates the patterns
+  return {
+    ...(globs.length > 0 ? { globs } : {}),
+    ...(raw.hidden ? { hidden: true } : {}),
+    ...(raw.maxDepth !== undefined ? { maxDepth: parseWholeNumber('--max-depth', raw.maxDepth, 0, 1_000_000) } : {}),
+  };
+}
+
+/** Directory-walk options, shared by `scan` and `parse`. */
+function addWalkOptions(cmd: Command): Command {
+  return cmd
+    .option('-g, --glob <GLOB>', 'walks and globs read only files matching GLOB; !GLOB excludes files and folders; last match wins, as rg; repeatable', collect)
+    .option('--hidden', 'walks and globs also read hidden files and folders (name starting with ".")')
+    .option('--max-depth <N>', 'walk at most N levels below a directory named on the command line (1: its own files)');
+}
+
+/** The grep and ripgrep habits of `scan`: -q, -l, -c, -m, --glob, --hidden, --max-depth, -a, progress. */
+function grepScanOptions(raw: RawScanOptions): Pick<ScanOptions, 'report' | 'maxCount' | 'walk' | 'text' | 'progress'> {
+  // As grep: -q wins over -l, and -l over -c.
+  const report: ScanReport = raw.quiet ? 'quiet' : raw.filesWithMatches ? 'files' : raw.count ? 'count' : 'hits';
+  const flag = report === 'quiet' ? '-q/--quiet' : report === 'files' ? '-l/--files-with-matches' : '-c/--count';
+  if (report !== 'hits' && raw.es !== undefined) throw new UsageError(`${flag} prints no hit documents and cannot be used with --es`);
+  if (report === 'quiet' && raw.output !== undefined) throw new UsageError('-q/--quiet prints nothing and cannot be used with --output');
+  return {
+    report,
+    ...(raw.maxCount !== undefined ? { maxCount: parseWholeNumber('--max-count', raw.maxCount, 0, Number.MAX_SAFE_INTEGER) } : {}),
+    walk: validateWalk(raw),
+    ...(raw.text ? { text: true } : {}),
+    progress: raw.progress && raw.info && !raw.quiet,
   };
 }
 
@@ -159,10 +212,12 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .description(
       'Scan log files, directories (walked recursively in name order), globs, or stdin (no PATH or "-") ' +
         'for the indicators in the --iocs feeds. Gzip is recognised by content. Hits go to stdout (or --output) ' +
-        'as JSON Lines; messages go to stderr. Exit status: 0 hits found, 1 none, 2 error.',
+        'as JSON Lines (or, as grep, nothing with -q, paths with -l, counts with -c); messages go to stderr. ' +
+        'Walks skip hidden files and folders (--hidden) and binary files (-a). Exit status: 0 hits found, 1 none, 2 error.',
     )
     .argument('[PATH...]', 'log files, directories or globs; "-" or nothing for stdin')
     .option('-i, --iocs <FILE>', 'indicator feed (plain, CSV, STIX, MISP, OTX, Zeek intel, SCC ETD; see "iocs formats"); repeatable', collect)
+    .option('-f, --file <FILE>', 'same as --iocs (the pattern-file flag of grep and rg); repeatable')
     .addOption(new Option('--iocs-format <NAME>', `force the feed format instead of detecting it (${feedFormatNames().join(', ')})`))
     .option('--misp-all', 'MISP feeds: also use attributes whose to_ids is false')
     .option('--ignore-validity', 'also match indicators outside their validity window (STIX valid_from/valid_until, OTX expiration) and inactive ones')
@@ -180,7 +235,18 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--format <NAME>', `log format of every input instead of detecting it per input (${formatNames().join(', ')}; ${NO_FORMAT}: do not parse)`)
     .option('--timezone <ZONE>', 'time zone of log times written without one (RFC 3164 syslog, BIND), e.g. Europe/Paris', 'UTC')
     .option('--vpcflow-fields <LIST>', 'VPC / Transit Gateway flow log field order of files without a header, e.g. version,account-id,interface-id,srcaddr,...')
-    .option('-q, --quiet', 'print only warnings and errors on stderr');
+    .option('-q, --quiet', 'as grep -q: print no hits, stop at the first hit line, exit 0 if one was found (even after an error), 1 if none, 2 on error')
+    .option('--no-info', 'print only warnings and errors on stderr (no summaries, no progress line)')
+    .option('-l, --files-with-matches', 'print the path of each input with a hit line (once, in input order) instead of the hits')
+    .option('-c, --count', 'print the number of hit lines of each input (path:count; only the count for a single file or stdin) instead of the hits')
+    .option('-m, --max-count <N>', 'stop reading an input after N hit lines')
+    .option('-a, --text', 'also scan files found by walking whose start looks binary (NUL bytes: wtmp, journal files); named files are always scanned')
+    .option('--no-progress', 'no progress line on stderr (drawn only when stderr is a terminal)');
+  addWalkOptions(scan);
+  // -f is --iocs under grep's name: both fill one list, in the order given.
+  scan.on('option:file', (value: string) => {
+    scan.setOptionValueWithSource('iocs', collect(value, scan.getOptionValue('iocs') as string[] | undefined), 'cli');
+  });
   addEsConnectionOptions(scan)
     .option('--es-pipeline <ID>', 'ingest pipeline the hits go through')
     .option('--es-dead-letter <FILE>', `hits Elasticsearch refused, with the reason, appended as JSON lines (default ./${DEFAULT_DEAD_LETTER}, created only when needed)`)
@@ -192,7 +258,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--es-request-timeout <SECONDS>', `timeout of one bulk request (default ${DEFAULT_LIMITS.requestTimeoutMs / 1000})`)
     .action(async (paths: string[], raw: RawScanOptions) => {
       const options = validateScanOptions(raw);
-      exit(await runScan(paths, options, reporterFor(raw.quiet === true)));
+      exit(await runScan(paths, options, reporterFor(raw.quiet === true || !raw.info)));
     });
 
   // `sweep` takes every option of `scan` (feeds, formats, filters, outputs), plus the registry's.
@@ -206,7 +272,9 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
         'hits marked iochunt.match.kind "retro"). --output FILE is appended to. Exit status: 0 hits found, 1 none, 2 error.',
     )
     .argument('<PATH...>', 'log files, directories or globs');
-  for (const opt of scan.options) sweep.addOption(opt);
+  // Not the grep output modes: a sweep delivers every hit and commits whole files.
+  const notForSweep = new Set(['quiet', 'filesWithMatches', 'count', 'maxCount']);
+  for (const opt of scan.options) if (!notForSweep.has(opt.attributeName())) sweep.addOption(opt);
   sweep
     .option('--state <FILE>', `state file (default ${defaultStatePath()}; $XDG_STATE_HOME is honoured)`)
     .option('--wait <SECONDS>', 'wait up to SECONDS for another sweep holding the state, instead of exiting 2')
@@ -226,10 +294,10 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
         retroOnly: raw.retroOnly === true,
         ...(raw.summaryJson ? { summaryJson: raw.summaryJson } : {}),
       };
-      exit(await runSweep(paths, options, reporterFor(raw.quiet === true)));
+      exit(await runSweep(paths, options, reporterFor(!raw.info)));
     });
 
-  program
+  const parse = program
     .command('parse')
     .summary('print the parsed ECS document of every log line (no matching)')
     .description(
@@ -243,15 +311,17 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--vpcflow-fields <LIST>', 'VPC / Transit Gateway flow log field order of files without a header, e.g. version,account-id,interface-id,srcaddr,...')
     .option('--no-summary', 'do not print the per-input summary')
     .option('-q, --quiet', 'print only warnings and errors on stderr')
-    .action(async (paths: string[], raw: RawParseOptions) => {
-      const options = {
-        ...validateFormat(raw.format),
-        timezone: parseTimeZone('--timezone', raw.timezone),
-        ...validateVpcflowFields(raw.vpcflowFields),
-        summary: raw.summary && !raw.quiet,
-      };
-      exit(await runParse(paths, options, reporterFor(raw.quiet === true)));
-    });
+    .option('--no-info', 'same as -q here (the name scan uses, where -q is grep\'s)');
+  addWalkOptions(parse).action(async (paths: string[], raw: RawParseOptions) => {
+    const options = {
+      ...validateFormat(raw.format),
+      timezone: parseTimeZone('--timezone', raw.timezone),
+      ...validateVpcflowFields(raw.vpcflowFields),
+      summary: raw.summary && !raw.quiet && raw.info,
+      walk: validateWalk(raw),
+    };
+    exit(await runParse(paths, options, reporterFor(raw.quiet === true || !raw.info)));
+  });
 
   program
     .command('formats')
@@ -314,6 +384,20 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--allow <FILE>', 'allowlist: also say whether VALUE is allowlisted; repeatable', collect)
     .action(async (value: string, raw: { iocs?: string[]; iocsFormat?: string; mispAll?: boolean; allow?: string[] }) => {
       exit(await runIocsCheck(value, raw.iocs ?? [], { ...iocsOptions(raw), ...(raw.allow ? { allow: raw.allow } : {}) }, reporterFor(false)));
+    });
+
+  program
+    .command('completion')
+    .summary('print the shell completion script of iochunt (bash, zsh or fish)')
+    .description(
+      'Print a completion script, generated from the commands and options of this iochunt. ' +
+        'bash: source <(iochunt completion bash); zsh: iochunt completion zsh > ~/.zfunc/_iochunt (a folder of $fpath); ' +
+        'fish: iochunt completion fish > ~/.config/fish/completions/iochunt.fish.',
+    )
+    .addArgument(new Argument('<SHELL>', 'bash, zsh or fish').choices(COMPLETION_SHELLS))
+    .action((shell: CompletionShell) => {
+      process.stdout.write(completionScript(program, shell));
+      exit(0);
     });
 
   return program;

@@ -10,7 +10,7 @@ describe('feed metadata in hits', () => {
     const misp = t.write('event.json', JSON.stringify(MISP_EVENT));
     const log = t.write('app.log', 'connect 198.51.100.7 ok\nconnect 198.51.100.20 ok\n');
     const cache = tmpDir('iochunt-meta-cache-').dir;
-    const args = ['scan', '-q', '--format', 'none', '--cache-dir', cache, '--iocs', stix, '--iocs', misp, log];
+    const args = ['scan', '--no-info', '--format', 'none', '--cache-dir', cache, '--iocs', stix, '--iocs', misp, log];
     const first = await runCli(args);
     const second = await runCli(args);
     expect(first.code).toBe(0);

@@ -66,7 +66,7 @@ describe('apache error log', () => {
     const t = tmpDir();
     const iocs = t.write('iocs.txt', '72.15.99.187\n2001:db8::7\nevil.example\n222.166.160.184\n');
     const log = t.write('error_log', `${V24.join('\n')}\n[Sun Dec 04 05:15:09 2005] [error] [client 222.166.160.184] Directory index forbidden by rule: /var/www/html/\n[Sun Dec 04 05:15:10 2005] [error] [client 2001:db8::7] File does not exist: /x\n`);
-    const r = await runCli(['scan', '-q', '--iocs', iocs, log]);
+    const r = await runCli(['scan', '--no-info', '--iocs', iocs, log]);
     expect(r.code).toBe(0);
     expect(r.docs.map((d) => [d['@timestamp'], d.event.dataset, d.threat.enrichments.map((e: any) => `${e.indicator.name}@${e.matched.field}`)])).toEqual([
       ['2000-10-11T14:32:52.123Z', 'apache.error', ['72.15.99.187@source.ip']],

@@ -139,7 +139,7 @@ describe('syslog', () => {
     // The file was last written on 2024-01-05: December is the year before.
     const mtime = new Date('2024-01-05T12:00:00Z');
     utimesSync(log, mtime, mtime);
-    const r = await runCli(['scan', '-q', '--iocs', iocs, '--timezone', 'Europe/Paris', log]);
+    const r = await runCli(['scan', '--no-info', '--iocs', iocs, '--timezone', 'Europe/Paris', log]);
     expect(r.code).toBe(0);
     expect(r.docs.map((d) => d['@timestamp'])).toEqual(['2023-12-31T22:30:00.000Z', '2024-01-02T00:00:00.000Z']);
     expect(r.docs.map((d) => d.threat.enrichments[0].matched.field)).toEqual(['source.ip', 'source.ip']);
@@ -171,7 +171,7 @@ describe('DNS servers through syslog', () => {
       '07-Jun-2026 05:59:41.389 queries: info: client @0x7f3a2c001234 2001:db8::1#16361 (www.evil.example): view eu: query: www.evil.example IN A +E(0)DC (198.51.100.7)\n' +
         '07-Jun-2026 05:59:42.000 client 10.0.0.3#1035: query: 3.example.com IN A +\n',
     );
-    const r = await runCli(['scan', '-q', '--iocs', iocs, log]);
+    const r = await runCli(['scan', '--no-info', '--iocs', iocs, log]);
     const [d] = r.docs;
     expect(d?.event.dataset).toBe('bind.query');
     expect(d?.['@timestamp']).toBe('2026-06-07T05:59:41.389Z');

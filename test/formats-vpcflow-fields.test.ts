@@ -33,7 +33,7 @@ describe('--vpcflow-fields', () => {
     const t = tmpDir();
     const iocs = t.write('iocs.txt', '10.40.2.236\n');
     const fields = CUSTOM_FIELDS.split(',').map((f) => `\${${f}}`).join(' ');
-    const r = await runCli(['scan', '-q', '--iocs', iocs, '--vpcflow-fields', fields, sample(CUSTOM)]);
+    const r = await runCli(['scan', '--no-info', '--iocs', iocs, '--vpcflow-fields', fields, sample(CUSTOM)]);
     expect(r.code).toBe(0);
     expect(r.docs.map((d) => [d.event.dataset, ...d.threat.enrichments.map((e: any) => e.matched.field)])).toEqual([
       ['aws.vpcflow', 'destination.ip', 'aws.vpcflow.pkt_dstaddr'],

@@ -413,3 +413,20 @@ describe('iochunt sweep: outputs', () => {
     expect(r.code).toBe(0);
   });
 });
+
+describe('iochunt sweep: binary files', () => {
+  it('skips binary files found by the walk (wtmp), as scan does, unless --text', async () => {
+    const x = w();
+    x.append('syslog', 9);
+    const rec = Buffer.alloc(384);
+    rec.write('pts/0', 8);
+    rec.write('10.1.2.3', 76);
+    writeFileSync(x.path('wtmp'), Buffer.concat([rec, rec, rec, Buffer.from('\n')]));
+    const a = await x.sweep({ summaryJson: x.t.path('s.json') });
+    expect(a.code).toBe(0);
+    expect(new Set(a.docs.map((d) => d.log.file.path))).toEqual(new Set([x.path('syslog')]));
+    expect(JSON.parse(readFileSync(x.t.path('s.json'), 'utf8')).binarySkipped).toBe(1);
+    const b = await x.sweep({ text: true });
+    expect(b.docs.map((d) => d.log.file.path)).toContain(x.path('wtmp'));
+  });
+});

@@ -8,7 +8,7 @@ import { describeError, IochuntError } from '../errors.js';
 import { openFormat, openRecords, type FormatOptions, type HeadOfInput, type RecordsInput } from '../formats/open-format.js';
 import { readRecords } from '../formats/read-records.js';
 import { decodeLine, type InputParser } from '../formats/input-parser.js';
-import { expandPaths } from '../input/expand-paths.js';
+import { expandPaths, type WalkOptions } from '../input/expand-paths.js';
 import { lineBlocks } from '../input/line-blocks.js';
 import { openInput } from '../input/open-input.js';
 import { peek } from '../input/peek.js';
@@ -22,6 +22,8 @@ const NL = 0x0a;
 /** Validated options of `parse`. */
 export interface ParseOptions extends FormatOptions {
   readonly summary: boolean;
+  /** How directories are walked (`--glob`, `--hidden`, `--max-depth`), as in `scan`. */
+  readonly walk?: WalkOptions;
 }
 
 /** The document printed for one line at `offset` of `path`. */
@@ -84,7 +86,7 @@ export async function runParse(paths: readonly string[], options: ParseOptions, 
   let errors = 0;
   let unparsed = 0;
   try {
-    for await (const entry of expandPaths(paths)) {
+    for await (const entry of expandPaths(paths, options.walk ?? {})) {
       if ('error' in entry) {
         errors++;
         reporter.error(entry.error.message);

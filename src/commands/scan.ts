@@ -20,6 +20,9 @@ import type { EsConfig } from '../output/es/es-config.js';
 // The Elasticsearch client is loaded only by runs with --es (it costs a quarter of a second at start-up).
 import type { EsOutput } from './es-output.js';
 import { TeeSink } from '../output/tee-sink.js';
+import type { WalkOptions } from '../input/expand-paths.js';
+import { InputReportSink, type ScanReport } from '../output/input-report.js';
+import { progressLine } from '../output/progress.js';
 
 /** Validated options of `scan`. */
 export interface ScanOptions {
@@ -52,6 +55,19 @@ export interface ScanOptions {
   readonly es?: EsConfig;
   /** Dead-letter file of the Elasticsearch output (`--es-dead-letter`). */
   readonly esDeadLetter?: string;
+  /**
+   * What stdout (or `output`) carries: hit documents (default), nothing and
+   * stop at the first hit (`-q`), paths of inputs with hits (`-l`), hit lines per input (`-c`).
+   */
+  readonly report?: ScanReport;
+  /** Stop reading an input after this many hit lines (`-m`). */
+  readonly maxCount?: number;
+  /** `--glob`, `--hidden`, `--max-depth`. */
+  readonly walk?: WalkOptions;
+  /** Also scan binary-looking files found by walking (`-a/--text`). */
+  readonly text?: boolean;
+  /** Draw a progress line on stderr when it is a terminal. */
+  readonly progress?: boolean;
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -123,9 +139,23 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
     );
   }
   // With --es, hits go to Elasticsearch, and also to --output FILE when given.
-  const jsonl: HitSink | undefined = options.output ? JsonlSink.file(options.output) : es ? undefined : JsonlSink.stdout();
+  const report = options.report ?? 'hits';
+  // -q, -l, -c: one line per input (or nothing) instead of hit documents.
+  const perInput =
+    report === 'hits'
+      ? undefined
+      : report !== 'quiet' && options.output
+        ? InputReportSink.file(report, options.output, paths.length > 1)
+        : InputReportSink.stdout(report, paths.length > 1);
+  const jsonl: HitSink | undefined = perInput ?? (options.output ? JsonlSink.file(options.output) : es ? undefined : JsonlSink.stdout());
   const sinks = [jsonl, es?.sink].filter((s): s is HitSink => s !== undefined);
   const sink: HitSink = sinks.length === 1 ? (sinks[0] as HitSink) : new TeeSink(sinks);
+  const progress =
+    options.progress && report !== 'quiet' && process.stderr.isTTY ? await progressLine(process.stderr, paths, options.walk ?? {}) : undefined;
+  // Messages printed while the progress line is drawn erase it first.
+  if (progress) reporter = progress.wrap(reporter);
+  // -l: the first hit line of an input is all it needs.
+  const maxCount = report === 'files' ? Math.min(1, options.maxCount ?? 1) : options.maxCount;
   const scanStart = performance.now();
   const scanTime = new Date();
   const allowlist = options.allow && options.allow.length > 0 ? await loadAllowlist(options.allow, reporter) : undefined;
@@ -161,8 +191,21 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
   try {
     try {
       try {
+        progress?.start();
         stats = await search(paths, {
           signal: interrupt.signal,
+          ...(options.walk ? { walk: options.walk } : {}),
+          ...(maxCount !== undefined ? { maxCount } : {}),
+          ...(report === 'quiet' ? { stopAfter: 1 } : {}),
+          skipBinary: options.text !== true,
+          observer: {
+            inputStart: (input) => progress?.inputStart(input),
+            inputEnd: async (input) => {
+              progress?.inputEnd(input);
+              await perInput?.inputEnd(input);
+            },
+            hits: (total) => progress?.hits(total),
+          },
           engine,
           store,
           sink,
@@ -179,6 +222,7 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
             }),
         });
       } finally {
+        progress?.stop();
         engine.close();
       }
     } catch (err) {
@@ -198,6 +242,8 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
     process.off('SIGTERM', onSignal);
   }
   const secs = (performance.now() - scanStart) / 1000;
+  // An input left before its end (-m, -l) may be a pipe that would keep the process alive.
+  if (stats.cut > 0) markInputAbandoned();
   if (stats.stoppedEarly) {
     markInputAbandoned();
     return stats.hitLines > 0 ? 0 : 1;
@@ -209,6 +255,7 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
         `${stats.hitLines} line(s) with hits, ${stats.matches} match(es)` +
         filters.summary() +
         (stats.errors > 0 ? `; ${stats.errors} input(s) with errors` : '') +
+        (stats.binarySkipped > 0 ? `; ${stats.binarySkipped} binary file(s) skipped (-a/--text scans them)` : '') +
         (stats.interrupted ? '; interrupted before the end of the input' : ''),
     );
   }

@@ -19,6 +19,7 @@ import { feedSetId, IndicatorSetSnapshots, setDifference } from '../indicators/i
 import { prepareIndicators } from '../indicators/prepare.js';
 import type { IndicatorLookup } from '../indicators/store.js';
 import { expandPaths } from '../input/expand-paths.js';
+import { looksBinary } from '../input/binary.js';
 import { openDecompressedRange, openPlainRange, readHead, readPlainAt } from '../input/file-range.js';
 import { JsonlSink } from '../output/jsonl-sink.js';
 import type { HitSink } from '../output/sink.js';
@@ -126,6 +127,7 @@ async function sweepWith(
   const scanTime = new Date();
   const registry = new Registry(state);
   let errors = 0;
+  let binarySkipped = 0;
 
   // Signals: stop reading, deliver, commit what was delivered, exit 130/143.
   const interrupt = new AbortController();
@@ -213,7 +215,9 @@ async function sweepWith(
     try {
       // 1. Which files, and what each of them is to the registry.
       const files: SeenFile[] = [];
-      for await (const entry of expandPaths(paths)) {
+      // Files already swept to their end and unchanged are not opened, not even to sniff them.
+      const swept = new Set(state.files.filter((e) => e.eof && !e.detached).map((e) => `${e.dev}:${e.ino}:${e.size}:${e.mtimeMs}`));
+      for await (const entry of expandPaths(paths, options.walk ?? {})) {
         if ('error' in entry) {
           errors++;
           reporter.error(entry.error.message);
@@ -221,7 +225,16 @@ async function sweepWith(
         }
         try {
           const st = await stat(entry.path);
-          if (st.isFile()) files.push({ path: entry.path, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
+          if (!st.isFile()) continue;
+          // Binary files found by a walk (wtmp, journals) are skipped as scan skips them, unless --text.
+          if ('found' in entry && entry.found && !options.text && !swept.has(`${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`)) {
+            const head = await readHead(entry.path, HEAD_BYTES);
+            if (looksBinary(head.bytes, head.complete)) {
+              binarySkipped++;
+              continue;
+            }
+          }
+          files.push({ path: entry.path, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs });
         } catch (err) {
           errors++;
           reporter.error(`${entry.path}: ${describeError(err)}`);
@@ -339,6 +352,7 @@ async function sweepWith(
     live: { bytes: live.bytes, hitLines: live.hitLines, matches: live.matches },
     retro: { bytes: retro.bytes, hitLines: retro.hitLines, matches: retro.matches, files: retro.files, indicatorsAdded: retro.added, indicatorsRemoved: retro.removed },
     errors,
+    binarySkipped,
     interrupted: signalName !== undefined,
     seconds: Number(secs.toFixed(3)),
   };
@@ -348,6 +362,7 @@ async function sweepWith(
         `${(live.bytes / 1e6).toFixed(1)} MB new, ${live.hitLines} live hit line(s); ` +
         `retro: ${(retro.bytes / 1e6).toFixed(1)} MB, ${retro.hitLines} hit line(s)` +
         (retro.removed > 0 ? `, ${retro.removed} indicator(s) removed since (no retraction)` : '') +
+        (binarySkipped > 0 ? `; ${binarySkipped} binary file(s) skipped (-a/--text scans them)` : '') +
         `; ${secs.toFixed(2)} s` +
         (errors > 0 ? `; ${errors} input(s) with errors` : ''),
     );

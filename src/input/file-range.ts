@@ -77,9 +77,12 @@ export async function openPlainRange(path: string, start: number, end?: number):
     throw new InputError(path, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message, { cause: err });
   }
   // Opened on the first read, so that a range never read leaves nothing open.
+  let read = 0;
+  let file: Awaited<ReturnType<typeof open>> | undefined;
+  let closed = false;
   async function* chunks(): AsyncGenerator<Buffer> {
     let pos = start;
-    let file;
+    if (closed) return;
     try {
       file = await open(path, 'r');
     } catch (err) {
@@ -93,15 +96,27 @@ export async function openPlainRange(path: string, start: number, end?: number):
         const { bytesRead } = await file.read(buf, 0, want, pos);
         if (bytesRead === 0) return;
         pos += bytesRead;
+        read += bytesRead;
         yield buf.subarray(0, bytesRead);
       }
     } catch (err) {
       throw new InputError(path, (err as Error).message, { cause: err });
     } finally {
       await file.close().catch(() => undefined);
+      file = undefined;
     }
   }
-  return { path, compression: 'none', identity: { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs }, chunks: chunks() };
+  return {
+    path,
+    compression: 'none',
+    identity: { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs },
+    chunks: chunks(),
+    bytesRead: () => read,
+    close: () => {
+      closed = true;
+      void file?.close().catch(() => undefined);
+    },
+  };
 }
 
 /** Reads `len` bytes at `pos` of a plain file (fewer at its end). */

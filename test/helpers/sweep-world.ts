@@ -88,7 +88,7 @@ export class SweepWorld {
     const reporter = recordingReporter();
     const code = await runSweep(paths, this.options(extra), reporter);
     const docs = this.newDocs();
-    return { code, docs, lines: docs.map(lineNumber), messages: reporter.messages };
+    return { code, docs, lines: docs.filter((d) => /^L\d+ /.test(String(d.event?.original))).map(lineNumber), messages: reporter.messages };
   }
 
   /** Documents appended to the output since the last call. */
