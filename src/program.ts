@@ -162,7 +162,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--ignore-validity', 'also match indicators outside their validity window (STIX valid_from/valid_until, OTX expiration) and inactive ones')
     .option('--max-age <DAYS>', 'drop indicators whose newest feed time (modified, last seen, valid from, created) is older than DAYS days')
     .option('--allow <FILE>', 'allowlist (any feed format, MISP warninglists too): covered values never hit; repeatable', collect)
-    .option('-o, --output <FILE>', 'write hits to FILE instead of stdout')
+    .option('-o, --output <FILE>', 'write hits to FILE instead of stdout ("-": stdout); an input that is the output file is refused')
     .option('--max-line-bytes <SIZE>', 'scan longer lines in pieces of this size, with a warning', String(DEFAULT_MAX_LINE_BYTES))
     .option('--domain-match <MODE>', 'subdomain: a domain also matches its subdomains; exact: only itself', 'subdomain')
     .option('--strict', 'exit 2 when any feed entry is invalid, instead of skipping it')

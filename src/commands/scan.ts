@@ -19,6 +19,7 @@ import { scanRefiner } from './scan-refine.js';
 import type { EsConfig } from '../output/es/es-config.js';
 import { openEsOutput, type EsOutput } from './es-output.js';
 import { TeeSink } from '../output/tee-sink.js';
+import { openOutputFile, stdoutIdentity, type OutputIdentity } from '../output/output-file.js';
 
 /** Validated options of `scan`. */
 export interface ScanOptions {
@@ -122,7 +123,16 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
     );
   }
   // With --es, hits go to Elasticsearch, and also to --output FILE when given.
-  const jsonl: HitSink | undefined = options.output ? JsonlSink.file(options.output) : es ? undefined : JsonlSink.stdout();
+  // An output file is truncated only once no input named on the command line
+  // is that file; inputs found by walking are compared while they are read.
+  const toFile = options.output !== undefined && options.output !== '-';
+  const opened = toFile ? openOutputFile(options.output as string, paths) : undefined;
+  const toStdout = !opened && (options.output === '-' || !es);
+  const outputs: OutputIdentity[] = [];
+  if (opened) outputs.push(opened.identity);
+  const stdoutFile = toStdout ? stdoutIdentity() : undefined;
+  if (stdoutFile) outputs.push(stdoutFile);
+  const jsonl: HitSink | undefined = opened ? JsonlSink.fd(opened.fd, options.output as string) : toStdout ? JsonlSink.stdout() : undefined;
   const sinks = [jsonl, es?.sink].filter((s): s is HitSink => s !== undefined);
   const sink: HitSink = sinks.length === 1 ? (sinks[0] as HitSink) : new TeeSink(sinks);
   const scanStart = performance.now();
@@ -162,6 +172,7 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
       try {
         stats = await search(paths, {
           signal: interrupt.signal,
+          outputs,
           engine,
           store,
           sink,

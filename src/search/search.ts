@@ -4,7 +4,7 @@
  * input order and block order whatever the number of threads.
  */
 import type { MatchEngine, PackedHits } from '../engine/engine.js';
-import { describeError, IochuntError } from '../errors.js';
+import { describeError, InputError, IochuntError } from '../errors.js';
 import type { IndicatorLookup } from '../indicators/store.js';
 import { expandPaths } from '../input/expand-paths.js';
 import { lineBlocks, type LineBlock } from '../input/line-blocks.js';
@@ -13,6 +13,7 @@ import { peek } from '../input/peek.js';
 import { IDLE, within } from '../input/within.js';
 import { buildHitDocument, type HitDocument, type HitLine } from '../output/hit-document.js';
 import type { HitSink } from '../output/sink.js';
+import { outputIsInput, type OutputIdentity } from '../output/output-file.js';
 import type { Reporter } from '../report.js';
 import { hitLines } from './hit-lines.js';
 
@@ -51,6 +52,12 @@ export interface SearchOptions {
    * `interrupted` set.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Files the hits are written to. An input that is one of them is never
+   * read: named on the command line it is an error (as GNU grep), found by
+   * walking a directory or a glob it is skipped with a warning.
+   */
+  readonly outputs?: readonly OutputIdentity[];
 }
 
 /** The start of an input, for {@link SearchOptions.inputRefiner}. */
@@ -132,10 +139,21 @@ export async function search(paths: readonly string[], options: SearchOptions): 
   // so reading and decompressing overlap scanning even with one thread.
   const scans = new Slots(concurrency);
 
+  const named = new Set(paths.length === 0 ? ['-'] : paths);
   async function* items(): AsyncGenerator<Item> {
     for await (const entry of expandPaths(paths)) {
       if ('error' in entry) {
         yield { kind: 'error', path: entry.path, error: entry.error };
+        continue;
+      }
+      const output = outputIsInput(entry.path, options.outputs ?? []);
+      if (output) {
+        const what = output.label === 'stdout' ? 'stdout' : `-o ${output.label}`;
+        if (named.has(entry.path)) {
+          yield { kind: 'error', path: entry.path, error: new InputError(entry.path, `input file is also the output (${what}); not read`) };
+        } else {
+          reporter.warn(`${entry.path}: skipped: it is the output (${what})`);
+        }
         continue;
       }
       stats.inputs++;
