@@ -11,7 +11,7 @@
  * is ignored (and the feeds are loaded as if there were no cache).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { FeedSummary } from '../indicators/load.js';
@@ -26,6 +26,12 @@ const MAGIC = Buffer.from('IOCHUNTC');
 const TRAILER = Buffer.from('IOCHUNT-END');
 const KEEP_FILES = 12;
 const STALE_TMP_MS = 60 * 60 * 1000;
+/**
+ * Names of the files iochunt writes in the cache directory; pruning never
+ * touches any other file (the directory may be `.` or `/tmp`).
+ */
+const ENTRY_NAME = /^iochunt-[0-9a-f]{64}\.iocc$/;
+const TMP_NAME = /^\.iochunt-[0-9a-f]{64}\.\d+\.[0-9a-f]{8}\.tmp$/;
 
 /** Where cache files live: `--cache-dir`, else `$IOCHUNT_CACHE_DIR`, else `$XDG_CACHE_HOME/iochunt`, else `~/.cache/iochunt`. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -156,6 +162,17 @@ class LazyStore implements IndicatorLookup {
   }
 }
 
+/** True when the file at `path` begins with the cache file's magic bytes. */
+function startsWithMagic(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(MAGIC.length);
+    return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(MAGIC);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function align8(n: number): number {
   return (n + 7) & ~7;
 }
@@ -178,7 +195,7 @@ export class IndicatorCache {
   constructor(readonly dir: string) {}
 
   private file(key: string): string {
-    return join(this.dir, `${key}.iocc`);
+    return join(this.dir, `iochunt-${key}.iocc`);
   }
 
   /**
@@ -321,7 +338,7 @@ export class IndicatorCache {
       headerBytes.copy(out, MAGIC.length + 4);
       body.copy(out, bodyStart);
       TRAILER.copy(out, out.length - TRAILER.length);
-      const tmp = join(this.dir, `${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+      const tmp = join(this.dir, `.iochunt-${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
       writeFileSync(tmp, out);
       renameSync(tmp, this.file(key));
       this.prune();
@@ -331,16 +348,24 @@ export class IndicatorCache {
     }
   }
 
-  /** Keeps the newest entries and removes temporary files left by killed runs. */
+  /**
+   * Keeps the newest entries and removes temporary files left by killed runs.
+   * Only regular files named as iochunt names them are considered, and an
+   * entry is removed only when it starts with the cache file's magic bytes.
+   */
   private prune(): void {
     const now = Date.now();
     const entries: Array<{ path: string; mtime: number }> = [];
     for (const name of readdirSync(this.dir)) {
+      const tmp = TMP_NAME.test(name);
+      if (!tmp && !ENTRY_NAME.test(name)) continue;
       const path = join(this.dir, name);
       try {
-        const st = statSync(path);
-        if (name.endsWith('.tmp') && now - st.mtimeMs > STALE_TMP_MS) unlinkSync(path);
-        else if (name.endsWith('.iocc')) entries.push({ path, mtime: st.mtimeMs });
+        const st = lstatSync(path);
+        if (!st.isFile()) continue;
+        if (tmp) {
+          if (now - st.mtimeMs > STALE_TMP_MS) unlinkSync(path);
+        } else if (startsWithMagic(path)) entries.push({ path, mtime: st.mtimeMs });
       } catch {
         // another run removed it
       }
