@@ -17,6 +17,7 @@ import { FORMATS, formatNames } from './formats/registry.js';
 import { parseVpcflowFields } from './formats/vpcflow.js';
 import { stderrReporter, type Reporter } from './report.js';
 import { version } from './version.js';
+import { finishStdout, guardStdout, writeStdout } from './output/stdout.js';
 import { DEFAULT_ES_INDEX, DEFAULT_LIMITS, parseIndexName, validateEsOptions, type RawEsOptions } from './output/es/es-config.js';
 import { DEFAULT_DEAD_LETTER, runEsSetup } from './commands/es-output.js';
 
@@ -218,7 +219,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .summary('list the log formats')
     .description('List the log formats that --format accepts, in detection order, with their event.dataset.')
     .action(() => {
-      for (const f of FORMATS) process.stdout.write(`${f.name.padEnd(18)} ${f.dataset.padEnd(28)} ${f.description}\n`);
+      for (const f of FORMATS) writeStdout(`${f.name.padEnd(18)} ${f.dataset.padEnd(28)} ${f.description}\n`);
       exit(0);
     });
 
@@ -284,12 +285,23 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram((c) => {
     code = c;
   });
+  // A closed stdout (`| head -1`) never crashes a command; a failed write is an error.
+  guardStdout();
   try {
     await program.parseAsync(argv as string[]);
+    await finishStdout();
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+        try {
+          await finishStdout();
+        } catch (e) {
+          reporter.error((e as Error).message);
+          return 2;
+        }
+        return 0;
+      }
       return 2;
     }
     if (err instanceof IochuntError) {

@@ -12,9 +12,10 @@ import { FEED_READERS } from '../indicators/loaders/index.js';
 import { normalizeIndicator } from '../indicators/normalize.js';
 import { INDICATOR_TYPES, type IndicatorType, type InvalidEntry } from '../indicators/types.js';
 import type { Reporter } from '../report.js';
+import { writeStdout } from '../output/stdout.js';
 
 type Write = (s: string) => void;
-const stdout: Write = (s) => process.stdout.write(s);
+const stdout: Write = writeStdout;
 
 /** Options shared by `iocs stats` and `iocs check`. */
 export interface IocsOptions {

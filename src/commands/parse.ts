@@ -102,7 +102,8 @@ export async function runParse(paths: readonly string[], options: ParseOptions, 
         const records = openRecords(head, options);
         if (records) {
           const { count, bad } = await printRecords(records, entry.path, peeked.chunks, sink);
-          if (sink.gone) return 0;
+          // stdout closed (`| head`): the status of what was printed, as scan does.
+          if (sink.gone) return errors > 0 ? 2 : unparsed + bad > 0 ? 1 : 0;
           unparsed += bad;
           if (options.summary) {
             reporter.info(`${entry.path}: ${records.parser.format.name} Records file; ${count} record(s)` + (bad > 0 ? `, ${bad} not parsed` : ', all parsed'));
@@ -137,7 +138,7 @@ export async function runParse(paths: readonly string[], options: ParseOptions, 
           }
           block.release?.();
           await sink.write(docs as never[]);
-          if (sink.gone) return 0;
+          if (sink.gone) return errors > 0 ? 2 : unparsed + bad > 0 ? 1 : 0;
         }
         unparsed += bad;
         if (options.summary) {
