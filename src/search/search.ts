@@ -158,6 +158,7 @@ export async function search(paths: readonly string[], options: SearchOptions): 
       }
       stats.inputs++;
       let cuts = 0;
+      let warnedLine = -1;
       let refiner: InputRefiner | undefined;
       let inode: string | undefined;
       try {
@@ -183,10 +184,12 @@ export async function search(paths: readonly string[], options: SearchOptions): 
           ...(input.identity ? {} : { idleMs: IDLE_MS }),
           ...(options.blockBytes ? { minBlockBytes: options.blockBytes } : {}),
         })) {
-          if (block.cut && cuts++ < MAX_CUT_WARNINGS) {
+          // One warning per long line, however many pieces it is cut into.
+          if (block.cut && block.cut.lineStart !== warnedLine && cuts++ < MAX_CUT_WARNINGS) {
+            warnedLine = block.cut.lineStart;
             reporter.warn(
               `${entry.path}: line at offset ${block.cut.lineStart} is longer than --max-line-bytes ${options.maxLineBytes}; ` +
-                `scanned in pieces (an indicator straddling offset ${block.cut.at} would be missed)`,
+                `scanned in pieces of ${options.maxLineBytes} bytes (an indicator straddling a cut is missed)`,
             );
           }
           const hits = scans.run(() => engine.scanAsync(block.buf));
