@@ -46,18 +46,45 @@ const NL = 0x0a;
  */
 class BufferPool {
   private readonly free: Buffer[] = [];
+  /**
+   * Buffers larger than `size`, grown for a long line: kept for the next long
+   * line instead of being left to the garbage collector, which lets external
+   * memory pile up (a newline-free stream grew RSS with its length).
+   */
+  private readonly big: Buffer[] = [];
   constructor(
     readonly size: number,
     private readonly keep: number,
   ) {}
   take(min: number): Buffer {
     if (min <= this.size) return this.free.pop() ?? Buffer.allocUnsafe(this.size);
+    let best = -1;
+    for (let i = 0; i < this.big.length; i++) {
+      const len = (this.big[i] as Buffer).length;
+      if (len >= min && (best < 0 || len < (this.big[best] as Buffer).length)) best = i;
+    }
+    if (best >= 0) return this.big.splice(best, 1)[0] as Buffer;
     return Buffer.allocUnsafe(min);
   }
   give(buf: Buffer): void {
-    if (buf.length === this.size && this.free.length < this.keep) this.free.push(buf);
+    if (buf.length === this.size) {
+      if (this.free.length < this.keep) this.free.push(buf);
+      return;
+    }
+    if (buf.length < this.size) return;
+    if (this.big.length < BIG_KEEP) {
+      this.big.push(buf);
+      return;
+    }
+    // Full: keep the larger buffers, they serve any long line.
+    let smallest = 0;
+    for (let i = 1; i < this.big.length; i++) if ((this.big[i] as Buffer).length < (this.big[smallest] as Buffer).length) smallest = i;
+    if ((this.big[smallest] as Buffer).length < buf.length) this.big[smallest] = buf;
   }
 }
+
+/** Large buffers kept per pool; the blocks in flight hold the others. */
+const BIG_KEEP = 4;
 
 const pools = new Map<number, BufferPool>();
 function poolFor(size: number): BufferPool {
@@ -171,7 +198,8 @@ export async function* lineBlocks(chunks: AsyncIterable<Buffer>, options: LineBl
     const chunk = next.value;
     if (chunk.length === 0) continue;
     if (len + chunk.length > cur.length) {
-      const bigger = pool.take(Math.max(len + chunk.length, cur.length * 2));
+      // Grown by doubling, but never past what the longest line needs.
+      const bigger = pool.take(Math.max(len + chunk.length, Math.min(cur.length * 2, pool.size + maxLine + 1)));
       cur.copy(bigger, 0, 0, len);
       pool.give(cur);
       cur = bigger;
