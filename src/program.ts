@@ -15,7 +15,7 @@ import { runIocsCheck, runIocsFormats, runIocsStats, type IocsOptions } from './
 import { NO_FORMAT } from './formats/open-format.js';
 import { FORMATS, formatNames } from './formats/registry.js';
 import { parseVpcflowFields } from './formats/vpcflow.js';
-import { stderrReporter, type Reporter } from './report.js';
+import { escapeControls, stderrReporter, type Reporter } from './report.js';
 import { version } from './version.js';
 import { finishStdout, guardStdout, writeStdout } from './output/stdout.js';
 import { DEFAULT_ES_INDEX, DEFAULT_LIMITS, parseIndexName, validateEsOptions, type RawEsOptions } from './output/es/es-config.js';
@@ -139,6 +139,19 @@ function iocsOptions(raw: { iocsFormat?: string; mispAll?: boolean }): IocsOptio
   };
 }
 
+/**
+ * Argument errors found by commander, as every other error: `iochunt: error:`
+ * and control characters escaped (an option value may hold anything). The
+ * hint to run --help stays on its own line.
+ */
+function commanderError(text: string, write: (s: string) => void): void {
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    if (line.startsWith('(run with --help')) write(`${line}\n`);
+    else write(`iochunt: error: ${escapeControls(line.replace(/^error: /, ''))}\n`);
+  }
+}
+
 /** Builds the program; `exit` receives the exit code of the command that ran. */
 export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: boolean) => Reporter = (q) => stderrReporter({ quiet: q })): Command {
   const program = new Command('iochunt')
@@ -146,7 +159,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .version(version(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: commanderError });
 
   const scan = program
     .command('scan')
