@@ -86,6 +86,7 @@ function mb(bytes: number): string {
 /** Runs a scan; returns the exit code. Throws {@link UsageError} and feed errors (exit 2 by the caller). */
 export async function runScan(paths: readonly string[], options: ScanOptions, reporter: Reporter): Promise<number> {
   if (options.iocs.length === 0) throw new UsageError('scan needs at least one --iocs FILE');
+  refuseSharedStdin(paths, options);
   const started = performance.now();
   // The cluster first: an unreachable one fails the run before feeds are loaded.
   const es: EsOutput | undefined = options.es ? await openEsOutput(options.es, options.esDeadLetter, reporter) : undefined;
@@ -93,6 +94,21 @@ export async function runScan(paths: readonly string[], options: ScanOptions, re
     return await scanTo(paths, options, reporter, started, es);
   } finally {
     await es?.client.close();
+  }
+}
+
+/**
+ * stdin can be read once: `--iocs -` (or `--allow -`) with logs from stdin
+ * (no PATH, or `-`), or `-` given twice, is refused before anything is read.
+ */
+function refuseSharedStdin(paths: readonly string[], options: ScanOptions): void {
+  const users = [
+    ...options.iocs.filter((f) => f === '-').map(() => '--iocs -'),
+    ...(options.allow ?? []).filter((f) => f === '-').map(() => '--allow -'),
+    ...(paths.length === 0 ? ['the logs (no PATH)'] : paths.filter((p) => p === '-').map(() => 'the logs (PATH -)')),
+  ];
+  if (users.length > 1) {
+    throw new UsageError(`stdin can be read only once, but ${users.join(' and ')} would ${users.length === 2 ? 'both' : 'all'} read it; give the feed or the logs as files`);
   }
 }
 
