@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { copyFileSync, linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { CLI, parseJsonl, runCli, runShell } from './helpers/cli.js';
 import { tmpDir } from './helpers/tmp.js';
+import { es, esEnv, esNode } from './helpers/es-test.js';
 
 const t = tmpDir();
 afterAll(() => rmSync(t.dir, { recursive: true, force: true }));
@@ -81,6 +82,23 @@ describe('output is also an input', () => {
     expect(parseJsonl(text.slice('kept line\n'.length))).toHaveLength(1);
   });
 
+  it('parse: stdout redirected into a walked directory is skipped; named, it is an error', () => {
+    const d = tmpDir();
+    try {
+      d.write('logs/app.log', LOG);
+      const out = d.write('logs/parsed.jsonl', '');
+      const walked = runShell(`node ${CLI} parse ${d.path('logs')} >> ${out}`);
+      expect(walked.stderr).toMatch(/parsed\.jsonl: skipped: it is the output \(stdout\)/);
+      expect(parseJsonl(readFileSync(out, 'utf8'))).toHaveLength(2);
+      const named = runShell(`node ${CLI} parse ${out} >> ${out}`);
+      expect(named.status).toBe(2);
+      expect(named.stderr).toMatch(/parsed\.jsonl: input file is also the output \(stdout\); not read/);
+      expect(parseJsonl(readFileSync(out, 'utf8'))).toHaveLength(2);
+    } finally {
+      rmSync(d.dir, { recursive: true, force: true });
+    }
+  });
+
   it('stdin that is the output file is not read', () => {
     const out = t.write('stdin-out.jsonl', LOG);
     const r = runShell(`node ${CLI} scan --no-cache -i ${feed} < ${out} >> ${out}`);
@@ -94,5 +112,26 @@ describe('output is also an input', () => {
     const r = await runCli(['scan', '--no-cache', '-i', feed, '-o', '-', log]);
     expect(r.code).toBe(0);
     expect(r.docs).toHaveLength(1);
+  });
+});
+
+const node = esNode();
+describe.skipIf(!node)('the Elasticsearch dead-letter file is an output too', () => {
+  it('is skipped when a walked directory holds it', async () => {
+    const n = node as NonNullable<typeof node>;
+    const d = tmpDir();
+    const index = `iochunt-output-is-input-${process.pid}`;
+    try {
+      d.write('logs/app.log', LOG);
+      // A dead letter of an earlier run: its document holds the hit line.
+      const dl = d.write('logs/dead.jsonl', `{"error":{"type":"x"},"document":{"event":{"original":"a 10.1.2.3 b"}}}\n`);
+      const r = await runCli(['scan', '--no-cache', '-i', feed, '--es', n.url, '--es-index', index, '--es-dead-letter', dl, d.path('logs')], { env: esEnv(n) });
+      expect(r.stderr).toMatch(/dead\.jsonl: skipped: it is the output \(the dead-letter file .*dead\.jsonl\)/);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/1 line\(s\) with hits/);
+    } finally {
+      await es(n, 'DELETE', `/${index}`);
+      rmSync(d.dir, { recursive: true, force: true });
+    }
   });
 });

@@ -13,6 +13,7 @@ import { lineBlocks } from '../input/line-blocks.js';
 import { openInput } from '../input/open-input.js';
 import { peek } from '../input/peek.js';
 import { JsonlSink } from '../output/jsonl-sink.js';
+import { outputIsInput, stdoutIdentity } from '../output/output-file.js';
 import type { Reporter } from '../report.js';
 import { DEFAULT_MAX_LINE_BYTES } from './scan.js';
 
@@ -83,11 +84,21 @@ export async function runParse(paths: readonly string[], options: ParseOptions, 
   const sink = JsonlSink.stdout();
   let errors = 0;
   let unparsed = 0;
+  // stdout redirected into an input (`parse logs > logs/out.jsonl`): never read it.
+  const stdoutFile = stdoutIdentity();
+  const named = new Set(paths.length === 0 ? ['-'] : paths);
   try {
     for await (const entry of expandPaths(paths)) {
       if ('error' in entry) {
         errors++;
         reporter.error(entry.error.message);
+        continue;
+      }
+      if (stdoutFile && outputIsInput(entry.path, [stdoutFile])) {
+        if (named.has(entry.path)) {
+          errors++;
+          reporter.error(`${entry.path}: input file is also the output (stdout); not read`);
+        } else reporter.warn(`${entry.path}: skipped: it is the output (stdout)`);
         continue;
       }
       try {

@@ -148,6 +148,8 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
   if (opened) outputs.push(opened.identity);
   const stdoutFile = toStdout ? stdoutIdentity() : undefined;
   if (stdoutFile) outputs.push(stdoutFile);
+  // The dead-letter file holds hit lines: scanning it would find them again.
+  if (es) outputs.push({ path: es.deadLetter.path, label: `the dead-letter file ${es.deadLetter.path}` });
   const jsonl: HitSink | undefined = opened ? JsonlSink.fd(opened.fd, options.output as string) : toStdout ? JsonlSink.stdout() : undefined;
   const sinks = [jsonl, es?.sink].filter((s): s is HitSink => s !== undefined);
   const sink: HitSink = sinks.length === 1 ? (sinks[0] as HitSink) : new TeeSink(sinks);

@@ -8,16 +8,26 @@
 import { closeSync, constants, fstatSync, ftruncateSync, openSync, statSync, type Stats } from 'node:fs';
 import { IochuntError } from '../errors.js';
 
-/** Device and inode of a regular file that hits are written to. */
-export interface OutputIdentity {
-  readonly dev: number;
-  readonly ino: number;
-  /** How the output was named (`-o FILE`, `stdout`), for messages. */
-  readonly label: string;
-}
+/**
+ * A regular file that hits are written to: its device and inode, or its path
+ * when it may only be created during the run (the Elasticsearch dead-letter
+ * file), stat'ed each time an input is checked.
+ */
+export type OutputIdentity =
+  | { readonly dev: number; readonly ino: number; /** How the output was named (`-o FILE`, `stdout`), for messages. */ readonly label: string }
+  | { readonly path: string; readonly label: string };
 
 /** True when `st` is the same file as `out`. */
 export function sameFile(st: Pick<Stats, 'dev' | 'ino'>, out: OutputIdentity): boolean {
+  if ('path' in out) {
+    let o: Stats;
+    try {
+      o = statSync(out.path);
+    } catch {
+      return false; // not created yet
+    }
+    return st.dev === o.dev && st.ino === o.ino;
+  }
   return st.dev === out.dev && st.ino === out.ino;
 }
 

@@ -148,7 +148,7 @@ export async function search(paths: readonly string[], options: SearchOptions): 
       }
       const output = outputIsInput(entry.path, options.outputs ?? []);
       if (output) {
-        const what = output.label === 'stdout' ? 'stdout' : `-o ${output.label}`;
+        const what = output.label === 'stdout' || 'path' in output ? output.label : `-o ${output.label}`;
         if (named.has(entry.path)) {
           yield { kind: 'error', path: entry.path, error: new InputError(entry.path, `input file is also the output (${what}); not read`) };
         } else {
