@@ -17,7 +17,7 @@ import { FORMATS, formatNames } from './formats/registry.js';
 import { parseVpcflowFields } from './formats/vpcflow.js';
 import { escapeControls, stderrReporter, type Reporter } from './report.js';
 import { version } from './version.js';
-import { finishStdout, guardStdout, writeStdout } from './output/stdout.js';
+import { finishStdout, guardStderr, guardStdout, writeStdout } from './output/stdout.js';
 import { DEFAULT_ES_INDEX, DEFAULT_LIMITS, parseIndexName, validateEsOptions, type RawEsOptions } from './output/es/es-config.js';
 import { DEFAULT_DEAD_LETTER, runEsSetup } from './commands/es-output.js';
 
@@ -300,6 +300,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   });
   // A closed stdout (`| head -1`) never crashes a command; a failed write is an error.
   guardStdout();
+  guardStderr();
   try {
     await program.parseAsync(argv as string[]);
     await finishStdout();

@@ -55,6 +55,14 @@ describe('broken pipe in every command', () => {
   });
 });
 
+describe('broken stderr', () => {
+  it('a closed stderr does not stop the scan: the hits are written and the status is theirs', () => {
+    const out = t.path('hits.jsonl');
+    const r = runShell(`( sleep 0.3; node ${CLI} scan --cache-dir ${CACHE} -i ${feed} -o ${out} ${log} 3>&1 1>/dev/null 2>&3; echo "status=$?" >${out}.status ) | true; cat ${out}.status; wc -l < ${out}`);
+    expect(r.stdout).toMatch(/^status=0\n\s*20000\n$/);
+  });
+});
+
 describe.skipIf(!existsSync('/dev/full'))('disk full in every command', () => {
   it('scan -o /dev/full names ENOSPC and exits 2', () => {
     const r = runShell(`node ${CLI} scan -q --cache-dir ${CACHE} -i ${feed} -o /dev/full ${log}`);

@@ -52,3 +52,16 @@ export async function finishStdout(): Promise<void> {
   await new Promise<void>((resolve) => setImmediate(resolve));
   if (s.failure) throw new IochuntError('E_OUTPUT', `cannot write to stdout: ${ioReason(s.failure)}`, { cause: s.failure });
 }
+
+let stderrGuarded = false;
+
+/**
+ * stderr that goes away (`iochunt scan ... 2>&1 >hits | head -1`) or fails
+ * must not stop the run: the hits still go to their output. Its errors are
+ * ignored (there is nowhere left to report them).
+ */
+export function guardStderr(): void {
+  if (stderrGuarded) return;
+  stderrGuarded = true;
+  process.stderr.on('error', () => undefined);
+}
