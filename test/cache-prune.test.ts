@@ -50,12 +50,15 @@ describe('cache pruning', () => {
     // Fourteen old entries and a stale temporary file of iochunt's own.
     for (let i = 0; i < 14; i++) d.write(`iochunt-${hex(100 + i)}.iocc`, 'IOCHUNTC old entry');
     d.write(`.iochunt-${hex(200)}.4242.0badf00d.tmp`, 'half written');
+    // An entry of an earlier cache format: iochunt's old name and magic bytes.
+    d.write(`${hex(300)}.iocc`, 'IOCHUNTC format 3');
     for (const f of readdirSync(d.dir)) if (!all.includes(f)) utimesSync(d.path(f), DAY_AGO, DAY_AGO);
     const r = await runCli(['scan', '-i', feed, log], { env: { IOCHUNT_CACHE_DIR: d.dir } });
     expect(r.code).toBe(0);
     const after = readdirSync(d.dir);
     for (const f of all) expect(after).toContain(f);
     expect(after).not.toContain(`.iochunt-${hex(200)}.4242.0badf00d.tmp`);
+    expect(after).not.toContain(`${hex(300)}.iocc`);
     // Twelve entries are kept: the new one and the eleven newest old ones.
     const ours = after.filter((f) => /^iochunt-[0-9a-f]{64}\.iocc$/.test(f) && !all.includes(f));
     expect(ours).toHaveLength(12);

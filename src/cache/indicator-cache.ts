@@ -32,6 +32,8 @@ const STALE_TMP_MS = 60 * 60 * 1000;
  */
 const ENTRY_NAME = /^iochunt-[0-9a-f]{64}\.iocc$/;
 const TMP_NAME = /^\.iochunt-[0-9a-f]{64}\.\d+\.[0-9a-f]{8}\.tmp$/;
+/** Entries of cache formats before 4 (no longer read): removed when they start with the magic bytes. */
+const LEGACY_ENTRY_NAME = /^[0-9a-f]{64}\.iocc$/;
 
 /** Where cache files live: `--cache-dir`, else `$IOCHUNT_CACHE_DIR`, else `$XDG_CACHE_HOME/iochunt`, else `~/.cache/iochunt`. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -438,14 +440,18 @@ export class IndicatorCache {
     const entries: Array<{ path: string; mtime: number }> = [];
     for (const name of readdirSync(this.dir)) {
       const tmp = TMP_NAME.test(name);
-      if (!tmp && !ENTRY_NAME.test(name)) continue;
+      const legacy = LEGACY_ENTRY_NAME.test(name);
+      if (!tmp && !legacy && !ENTRY_NAME.test(name)) continue;
       const path = join(this.dir, name);
       try {
         const st = lstatSync(path);
         if (!st.isFile()) continue;
         if (tmp) {
           if (now - st.mtimeMs > STALE_TMP_MS) unlinkSync(path);
-        } else if (startsWithMagic(path)) entries.push({ path, mtime: st.mtimeMs });
+        } else if (startsWithMagic(path)) {
+          if (legacy) unlinkSync(path);
+          else entries.push({ path, mtime: st.mtimeMs });
+        }
       } catch {
         // another run removed it
       }
