@@ -34,12 +34,10 @@ export class JsonlSink implements HitSink {
     return new JsonlSink(process.stdout, false, 'stdout');
   }
 
-  /** A sink on a new (truncated) file. */
-  static file(path: string): JsonlSink {
-    return new JsonlSink(createWriteStream(path), true, path);
-  }
-
-  /** A sink on a file already opened for writing ({@link openOutputFile}); closes `fd` at the end. */
+  /**
+   * A sink on a file already opened for writing; closes `fd` at the end. Open
+   * it with {@link openOutputFile}, which never truncates an input.
+   */
   static fd(fd: number, label: string): JsonlSink {
     return new JsonlSink(createWriteStream('', { fd, autoClose: true }), true, label);
   }

@@ -133,7 +133,7 @@ export function parseNodeUrl(option: string, value: string): string {
  * scheme, `http:user:pass@host`, `https://user:pass@host`). Only a scheme
  * followed by `//` is kept: in `user:pass@host`, `user:` is not a scheme.
  */
-export function redactUserinfo(value: string): string {
+function redactUserinfo(value: string): string {
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? '';
   let rest = value.slice(scheme.length);
   const at = rest.lastIndexOf('@');
