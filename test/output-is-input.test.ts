@@ -23,6 +23,19 @@ describe('output is also an input', () => {
     expect(readFileSync(log, 'utf8')).toBe(LOG);
   });
 
+  it('-o naming a feed or an allowlist is refused before the feed is touched', async () => {
+    const f = t.write('feed-out.txt', '10.1.2.3\n');
+    const allow = t.write('allow-out.txt', '10.9.9.9\n');
+    const log = t.write('feed-out.log', LOG);
+    for (const out of [f, allow]) {
+      const r = await runCli(['scan', '--no-cache', '-i', f, '--allow', allow, '-o', out, log]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/is also the output/);
+    }
+    expect(readFileSync(f, 'utf8')).toBe('10.1.2.3\n');
+    expect(readFileSync(allow, 'utf8')).toBe('10.9.9.9\n');
+  });
+
   it('a hard link to the output is the same file; a copy is not', async () => {
     const log = t.write('linked.log', LOG);
     const link = t.path('link.jsonl');

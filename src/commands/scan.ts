@@ -142,7 +142,9 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
   // An output file is truncated only once no input named on the command line
   // is that file; inputs found by walking are compared while they are read.
   const toFile = options.output !== undefined && options.output !== '-';
-  const opened = toFile ? openOutputFile(options.output as string, paths) : undefined;
+  // Feeds and allowlists are inputs too: `-o feed.txt` must not wipe the feed.
+  const named = [...(paths.length === 0 ? ['-'] : paths), ...options.iocs, ...(options.allow ?? [])];
+  const opened = toFile ? openOutputFile(options.output as string, named) : undefined;
   const toStdout = !opened && (options.output === '-' || !es);
   const outputs: OutputIdentity[] = [];
   if (opened) outputs.push(opened.identity);

@@ -63,8 +63,8 @@ export function stdoutIdentity(): OutputIdentity | undefined {
 
 /**
  * Opens `path` for writing hits: created when missing, truncated only after
- * it was checked against `inputs` (the PATH arguments; directories and globs
- * are checked while they are walked). Throws an {@link IochuntError}
+ * it was checked against `inputs` (the PATH arguments, `-` for stdin, and the
+ * feeds; directories and globs are checked while they are walked). Throws an {@link IochuntError}
  * (`E_OUTPUT`) when an input is the output file or it cannot be opened; the
  * file is then left as it was.
  */
@@ -79,7 +79,7 @@ export function openOutputFile(path: string, inputs: readonly string[]): { fd: n
     const st = fstatSync(fd);
     const identity: OutputIdentity = { dev: st.dev, ino: st.ino, label: path };
     if (st.isFile()) {
-      for (const input of inputs.length === 0 ? ['-'] : inputs) {
+      for (const input of inputs) {
         if (outputIsInput(input, [identity])) {
           throw new IochuntError('E_OUTPUT', `input file ${JSON.stringify(input)} is also the output (-o ${path}); nothing was read or written`);
         }
