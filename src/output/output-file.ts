@@ -81,7 +81,7 @@ export function openOutputFile(path: string, inputs: readonly string[]): { fd: n
     if (st.isFile()) {
       for (const input of inputs) {
         if (outputIsInput(input, [identity])) {
-          throw new IochuntError('E_OUTPUT', `input file ${JSON.stringify(input)} is also the output (-o ${path}); nothing was read or written`);
+          throw new IochuntError('E_OUTPUT', `input file ${JSON.stringify(input)} is also the output (-o ${path}); it was left as it was and nothing was scanned`);
         }
       }
       ftruncateSync(fd, 0);
