@@ -53,6 +53,25 @@ describe('control characters in messages', () => {
     expect(r.stderr).toMatch(/\(object 2\): skipped .*: malformed STIX pattern: unexpected character "\\e"\n/);
   });
 
+  it('in iocs stats and iocs check output', async () => {
+    const stix = t.write(
+      'ctl2.json',
+      JSON.stringify({ type: 'bundle', objects: [
+        { type: 'indicator', pattern: "[ipv4-addr:value = '10.1.2.3']", pattern_type: 'stix' },
+        { type: 'indicator', pattern: "[x\u001b]0;owned\u0007:value = 'a']", pattern_type: 'stix' },
+      ] }),
+    );
+    const named = t.write('feed\u001b[1m.txt', '10.1.2.3\n');
+    const stats = await runCli(['iocs', 'stats', stix, named]);
+    expect(stats.code).toBe(0);
+    expect(stats.stdout).not.toMatch(RAW_CONTROL);
+    expect(stats.stdout).toContain('unexpected character "\\e"');
+    const check = await runCli(['iocs', 'check', '10.1.2.3', '-i', named]);
+    expect(check.code).toBe(0);
+    expect(check.stdout).not.toMatch(RAW_CONTROL);
+    expect(check.stdout).toContain('feed\\e[1m.txt');
+  });
+
   it('from file names (a newline in a name does not start a second message)', async () => {
     const r = await runCli(['scan', '--no-cache', '-i', feed, t.path('no\nsuch\u001bX.log'), log]);
     expect(r.code).toBe(2);
