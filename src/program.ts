@@ -16,8 +16,9 @@ import { runIocsCheck, runIocsFormats, runIocsStats, type IocsOptions } from './
 import { NO_FORMAT } from './formats/open-format.js';
 import { FORMATS, formatNames } from './formats/registry.js';
 import { parseVpcflowFields } from './formats/vpcflow.js';
-import { stderrReporter, type Reporter } from './report.js';
+import { escapeControls, stderrReporter, type Reporter } from './report.js';
 import { version, versionLine } from './version.js';
+import { finishStdout, guardStderr, guardStdout, writeStdout } from './output/stdout.js';
 import { DEFAULT_DEAD_LETTER, DEFAULT_ES_INDEX, DEFAULT_LIMITS, parseIndexName, validateEsOptions, type RawEsOptions } from './output/es/es-config.js';
 import { defaultStatePath, runSweep } from './commands/sweep.js';
 import type { WalkOptions } from './input/expand-paths.js';
@@ -191,6 +192,19 @@ function iocsOptions(raw: { iocsFormat?: string; mispAll?: boolean }): IocsOptio
   };
 }
 
+/**
+ * Argument errors found by commander, as every other error: `iochunt: error:`
+ * and control characters escaped (an option value may hold anything). The
+ * hint to run --help stays on its own line.
+ */
+function commanderError(text: string, write: (s: string) => void): void {
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    if (line.startsWith('(run with --help')) write(`${line}\n`);
+    else write(`iochunt: error: ${escapeControls(line.replace(/^error: /, ''))}\n`);
+  }
+}
+
 /** Builds the program; `exit` receives the exit code of the command that ran. */
 export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: boolean) => Reporter = (q) => stderrReporter({ quiet: q })): Command {
   const program = new Command('iochunt');
@@ -204,7 +218,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .version(version(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: commanderError });
 
   const scan = program
     .command('scan')
@@ -223,7 +237,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--ignore-validity', 'also match indicators outside their validity window (STIX valid_from/valid_until, OTX expiration) and inactive ones')
     .option('--max-age <DAYS>', 'drop indicators whose newest feed time (modified, last seen, valid from, created) is older than DAYS days')
     .option('--allow <FILE>', 'allowlist (any feed format, MISP warninglists too): covered values never hit; repeatable', collect)
-    .option('-o, --output <FILE>', 'write hits to FILE instead of stdout')
+    .option('-o, --output <FILE>', 'write hits to FILE instead of stdout ("-": stdout); an input that is the output file is refused')
     .option('--max-line-bytes <SIZE>', 'scan longer lines in pieces of this size, with a warning', String(DEFAULT_MAX_LINE_BYTES))
     .option('--domain-match <MODE>', 'subdomain: a domain also matches its subdomains; exact: only itself', 'subdomain')
     .option('--strict', 'exit 2 when any feed entry is invalid, instead of skipping it')
@@ -328,7 +342,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .summary('list the log formats')
     .description('List the log formats that --format accepts, in detection order, with their event.dataset.')
     .action(() => {
-      for (const f of FORMATS) process.stdout.write(`${f.name.padEnd(18)} ${f.dataset.padEnd(28)} ${f.description}\n`);
+      for (const f of FORMATS) writeStdout(`${f.name.padEnd(18)} ${f.dataset.padEnd(28)} ${f.description}\n`);
       exit(0);
     });
 
@@ -410,12 +424,24 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram((c) => {
     code = c;
   });
+  // A closed stdout (`| head -1`) never crashes a command; a failed write is an error.
+  guardStdout();
+  guardStderr();
   try {
     await program.parseAsync(argv as string[]);
+    await finishStdout();
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+        try {
+          await finishStdout();
+        } catch (e) {
+          reporter.error((e as Error).message);
+          return 2;
+        }
+        return 0;
+      }
       return 2;
     }
     if (err instanceof IochuntError) {

@@ -430,3 +430,21 @@ describe('iochunt sweep: binary files', () => {
     expect(b.docs.map((d) => d.log.file.path)).toContain(x.path('wtmp'));
   });
 });
+
+describe('iochunt sweep: output is never an input', () => {
+  it('an --output inside the swept folder is skipped (appended to, never read)', async () => {
+    const x = w();
+    x.append('app.log', 9);
+    const out = x.path('hits.jsonl');
+    const a = await runCli(['sweep', '--no-cache', '-i', x.feed, '--state', x.state, '-o', out, x.logs]);
+    expect(a.code).toBe(0);
+    x.append('app.log', 9);
+    const b = await runCli(['sweep', '--no-cache', '-i', x.feed, '--state', x.state, '-o', out, x.logs]);
+    expect(b.code).toBe(0);
+    expect(b.stderr).toContain('skipped: it is the output');
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).event.original as string);
+    // Both runs appended; no hit came from the output itself.
+    expect(lines).toHaveLength(6);
+    expect(new Set(lines).size).toBe(6);
+  });
+});

@@ -1,6 +1,7 @@
 /**
  * `scan --es`: the Elasticsearch sink of a scan, and `iochunt es setup`.
  */
+import { writeStdout } from '../output/stdout.js';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { IochuntError } from '../errors.js';
@@ -67,7 +68,7 @@ export async function openEsOutput(config: EsConfig, deadLetterPath: string | un
 /** `iochunt es setup`: installs the index template; `print` only prints it. Returns the exit code. */
 export async function runEsSetup(config: EsConfig, reporter: Reporter, print: boolean): Promise<number> {
   if (print) {
-    process.stdout.write(`${JSON.stringify({ name: templateName(config.index), body: templateBody(config.index, true) }, null, 2)}\n`);
+    writeStdout(`${JSON.stringify({ name: templateName(config.index), body: templateBody(config.index, true) }, null, 2)}\n`);
     return 0;
   }
   const client = createEsClient(config);

@@ -13,6 +13,7 @@ import { lineBlocks } from '../input/line-blocks.js';
 import { openInput } from '../input/open-input.js';
 import { peek } from '../input/peek.js';
 import { JsonlSink } from '../output/jsonl-sink.js';
+import { outputIsInput, stdoutIdentity } from '../output/output-file.js';
 import type { Reporter } from '../report.js';
 import { DEFAULT_MAX_LINE_BYTES } from './scan.js';
 
@@ -85,11 +86,21 @@ export async function runParse(paths: readonly string[], options: ParseOptions, 
   const sink = JsonlSink.stdout();
   let errors = 0;
   let unparsed = 0;
+  // stdout redirected into an input (`parse logs > logs/out.jsonl`): never read it.
+  const stdoutFile = stdoutIdentity();
+  const named = new Set(paths.length === 0 ? ['-'] : paths);
   try {
     for await (const entry of expandPaths(paths, options.walk ?? {})) {
       if ('error' in entry) {
         errors++;
         reporter.error(entry.error.message);
+        continue;
+      }
+      if (stdoutFile && outputIsInput(entry.path, [stdoutFile])) {
+        if (named.has(entry.path)) {
+          errors++;
+          reporter.error(`${entry.path}: input file is also the output (stdout); not read`);
+        } else reporter.warn(`${entry.path}: skipped: it is the output (stdout)`);
         continue;
       }
       try {
@@ -104,7 +115,8 @@ export async function runParse(paths: readonly string[], options: ParseOptions, 
         const records = openRecords(head, options);
         if (records) {
           const { count, bad } = await printRecords(records, entry.path, peeked.chunks, sink);
-          if (sink.gone) return 0;
+          // stdout closed (`| head`): the status of what was printed, as scan does.
+          if (sink.gone) return errors > 0 ? 2 : unparsed + bad > 0 ? 1 : 0;
           unparsed += bad;
           if (options.summary) {
             reporter.info(`${entry.path}: ${records.parser.format.name} Records file; ${count} record(s)` + (bad > 0 ? `, ${bad} not parsed` : ', all parsed'));
@@ -139,7 +151,7 @@ export async function runParse(paths: readonly string[], options: ParseOptions, 
           }
           block.release?.();
           await sink.write(docs as never[]);
-          if (sink.gone) return 0;
+          if (sink.gone) return errors > 0 ? 2 : unparsed + bad > 0 ? 1 : 0;
         }
         unparsed += bad;
         if (options.summary) {

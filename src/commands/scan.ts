@@ -23,6 +23,7 @@ import { TeeSink } from '../output/tee-sink.js';
 import type { WalkOptions } from '../input/expand-paths.js';
 import { InputReportSink, type ScanReport } from '../output/input-report.js';
 import { progressLine } from '../output/progress.js';
+import { openOutputFile, stdoutIdentity, type OutputIdentity } from '../output/output-file.js';
 
 /** Validated options of `scan`. */
 export interface ScanOptions {
@@ -102,6 +103,7 @@ function mb(bytes: number): string {
 /** Runs a scan; returns the exit code. Throws {@link UsageError} and feed errors (exit 2 by the caller). */
 export async function runScan(paths: readonly string[], options: ScanOptions, reporter: Reporter): Promise<number> {
   if (options.iocs.length === 0) throw new UsageError('scan needs at least one --iocs FILE');
+  refuseSharedStdin(paths, options);
   const started = performance.now();
   // The cluster first: an unreachable one fails the run before feeds are loaded.
   const es: EsOutput | undefined = options.es ? await (await import('./es-output.js')).openEsOutput(options.es, options.esDeadLetter, reporter) : undefined;
@@ -109,6 +111,21 @@ export async function runScan(paths: readonly string[], options: ScanOptions, re
     return await scanTo(paths, options, reporter, started, es);
   } finally {
     await es?.client.close();
+  }
+}
+
+/**
+ * stdin can be read once: `--iocs -` (or `--allow -`) with logs from stdin
+ * (no PATH, or `-`), or `-` given twice, is refused before anything is read.
+ */
+function refuseSharedStdin(paths: readonly string[], options: ScanOptions): void {
+  const users = [
+    ...options.iocs.filter((f) => f === '-').map(() => '--iocs -'),
+    ...(options.allow ?? []).filter((f) => f === '-').map(() => '--allow -'),
+    ...(paths.length === 0 ? ['the logs (no PATH)'] : paths.filter((p) => p === '-').map(() => 'the logs (PATH -)')),
+  ];
+  if (users.length > 1) {
+    throw new UsageError(`stdin can be read only once, but ${users.join(' and ')} would ${users.length === 2 ? 'both' : 'all'} read it; give the feed or the logs as files`);
   }
 }
 
@@ -140,14 +157,28 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
   }
   // With --es, hits go to Elasticsearch, and also to --output FILE when given.
   const report = options.report ?? 'hits';
+  // An output file is truncated only once no input named on the command line
+  // is that file; inputs found by walking are compared while they are read.
+  const toFile = options.output !== undefined && options.output !== '-';
+  // Feeds and allowlists are inputs too: `-o feed.txt` must not wipe the feed.
+  const named = [...(paths.length === 0 ? ['-'] : paths), ...options.iocs, ...(options.allow ?? [])];
+  const opened = toFile ? openOutputFile(options.output as string, named) : undefined;
+  const toStdout = !opened && (options.output === '-' || !es);
+  const outputs: OutputIdentity[] = [];
+  if (opened) outputs.push(opened.identity);
+  const stdoutFile = toStdout ? stdoutIdentity() : undefined;
+  if (stdoutFile) outputs.push(stdoutFile);
+  // The dead-letter file holds hit lines: scanning it would find them again.
+  if (es) outputs.push({ path: es.deadLetter.path, label: `the dead-letter file ${es.deadLetter.path}` });
   // -q, -l, -c: one line per input (or nothing) instead of hit documents.
   const perInput =
     report === 'hits'
       ? undefined
-      : report !== 'quiet' && options.output
-        ? InputReportSink.file(report, options.output, paths.length > 1)
+      : report !== 'quiet' && opened
+        ? InputReportSink.fd(report, opened.fd, options.output as string, paths.length > 1)
         : InputReportSink.stdout(report, paths.length > 1);
-  const jsonl: HitSink | undefined = perInput ?? (options.output ? JsonlSink.file(options.output) : es ? undefined : JsonlSink.stdout());
+  const jsonl: HitSink | undefined =
+    perInput ?? (opened ? JsonlSink.fd(opened.fd, options.output as string) : toStdout ? JsonlSink.stdout() : undefined);
   const sinks = [jsonl, es?.sink].filter((s): s is HitSink => s !== undefined);
   const sink: HitSink = sinks.length === 1 ? (sinks[0] as HitSink) : new TeeSink(sinks);
   const progress =
@@ -206,6 +237,7 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
             },
             hits: (total) => progress?.hits(total),
           },
+          outputs,
           engine,
           store,
           sink,

@@ -22,6 +22,7 @@ import { expandPaths } from '../input/expand-paths.js';
 import { looksBinary } from '../input/binary.js';
 import { openDecompressedRange, openPlainRange, readHead, readPlainAt } from '../input/file-range.js';
 import { JsonlSink } from '../output/jsonl-sink.js';
+import { openOutputFile, sameFile, stdoutIdentity, type OutputIdentity } from '../output/output-file.js';
 import type { HitSink } from '../output/sink.js';
 import { TeeSink } from '../output/tee-sink.js';
 import { Registry, type PlannedFile, type SeenFile } from '../registry/registry.js';
@@ -120,7 +121,17 @@ async function sweepWith(
   state.sets[setId] ??= { count: store.size, first: new Date().toISOString() };
   if (options.summary) reporter.info(`loaded ${store.size} indicators from ${options.iocs.length} feed(s) (set ${setId.slice(0, 12)}) in ${((performance.now() - started) / 1000).toFixed(2)} s`);
 
-  const jsonl: HitSink | undefined = options.output ? JsonlSink.file(options.output, { append: true }) : es ? undefined : JsonlSink.stdout();
+  // The output is appended to; it is never one of the inputs (checked now for
+  // named files, and while listing for files found by walking).
+  const toFile = options.output !== undefined && options.output !== '-';
+  const opened = toFile ? openOutputFile(options.output as string, [...paths, ...options.iocs, ...(options.allow ?? [])], { append: true }) : undefined;
+  const toStdout = !opened && (options.output === '-' || !es);
+  const outputs: OutputIdentity[] = [];
+  if (opened) outputs.push(opened.identity);
+  const stdoutFile = toStdout ? stdoutIdentity() : undefined;
+  if (stdoutFile) outputs.push(stdoutFile);
+  if (es) outputs.push({ path: es.deadLetter.path, label: `the dead-letter file ${es.deadLetter.path}` });
+  const jsonl: HitSink | undefined = opened ? JsonlSink.fd(opened.fd, options.output as string) : toStdout ? JsonlSink.stdout() : undefined;
   const sinks = [jsonl, es?.sink].filter((s): s is HitSink => s !== undefined);
   const sink: HitSink = sinks.length === 1 ? (sinks[0] as HitSink) : new TeeSink(sinks);
   const allowlist = options.allow && options.allow.length > 0 ? await loadAllowlist(options.allow, reporter) : undefined;
@@ -226,6 +237,15 @@ async function sweepWith(
         try {
           const st = await stat(entry.path);
           if (!st.isFile()) continue;
+          const output = outputs.find((o) => sameFile(st, o));
+          if (output) {
+            if ('found' in entry && entry.found) reporter.warn(`${entry.path}: skipped: it is the output (${output.label})`);
+            else {
+              errors++;
+              reporter.error(`${entry.path}: input file is also the output (${output.label}); not read`);
+            }
+            continue;
+          }
           // Binary files found by a walk (wtmp, journals) are skipped as scan skips them, unless --text.
           if ('found' in entry && entry.found && !options.text && !swept.has(`${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`)) {
             const head = await readHead(entry.path, HEAD_BYTES);

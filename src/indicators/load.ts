@@ -90,16 +90,20 @@ export async function loadFeeds(
     throw new FeedError(options.format, `unknown feed format; known formats: ${feedFormatNames().join(', ')}`);
   }
 
+  // Per feed: where its first invalid entry is and why (--strict names each feed).
+  const firstInvalid = new Map<string, { at: string; reason: string }>();
   for (const path of paths) {
     let entries = 0;
     let added = 0;
     let duplicates = 0;
     let bad = 0;
     let policy = 0;
+    let unit = forced?.position;
     const skip = (line: number, value: string, reason: string): void => {
       bad++;
       invalid.push({ feed: path, line, value, reason });
-      if (bad <= named) options.reporter?.warn(`${path}:${line}: skipped ${JSON.stringify(clip(value))}: ${reason}`);
+      if (bad === 1) firstInvalid.set(path, { at: where(path, line, unit), reason });
+      if (bad <= named) options.reporter?.warn(`${where(path, line, unit)}: skipped ${JSON.stringify(clip(value))}: ${reason}`);
     };
     let format = forced?.name ?? 'unknown';
     try {
@@ -108,6 +112,7 @@ export async function loadFeeds(
       const headText = head.toString('utf8').replace(/^\uFEFF/, '');
       const reader = forced ?? detectFeedReader(headText);
       format = reader.name;
+      unit = reader.position;
       for await (const entry of reader.read(chunks, headText, readOptions)) {
         entries++;
         if ('bad' in entry) {
@@ -144,12 +149,15 @@ export async function loadFeeds(
   }
 
   if (options.strict && invalid.length > 0) {
-    const first = invalid[0] as InvalidEntry;
-    throw new FeedError(
-      first.feed,
-      `${invalid.length} invalid indicator entr${invalid.length === 1 ? 'y' : 'ies'} (--strict); first at line ${first.line}: ${first.reason}`,
-      { code: 'E_FEED_INVALID_ENTRY' },
-    );
+    // Each feed with invalid entries is named with its own count and first entry.
+    const perFeed = feeds
+      .filter((f) => f.invalid > 0)
+      .map((f) => {
+        const first = firstInvalid.get(f.path);
+        return `${f.invalid} in ${f.path} (first at ${first?.at}: ${first?.reason})`;
+      });
+    const n = invalid.length;
+    throw new IochuntError('E_FEED_INVALID_ENTRY', `${n} invalid indicator entr${n === 1 ? 'y' : 'ies'} (--strict): ${perFeed.join('; ')}`);
   }
   return { store, feeds, invalid, skipped, patterns };
 }
@@ -162,6 +170,11 @@ function sourceOf(feed: string, entry: RawEntry): IndicatorSource {
     if (v) source[k] = v;
   }
   return source as unknown as IndicatorSource;
+}
+
+/** Where an entry is: `feed.txt:12` for a line, `feed.json (object 3)` for a JSON feed's object. */
+function where(path: string, line: number, unit: string | undefined): string {
+  return unit === undefined ? `${path}:${line}` : `${path} (${unit} ${line})`;
 }
 
 function clip(s: string): string {

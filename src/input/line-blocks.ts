@@ -13,9 +13,10 @@ export interface LineBlock {
   readonly offset: number;
   /**
    * Set when the block ends with a piece of an over-long line, cut without a
-   * newline: `lineStart` is where that line (or its previous piece) starts and
-   * `at` where it was cut, both stream offsets. Tokens straddling the cut are
-   * not seen.
+   * newline: `lineStart` is where that line starts (the same for every piece
+   * of one line) and `at` where it was cut, both stream offsets. Tokens
+   * straddling the cut are not seen. Where cuts fall depends on the bytes
+   * only, never on how they were read.
    */
   readonly cut?: { readonly lineStart: number; readonly at: number };
   /** Call once the block (and every view of `buf`) is no longer used, so its memory can be reused. */
@@ -25,7 +26,7 @@ export interface LineBlock {
 export interface LineBlockOptions {
   /** Blocks are at least this large unless the stream ends (default 1 MiB). */
   readonly minBlockBytes?: number;
-  /** Longest line scanned whole; longer lines are scanned in pieces of this size. */
+  /** Longest line content scanned whole (newline excluded); longer lines are scanned in pieces of this size. */
   readonly maxLineBytes: number;
   /**
    * When the source has sent nothing for this long (a pipe that a `tail -F`
@@ -54,18 +55,45 @@ const NL = 0x0a;
  */
 class BufferPool {
   private readonly free: Buffer[] = [];
+  /**
+   * Buffers larger than `size`, grown for a long line: kept for the next long
+   * line instead of being left to the garbage collector, which lets external
+   * memory pile up (a newline-free stream grew RSS with its length).
+   */
+  private readonly big: Buffer[] = [];
   constructor(
     readonly size: number,
     private readonly keep: number,
   ) {}
   take(min: number): Buffer {
     if (min <= this.size) return this.free.pop() ?? Buffer.allocUnsafe(this.size);
+    let best = -1;
+    for (let i = 0; i < this.big.length; i++) {
+      const len = (this.big[i] as Buffer).length;
+      if (len >= min && (best < 0 || len < (this.big[best] as Buffer).length)) best = i;
+    }
+    if (best >= 0) return this.big.splice(best, 1)[0] as Buffer;
     return Buffer.allocUnsafe(min);
   }
   give(buf: Buffer): void {
-    if (buf.length === this.size && this.free.length < this.keep) this.free.push(buf);
+    if (buf.length === this.size) {
+      if (this.free.length < this.keep) this.free.push(buf);
+      return;
+    }
+    if (buf.length < this.size) return;
+    if (this.big.length < BIG_KEEP) {
+      this.big.push(buf);
+      return;
+    }
+    // Full: keep the larger buffers, they serve any long line.
+    let smallest = 0;
+    for (let i = 1; i < this.big.length; i++) if ((this.big[i] as Buffer).length < (this.big[smallest] as Buffer).length) smallest = i;
+    if ((this.big[smallest] as Buffer).length < buf.length) this.big[smallest] = buf;
   }
 }
+
+/** Large buffers kept per pool; the blocks in flight hold the others. */
+const BIG_KEEP = 4;
 
 const pools = new Map<number, BufferPool>();
 function poolFor(size: number): BufferPool {
@@ -97,6 +125,13 @@ export async function* lineBlocks(chunks: AsyncIterable<Buffer>, options: LineBl
   /** Offset in `cur` just after the last newline, or 0. */
   let afterLastNl = 0;
   let offset = options.startOffset ?? 0;
+  // The line-length check, in `cur` coordinates: `lineAt` is the start of the
+  // first line (or piece) not yet known to fit in maxLine; `clearTo` is how far
+  // past it no newline was found. Stream offset where that line began (for
+  // warnings: one line, however many pieces).
+  let lineAt = 0;
+  let clearTo = 0;
+  let lineOrigin = offset;
 
   /** Hands out cur[0, n) as a block and starts a new buffer with the rest. */
   const take = (n: number, cut?: LineBlock['cut']): LineBlock => {
@@ -107,6 +142,8 @@ export async function* lineBlocks(chunks: AsyncIterable<Buffer>, options: LineBl
     len = rest;
     const nl = rest > 0 ? cur.subarray(0, rest).lastIndexOf(NL) : -1;
     afterLastNl = nl + 1;
+    lineAt = Math.max(0, lineAt - n);
+    clearTo = Math.max(lineAt, clearTo - n);
     const block: LineBlock = {
       buf: owner.subarray(0, n),
       offset,
@@ -115,6 +152,28 @@ export async function* lineBlocks(chunks: AsyncIterable<Buffer>, options: LineBl
     };
     offset += n;
     return block;
+  };
+
+  /**
+   * The next forced cut, or undefined: a line whose content is longer than
+   * maxLine (maxLine + 1 bytes without a newline) is cut after maxLine bytes,
+   * whatever the chunks the bytes came in. Lines that fit are skipped a
+   * window at a time, not one by one.
+   */
+  const nextCut = (): number | undefined => {
+    for (;;) {
+      const limit = lineAt + maxLine;
+      const end = Math.min(len, limit + 1);
+      const from = Math.max(lineAt, clearTo);
+      const nl = from < end ? cur.subarray(from, end).lastIndexOf(NL) : -1;
+      if (nl >= 0) {
+        lineAt = clearTo = from + nl + 1;
+        lineOrigin = offset + lineAt;
+        continue;
+      }
+      clearTo = end;
+      return limit < len ? limit : undefined;
+    }
   };
 
   const iterator = chunks[Symbol.asyncIterator]();
@@ -157,7 +216,8 @@ export async function* lineBlocks(chunks: AsyncIterable<Buffer>, options: LineBl
       const chunk = next.value;
       if (chunk.length === 0) continue;
       if (len + chunk.length > cur.length) {
-        const bigger = pool.take(Math.max(len + chunk.length, cur.length * 2));
+        // Grown by doubling, but never past what the longest line needs.
+        const bigger = pool.take(Math.max(len + chunk.length, Math.min(cur.length * 2, pool.size + maxLine + 1)));
         cur.copy(bigger, 0, 0, len);
         pool.give(cur);
         cur = bigger;
@@ -167,11 +227,9 @@ export async function* lineBlocks(chunks: AsyncIterable<Buffer>, options: LineBl
       if (nl >= 0) afterLastNl = len + nl + 1;
       len += chunk.length;
 
-      // Over-long unterminated tail: cut pieces of exactly maxLine bytes.
-      while (len - afterLastNl >= maxLine) {
-        const end = afterLastNl + maxLine;
-        const lineStart = offset + afterLastNl;
-        yield take(end, { lineStart, at: offset + end });
+      // Over-long lines: cut pieces of exactly maxLine bytes.
+      for (let at = nextCut(); at !== undefined; at = nextCut()) {
+        yield take(at, { lineStart: lineOrigin, at: offset + at });
       }
 
       if (len >= minBlock && afterLastNl > 0) yield take(afterLastNl);
@@ -181,4 +239,3 @@ export async function* lineBlocks(chunks: AsyncIterable<Buffer>, options: LineBl
     } else if (len > 0) yield take(len);
   }
 }
-

@@ -53,8 +53,9 @@ export class InputReportSink implements HitSink {
   }
 
   /** Lines in a new (truncated) file. */
-  static file(mode: 'files' | 'count', path: string, namesAlways: boolean): InputReportSink {
-    return new InputReportSink(mode, createWriteStream(path), true, path, namesAlways);
+  /** A sink on a file already opened for writing (see `openOutputFile`, which never truncates an input); closes `fd` at the end. */
+  static fd(mode: 'files' | 'count', fd: number, label: string, namesAlways: boolean): InputReportSink {
+    return new InputReportSink(mode, createWriteStream('', { fd, autoClose: true }), true, label, namesAlways);
   }
 
   get gone(): boolean {

@@ -4,7 +4,7 @@
  * input order and block order whatever the number of threads.
  */
 import type { MatchEngine, PackedHits } from '../engine/engine.js';
-import { describeError, IochuntError } from '../errors.js';
+import { describeError, InputError, IochuntError } from '../errors.js';
 import type { IndicatorLookup } from '../indicators/store.js';
 import { looksBinary } from '../input/binary.js';
 import { expandPaths, type ExpandedInput, type WalkOptions } from '../input/expand-paths.js';
@@ -14,6 +14,7 @@ import { peek } from '../input/peek.js';
 import { IDLE, within } from '../input/within.js';
 import { buildHitDocument, type HitDocument, type HitLine } from '../output/hit-document.js';
 import type { HitSink } from '../output/sink.js';
+import { outputIsInput, type OutputIdentity } from '../output/output-file.js';
 import type { Reporter } from '../report.js';
 import { hitLines } from './hit-lines.js';
 
@@ -68,6 +69,12 @@ export interface SearchOptions {
   readonly skipBinary?: boolean;
   /** Told about each input as it is read (`--count`, `--files-with-matches`, the progress line). */
   readonly observer?: SearchObserver;
+  /**
+   * Files the hits are written to. An input that is one of them is never
+   * read: named on the command line it is an error (as GNU grep), found by
+   * walking a directory or a glob it is skipped with a warning.
+   */
+  readonly outputs?: readonly OutputIdentity[];
   /**
    * Inputs planned by the caller (`sweep`, `tail`: a file from an offset,
    * with its own opener) instead of expanding `paths`; entries with an
@@ -250,6 +257,7 @@ export async function search(paths: readonly string[], options: SearchOptions): 
   // so reading and decompressing overlap scanning even with one thread.
   const scans = new Slots(concurrency);
 
+  const named = new Set(paths.length === 0 ? ['-'] : paths);
   async function* items(): AsyncGenerator<Item> {
     const entries: AsyncIterable<SearchInput | ExpandedInput> = options.inputs ?? expandPaths(paths, options.walk ?? {});
     for await (const entry of entries) {
@@ -258,8 +266,19 @@ export async function search(paths: readonly string[], options: SearchOptions): 
         continue;
       }
       if (halted()) return;
+      const output = outputIsInput(entry.path, options.outputs ?? []);
+      if (output) {
+        const what = output.label === 'stdout' || 'path' in output ? output.label : `-o ${output.label}`;
+        if (named.has(entry.path)) {
+          yield { kind: 'error', path: entry.path, error: new InputError(entry.path, `input file is also the output (${what}); not read`) };
+        } else {
+          reporter.warn(`${entry.path}: skipped: it is the output (${what})`);
+        }
+        continue;
+      }
       stats.inputs++;
       let cuts = 0;
+      let warnedLine = -1;
       let refiner: InputRefiner | undefined;
       let inode: string | undefined;
       let input: OpenedInput | undefined;
@@ -335,10 +354,12 @@ export async function search(paths: readonly string[], options: SearchOptions): 
             block.release?.();
             break;
           }
-          if (block.cut && cuts++ < MAX_CUT_WARNINGS) {
+          // One warning per long line, however many pieces it is cut into.
+          if (block.cut && block.cut.lineStart !== warnedLine && cuts++ < MAX_CUT_WARNINGS) {
+            warnedLine = block.cut.lineStart;
             reporter.warn(
               `${entry.path}: line at offset ${block.cut.lineStart} is longer than --max-line-bytes ${options.maxLineBytes}; ` +
-                `scanned in pieces (an indicator straddling offset ${block.cut.at} would be missed)`,
+                `scanned in pieces of ${options.maxLineBytes} bytes (an indicator straddling a cut is missed)`,
             );
           }
           const hits = scans.run(() => engine.scanAsync(block.buf));

@@ -119,6 +119,7 @@ function isAttributePath(p: JsonPath): boolean {
 
 export const mispReader: FeedReader = {
   name: 'misp',
+  position: 'attribute',
   description: 'MISP event JSON, event lists and attribute lists: to_ids only (--misp-all for all), deleted skipped, tags/TLP',
   sniff: (head) => /"(Event|Attribute)"\s*:/.test(head) || (/"to_ids"\s*:/.test(head) && /"category"\s*:/.test(head)),
   async *read(chunks, _head, options = {}): AsyncGenerator<RawEntry | BadRecord> {

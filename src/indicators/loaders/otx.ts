@@ -67,6 +67,7 @@ function indicatorEntry(i: Record<string, unknown>, line: number, pulse: SourceM
 
 export const otxReader: FeedReader = {
   name: 'otx',
+  position: 'indicator',
   description: 'AlienVault OTX pulses (subscribed response, exported pulse) and flat indicator export; expiration, is_active',
   sniff: (head) =>
     /"type"\s*:\s*"(IPv4|IPv6|CIDR|domain|hostname|URL|URI|email|FileHash-[A-Z0-9]+|YARA|CVE|Mutex|FilePath)"/.test(head) &&
