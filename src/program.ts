@@ -19,6 +19,7 @@ import { stderrReporter, type Reporter } from './report.js';
 import { version } from './version.js';
 import { DEFAULT_ES_INDEX, DEFAULT_LIMITS, parseIndexName, validateEsOptions, type RawEsOptions } from './output/es/es-config.js';
 import { DEFAULT_DEAD_LETTER, runEsSetup } from './commands/es-output.js';
+import { addFeedsCommands } from './commands/feeds.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -273,6 +274,8 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .action(async (value: string, raw: { iocs?: string[]; iocsFormat?: string; mispAll?: boolean; allow?: string[] }) => {
       exit(await runIocsCheck(value, raw.iocs ?? [], { ...iocsOptions(raw), ...(raw.allow ? { allow: raw.allow } : {}) }, reporterFor(false)));
     });
+
+  addFeedsCommands(program, exit, reporterFor);
 
   return program;
 }
