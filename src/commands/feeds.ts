@@ -59,7 +59,7 @@ export async function runFeedsPull(names: readonly string[], options: FeedsPullO
 function credentialsOf(source: SourceConfig): Record<string, string> {
   const out: Record<string, string> = {};
   const c = (source.credentials ?? {}) as Record<string, unknown>;
-  for (const [k, v] of Object.entries(c)) out[k] = typeof v === 'string' ? v : describeSecretRef(v as SecretRef);
+  for (const [k, v] of Object.entries(c)) out[k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`)] = typeof v === 'string' ? v : describeSecretRef(v as SecretRef);
   return out;
 }
 
