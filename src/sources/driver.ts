@@ -62,7 +62,7 @@ export function jsonBody(source: string, res: HttpResponse, what: string): unkno
   } catch (err) {
     const type = res.headers['content-type'] ?? 'no content type';
     const html = /<(!doctype html|html|head|body)\b/i.test(text.slice(0, 2048));
-    const start = text.replace(/\s+/g, ' ').trim().slice(0, 80);
+    const start = (html ? text.replace(/<[^>]*>/g, ' ') : text).replace(/\s+/g, ' ').trim().slice(0, 80);
     throw new SourceError(
       source,
       html
