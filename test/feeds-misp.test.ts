@@ -81,7 +81,7 @@ feeds:
     expect(s[0]!.headers.accept).toBe('application/json');
     expect(await hits()).toEqual(['192.0.2.1', '192.0.2.2', 'mal.misp.example']);
     const scan = await runCli(['scan', '--no-summary', '--iocs', feed, logs]);
-    const e = scan.docs[0].threat.enrichments[0];
+    const e = scan.docs[0]!.threat.enrichments[0];
     expect(e.indicator.marking.tlp).toBe('AMBER');
     expect(e.indicator.description).toBe('attribute 1');
     expect(JSON.parse(readFileSync(feed, 'utf8')).response.map((x: { Event: { info: string } }) => x.Event.info)).toEqual(['Event 100', 'Event 101']);

@@ -91,7 +91,7 @@ feeds:
     // 203.0.113.3 is inactive, 203.0.113.4 expired before the log line; notevil-otx.example is not evil-otx.example.
     expect(await hits()).toEqual(['203.0.113.1', 'evil-otx.example']);
     const scan = await runCli(['scan', '--no-summary', '--iocs', feed, logs]);
-    const e = scan.docs[0].threat.enrichments[0];
+    const e = scan.docs[0]!.threat.enrichments[0];
     expect(e.indicator.provider).toBe('AlienVault');
     expect(e.indicator.reference).toBe('https://example.org/report/1');
     expect(e.indicator.marking.tlp).toBe('WHITE');

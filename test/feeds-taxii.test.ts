@@ -136,8 +136,8 @@ ${extra}`,
     expect(pages.filter((l) => l.includes('next=')).length).toBe(3);
     expect(await hits()).toEqual(['198.51.100.1', '198.51.100.2', '198.51.100.3', '198.51.100.4', '198.51.100.5']);
     const scan = await runCli(['scan', '--no-summary', '--iocs', feed, logs]);
-    expect(scan.docs[0].threat.enrichments[0].indicator.provider).toBe('Example CERT');
-    expect(scan.docs[0].threat.enrichments[0].indicator.marking.tlp).toBe('GREEN');
+    expect(scan.docs[0]!.threat.enrichments[0].indicator.provider).toBe('Example CERT');
+    expect(scan.docs[0]!.threat.enrichments[0].indicator.marking.tlp).toBe('GREEN');
     const status = await runCli(['feeds', 'status', '--json', '--config', t.path('c1.yaml')]);
     const s = JSON.parse(status.stdout).sources[0].state;
     expect(s.cursor.added_after).toBe('2024-02-01T00:00:06.000000Z');

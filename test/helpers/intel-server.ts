@@ -88,7 +88,7 @@ export interface IntelServer {
   otx: { key: string; pulses: OtxPulse[]; events: OtxEvent[]; badKeyStatus: number };
   misp: { key: string; attributes: MispAttribute[]; claimCount?: number };
   /** URL feeds by path: body, ETag, and whether to gzip the transfer. */
-  files: Map<string, { body: string; etag?: string; lastModified?: string; gzipTransfer?: boolean; contentType?: string }>;
+  files: Map<string, { body: string | Buffer; etag?: string; lastModified?: string; gzipTransfer?: boolean; contentType?: string }>;
   /** Queues `fault` for the next `times` requests (whose path starts with `pathPrefix`, when given). */
   fail(fault: Fault, times?: number, pathPrefix?: string): void;
   /** Delay added to every answer (for crash tests). */
