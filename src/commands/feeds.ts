@@ -56,10 +56,15 @@ export async function runFeedsPull(names: readonly string[], options: FeedsPullO
   return failed > 0 ? 2 : 0;
 }
 
+/** The config file's spelling of a credentials key (`apiKey` → `api_key`). */
+function fileKey(k: string): string {
+  return k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
+}
+
 function credentialsOf(source: SourceConfig): Record<string, string> {
   const out: Record<string, string> = {};
   const c = (source.credentials ?? {}) as Record<string, unknown>;
-  for (const [k, v] of Object.entries(c)) out[k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`)] = typeof v === 'string' ? v : describeSecretRef(v as SecretRef);
+  for (const [k, v] of Object.entries(c)) out[fileKey(k)] = typeof v === 'string' ? v : describeSecretRef(v as SecretRef);
   return out;
 }
 
@@ -126,7 +131,8 @@ export async function runFeedsStatus(options: { config?: string; json?: boolean 
 export async function runConfigCheck(path: string, reporter: Reporter): Promise<number> {
   const config = load(path, reporter);
   for (const s of config.feeds) {
-    for (const [key, v] of Object.entries((s.credentials ?? {}) as Record<string, unknown>)) {
+    for (const [k, v] of Object.entries((s.credentials ?? {}) as Record<string, unknown>)) {
+      const key = fileKey(k);
       const ref = v as SecretRef;
       if (typeof v !== 'object' || v === null) continue;
       if ('env' in ref && !process.env[ref.env]) reporter.warn(`${s.name}: credentials.${key}: environment variable ${ref.env} is not set here`);

@@ -50,7 +50,7 @@ function issueProblems(file: string, doc: Document, counter: LineCounter, issue:
     return issue.keys.map((k) => `${file}:${lineOf(doc, counter, path, k)}: ${formatKeyPath([...path, k])}: unknown key`);
   }
   let message = issue.message;
-  if (issue.code === 'invalid_type' && /received undefined/.test(message)) message = 'missing';
+  if (path.length > 0 && !doc.hasIn(path)) message = issue.code === 'invalid_type' ? 'missing' : `missing; ${message}`;
   return [`${file}:${lineOf(doc, counter, path)}: ${formatKeyPath(path)}: ${message}`];
 }
 

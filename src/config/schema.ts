@@ -115,7 +115,10 @@ const custom = <T>(parse: (v: string | number) => T | undefined, what: string) =
 const duration = custom(parseDurationMs, 'a duration such as 30s, 5m, 1h or 1d');
 const share = custom(parseShare, 'a share such as 50% or 0.5');
 const size = custom(parseSize, 'a size such as 512M or 1G');
-const positiveInt = (max: number) => z.number({ error: `expected a whole number from 1 to ${max}` }).int().min(1).max(max);
+const positiveInt = (max: number) => {
+  const error = `expected a whole number from 1 to ${max}`;
+  return z.number({ error }).int(error).min(1, error).max(max, error);
+};
 
 const secret = z.union(
   [
@@ -130,7 +133,7 @@ const http = z
   .strictObject({
     connect_timeout: duration.optional(),
     timeout: duration.optional(),
-    retries: z.number().int().min(0).max(100).optional(),
+    retries: z.number({ error: 'expected a whole number from 0 to 100' }).int('expected a whole number from 0 to 100').min(0, 'expected a whole number from 0 to 100').max(100, 'expected a whole number from 0 to 100').optional(),
     max_retry_after: duration.optional(),
     backoff: duration.optional(),
     max_bytes: size.optional(),
