@@ -205,6 +205,50 @@ ${extra}`,
     expect(readFileSync(feedOf(s.name), 'utf8')).toBe('');
   });
 
+  it('bearer tokens from a file and named headers from the environment are sent; redirects keep them only on the same origin', async () => {
+    const other = await startIntelServer();
+    try {
+      t.write('token.txt', 'Tok-en-Value-9\n');
+      other.files.set('/moved.txt', { body: ips(2, 30) });
+      server.redirects.set('/a.txt', [302, '/lists/ips.txt']);
+      server.redirects.set('/b.txt', [301, `${other.url}/moved.txt`]);
+      const cfg = t.write(
+        'auth.yaml',
+        `state_dir: ./state
+feeds_dir: ./feeds
+feeds:
+  - name: bearer
+    type: url
+    url: ${server.url}/a.txt?api_key=Query-Secret-77
+    credentials: { token: { file: ./token.txt } }
+  - name: header
+    type: url
+    url: ${server.url}/b.txt
+    credentials: { header: X-Api-Key, value: { env: LIST_KEY } }
+`,
+      );
+      const before = server.requests.length;
+      const r = await runCli(['feeds', 'pull', '--config', cfg], { env: { LIST_KEY: 'Header-Secret-55' } });
+      expect(r.code).toBe(0);
+      const mine = server.requests.slice(before);
+      expect(mine.find((q) => q.path === '/a.txt')?.headers.authorization).toBe('Bearer Tok-en-Value-9');
+      expect(mine.find((q) => q.path === '/lists/ips.txt')?.headers.authorization).toBe('Bearer Tok-en-Value-9');
+      expect(mine.find((q) => q.path === '/b.txt')?.headers['x-api-key']).toBe('Header-Secret-55');
+      const moved = other.requests.find((q) => q.path === '/moved.txt');
+      expect(moved?.headers['x-api-key']).toBeUndefined();
+      expect(moved?.headers['user-agent']).toMatch(/^iochunt\//);
+      expect(readFileSync(t.path('feeds', 'header.txt'), 'utf8')).toBe(ips(2, 30));
+      const status = await runCli(['feeds', 'status', '--config', cfg]);
+      expect(status.stdout).toContain(`${server.url}/a.txt?api_key=***`);
+      expect(status.stdout).toContain(`credentials:  token from file ${t.path('token.txt')}`);
+      for (const secret of ['Query-Secret-77', 'Tok-en-Value-9', 'Header-Secret-55']) {
+        expect(r.stderr + status.stdout).not.toContain(secret);
+      }
+    } finally {
+      await other.close();
+    }
+  });
+
   describe('proxy and TLS', () => {
     let proxy: Server;
     const tunnelled: string[] = [];

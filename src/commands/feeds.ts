@@ -56,6 +56,17 @@ export async function runFeedsPull(names: readonly string[], options: FeedsPullO
   return failed > 0 ? 2 : 0;
 }
 
+/** A URL for display: query values hidden (they may hold tokens). */
+function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    for (const k of [...u.searchParams.keys()]) u.searchParams.set(k, '***');
+    return u.href.replace(/%2A%2A%2A/g, '***');
+  } catch {
+    return url;
+  }
+}
+
 /** The config file's spelling of a credentials key (`apiKey` → `api_key`). */
 function fileKey(k: string): string {
   return k.replace(/[A-Z]/g, (m) => `_${m.toLowerCase()}`);
@@ -95,7 +106,7 @@ export async function runFeedsStatus(options: { config?: string; json?: boolean 
     rows.push({
       name: s.name,
       type: s.type,
-      url: s.url,
+      url: displayUrl(s.url),
       enabled: s.enabled,
       interval: formatDuration(s.intervalMs),
       feed: feedPathOf(config, s),

@@ -1,8 +1,10 @@
 /**
  * The one HTTP policy of live feed sources, on undici (Node's own HTTP
  * client): connect and per-attempt timeouts, a custom CA, HTTPS_PROXY /
- * HTTP_PROXY / NO_PROXY (undici's EnvHttpProxyAgent), redirects, gzip, a
- * `User-Agent: iochunt/<version>`, and retries:
+ * HTTP_PROXY / NO_PROXY (undici's EnvHttpProxyAgent), gzip, a
+ * `User-Agent: iochunt/<version>`, up to 5 redirects (a redirect to another
+ * origin drops every header but the harmless ones, so credentials never
+ * follow it), and retries:
  *
  * - 429 and 503 wait for their `Retry-After` (seconds or HTTP-date; a past
  *   or malformed date means no wait), cut to `maxRetryAfterMs` (default 1 h;
@@ -17,7 +19,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { EnvHttpProxyAgent, interceptors, request, type Dispatcher } from 'undici';
+import { EnvHttpProxyAgent, request, type Dispatcher } from 'undici';
 import type { HttpSettings } from '../config/index.js';
 import { formatDuration } from '../config/index.js';
 import { describeError, SourceError } from '../errors.js';
@@ -79,6 +81,11 @@ const RETRYABLE_CODES = new Set([
 
 class BodyTooLarge extends Error {}
 
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+/** Headers that may follow a redirect to another origin (everything else may carry credentials). */
+const SAFE_HEADERS = new Set(['accept', 'accept-encoding', 'user-agent', 'content-type', 'if-none-match', 'if-modified-since']);
+
 /** A failed attempt: whether to retry and how long the server asked to wait. */
 interface AttemptFailure {
   readonly message: string;
@@ -102,7 +109,6 @@ function errorCode(err: unknown): string | undefined {
 
 /** HTTP for one source: build one per source and pull; {@link close} frees its connections. */
 export class HttpClient {
-  private readonly dispatcher: Dispatcher;
   private readonly agent: EnvHttpProxyAgent;
   private readonly userAgent = `iochunt/${version()}`;
 
@@ -123,7 +129,6 @@ export class HttpClient {
       headersTimeout: s.timeoutMs,
       bodyTimeout: s.timeoutMs,
     });
-    this.dispatcher = this.agent.compose(interceptors.redirect({ maxRedirections: 5 }));
   }
 
   async close(): Promise<void> {
@@ -150,8 +155,31 @@ export class HttpClient {
     }
   }
 
-  /** Sends `req`, retrying per the policy; resolves to a 2xx (or a `pass` status) response with its whole body. */
+  /** Sends `req`, following redirects and retrying per the policy; resolves to a 2xx (or a `pass` status) response with its whole body. */
   async request(req: HttpRequest): Promise<HttpResponse> {
+    let current = req;
+    for (let hops = 0; ; hops++) {
+      const res = await this.withRetries(current);
+      const location = res.headers.location;
+      if (!REDIRECTS.has(res.status) || !location || (req.pass ?? []).includes(res.status)) return res;
+      if (hops >= MAX_REDIRECTS) throw new SourceError(this.options.source, `more than ${MAX_REDIRECTS} redirects from ${this.where(req.url)}`);
+      const next = new URL(location, current.url);
+      if (next.protocol !== 'http:' && next.protocol !== 'https:') throw new SourceError(this.options.source, `redirect to a ${next.protocol} URL refused`);
+      const crossOrigin = next.origin !== new URL(current.url).origin;
+      const toGet = res.status === 303 || ((res.status === 301 || res.status === 302) && current.method === 'POST');
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(current.headers ?? {})) {
+        const name = k.toLowerCase();
+        if (crossOrigin && !SAFE_HEADERS.has(name)) continue;
+        if (toGet && name === 'content-type') continue;
+        headers[k] = v;
+      }
+      const { body: _body, ...rest } = current;
+      current = { ...rest, url: next.href, headers, ...(toGet ? { method: 'GET' as const } : current.body !== undefined ? { body: current.body } : {}) };
+    }
+  }
+
+  private async withRetries(req: HttpRequest): Promise<HttpResponse> {
     const s = this.options.settings;
     const attempts = s.retries + 1;
     for (let attempt = 1; ; attempt++) {
@@ -191,7 +219,7 @@ export class HttpClient {
         method: req.method ?? 'GET',
         headers,
         ...(req.body !== undefined ? { body: req.body } : {}),
-        dispatcher: this.dispatcher,
+        dispatcher: this.agent,
         signal: AbortSignal.timeout(s.timeoutMs),
         headersTimeout: s.timeoutMs,
         bodyTimeout: s.timeoutMs,
@@ -202,7 +230,7 @@ export class HttpClient {
     const status = res.statusCode;
     const h: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(res.headers)) h[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
-    const ok = (status >= 200 && status < 300) || (req.pass ?? []).includes(status);
+    const ok = (status >= 200 && status < 300) || (req.pass ?? []).includes(status) || (REDIRECTS.has(status) && h.location !== undefined);
     if (!ok) {
       const snippet = await this.snippet(res);
       const reason = `HTTP ${status}${snippet ? `: ${snippet}` : ''}`;

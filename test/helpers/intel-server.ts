@@ -89,6 +89,8 @@ export interface IntelServer {
   misp: { key: string; attributes: MispAttribute[]; claimCount?: number };
   /** URL feeds by path: body, ETag, and whether to gzip the transfer. */
   files: Map<string, { body: string | Buffer; etag?: string; lastModified?: string; gzipTransfer?: boolean; contentType?: string }>;
+  /** Paths answered with a redirect: path → [status, Location]. */
+  redirects: Map<string, [number, string]>;
   /** Queues `fault` for the next `times` requests (whose path starts with `pathPrefix`, when given). */
   fail(fault: Fault, times?: number, pathPrefix?: string): void;
   /** Delay added to every answer (for crash tests). */
@@ -107,6 +109,7 @@ export async function startIntelServer(): Promise<IntelServer> {
     otx: { key: 'otx-key-0123456789abcdef', pulses: [], events: [], badKeyStatus: 403 },
     misp: { key: 'misp-key-ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789ab', attributes: [] },
     files: new Map(),
+    redirects: new Map(),
     delayMs: 0,
     fail(fault, times = 1, pathPrefix) {
       for (let i = 0; i < times; i++) queue.push({ fault, ...(pathPrefix ? { prefix: pathPrefix } : {}) });
@@ -217,6 +220,12 @@ export async function startIntelServer(): Promise<IntelServer> {
           return;
         }
         const go = (): void => {
+          const redirect = state.redirects.get(seen.path);
+          if (redirect) {
+            res.writeHead(redirect[0], { location: redirect[1], 'content-length': '0' });
+            res.end();
+            return;
+          }
           if (seen.path.startsWith('/api/v1/')) otx(seen, res);
           else if (seen.path === '/attributes/restSearch') misp(seen, res);
           else {
