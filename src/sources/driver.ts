@@ -51,6 +51,8 @@ export type DriverOutcome = Unchanged | NewFeed;
 export interface SourceDriver<S extends SourceConfig = SourceConfig> {
   /** File extension of the stored feed (`.json`, `.txt`, ...). */
   feedExtension(source: S): string;
+  /** The feed format the stored feed is written in (undefined: detected, as for URL lists). */
+  feedFormat(source: S): string | undefined;
   pull(ctx: DriverContext<S>): Promise<DriverOutcome>;
 }
 

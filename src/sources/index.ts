@@ -3,7 +3,7 @@
  * `src/sources/`. `feeds pull` and `tail` use {@link pullSource} /
  * {@link pullSources}; `feeds status` reads {@link readState}.
  */
-export { pullSource, pullSources, selectSources, feedPathOf, nextDue, cleanTemporaries, type PullOptions, type PullResult } from './puller.js';
+export { pullSource, pullSources, selectSources, feedPathOf, nextDue, dueSources, cleanTemporaries, type PullOptions, type PullResult } from './puller.js';
 export { readState, statePath, type SourceState } from './state-store.js';
 export { writeFileAtomic, AtomicFile } from './atomic-write.js';
 export { parseRetryAfter } from './retry-after.js';

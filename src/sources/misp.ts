@@ -49,6 +49,7 @@ function project(a: Record<string, unknown>): Attr {
 /** The MISP driver. */
 export const mispDriver: SourceDriver<MispSource> = {
   feedExtension: () => '.json',
+  feedFormat: () => 'misp',
 
   async pull(ctx: DriverContext<MispSource>): Promise<DriverOutcome> {
     const { source } = ctx;

@@ -64,6 +64,7 @@ function newer(a: string | undefined, b: string | undefined): string | undefined
 /** The OTX driver. */
 export const otxDriver: SourceDriver<OtxSource> = {
   feedExtension: () => '.json',
+  feedFormat: () => 'otx',
 
   async pull(ctx: DriverContext<OtxSource>): Promise<DriverOutcome> {
     const { source } = ctx;

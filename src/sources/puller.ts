@@ -195,7 +195,7 @@ export async function pullSource(config: Config, source: SourceConfig, options: 
     temp = await AtomicFile.create(feedPath);
     await temp.write(outcome.content);
     await temp.close();
-    const format = source.type === 'url' ? source.options.format : undefined;
+    const format = driverOf(source).feedFormat(source);
     let counted: Counted;
     try {
       counted = await countFeed(temp.tempPath, format);
@@ -268,6 +268,17 @@ function checkShrink(source: SourceConfig, outcome: NewFeed, before: number, aft
         `If the source really dropped them, pull again with --accept-shrink`,
     );
   }
+}
+
+/** The enabled sources due at `nowMs` (never pulled, or their interval since the last attempt has passed), for `tail`'s schedule. */
+export async function dueSources(config: Config, nowMs: number): Promise<SourceConfig[]> {
+  const due: SourceConfig[] = [];
+  for (const s of config.feeds) {
+    if (!s.enabled) continue;
+    const state = await readState(config.stateDir, s.name).catch(() => undefined);
+    if (nextDue(s, state) <= nowMs) due.push(s);
+  }
+  return due;
 }
 
 /** Pulls `names` (all enabled sources when empty) one after the other. Unknown names throw before anything is pulled. */

@@ -79,27 +79,34 @@ const held = new Set<string>();
 
 /** Takes the lock of `name`; resolves to its release. Throws when another pull of it runs (in this process or another live one). */
 export async function lockSource(stateDir: string, name: string): Promise<() => Promise<void>> {
-  await mkdir(stateDir, { recursive: true, mode: 0o700 });
   const path = join(stateDir, `${name}.lock`);
+  // Reserved before the first await, so that two pulls in one process cannot both pass.
   if (held.has(path)) throw new SourceError(name, 'a pull of this source is already running in this process', { retryable: true });
-  for (let tries = 0; tries < 3; tries++) {
-    try {
-      const h = await open(path, 'wx', 0o600);
-      await h.writeFile(`${process.pid}\n`);
-      await h.close();
-      held.add(path);
-      return async () => {
-        held.delete(path);
+  held.add(path);
+  const release = async (): Promise<void> => {
+    held.delete(path);
+    await rm(path, { force: true });
+  };
+  try {
+    await mkdir(stateDir, { recursive: true, mode: 0o700 });
+    for (let tries = 0; tries < 3; tries++) {
+      try {
+        const h = await open(path, 'wx', 0o600);
+        await h.writeFile(`${process.pid}\n`);
+        await h.close();
+        return release;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new SourceError(name, `cannot create lock ${path}: ${describeError(err)}`);
+        const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+        if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
+          throw new SourceError(name, `another pull of this source is running (process ${pid}, lock ${path})`, { retryable: true });
+        }
         await rm(path, { force: true });
-      };
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new SourceError(name, `cannot create lock ${path}: ${describeError(err)}`);
-      const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) {
-        throw new SourceError(name, `another pull of this source is running (process ${pid}, lock ${path})`, { retryable: true });
       }
-      await rm(path, { force: true });
     }
+    throw new SourceError(name, `cannot take lock ${path}`, { retryable: true });
+  } catch (err) {
+    held.delete(path);
+    throw err;
   }
-  throw new SourceError(name, `cannot take lock ${path}`, { retryable: true });
 }

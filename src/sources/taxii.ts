@@ -52,6 +52,7 @@ function replaces(next: StixObject, old: StixObject | undefined): boolean {
 /** The TAXII 2.1 driver. */
 export const taxiiDriver: SourceDriver<TaxiiSource> = {
   feedExtension: () => '.json',
+  feedFormat: () => 'stix',
 
   async pull(ctx: DriverContext<TaxiiSource>): Promise<DriverOutcome> {
     const { source } = ctx;

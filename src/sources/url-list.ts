@@ -23,6 +23,8 @@ function authHeaders(ctx: DriverContext<UrlSource>): Record<string, string> {
 
 /** The URL-list driver. */
 export const urlDriver: SourceDriver<UrlSource> = {
+  feedFormat: (source) => source.options.format,
+
   feedExtension(source) {
     const path = new URL(source.url).pathname.replace(/\.gz$/i, '');
     const m = /(\.[A-Za-z0-9]+)$/.exec(path);
