@@ -132,13 +132,26 @@ feeds:
     expect(await hits()).toEqual(['198.18.0.2']);
   });
 
+  it('rides out 429 (Retry-After: 2), 500 and a truncated page while paging', async () => {
+    server.otx.pulses.push(pulse(8, '2024-06-04T00:00:00.000000', [{ indicator: '198.18.0.8', type: 'IPv4' }], 'someone-else'));
+    server.fail({ kind: 'status', status: 500 }, 1, '/api/v1/pulses/events');
+    server.fail({ kind: 'status', status: 429, retryAfter: '2' }, 1, '/api/v1/pulses/subscribed');
+    server.fail({ kind: 'truncated' }, 1, '/api/v1/pulses/subscribed');
+    const r = await runCli(['feeds', 'pull', '--config', cfg], { env: env() });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/otx: HTTP 500: .* from http:\/\/127\.0\.0\.1:\d+\/api\/v1\/pulses\/events; retrying in \d+ms \(attempt 2 of 6\)/);
+    expect(r.stderr).toMatch(/otx: HTTP 429: .*\/api\/v1\/pulses\/subscribed; retrying in 2s \(attempt 2 of 6\)/);
+    expect(r.stderr).toMatch(/otx: reading the response body: .*\/api\/v1\/pulses\/subscribed; retrying in \d+ms \(attempt 3 of 6\)/);
+    expect(r.stderr).toContain('otx: 2 indicators (+1 -0)');
+  });
+
   it('a wrong key (401) fails at once, names the status, never prints the key, and keeps the feed', async () => {
     const kept = readFileSync(feed);
     server.otx.badKeyStatus = 401;
     const before = server.requests.length;
     const r = await runCli(['feeds', 'pull', '--config', cfg], { env: { OTX_API_KEY: 'not-the-right-key-42' } });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/error: otx: HTTP 401: .*Authentication credentials .* from http:\/\/127\.0\.0\.1:\d+\/api\/v1\/pulses\/events; the previous feed stays \(1 indicators\)/);
+    expect(r.stderr).toMatch(/error: otx: HTTP 401: .*Authentication credentials .* from http:\/\/127\.0\.0\.1:\d+\/api\/v1\/pulses\/events; the previous feed stays \(2 indicators\)/);
     expect(r.stderr).not.toContain('not-the-right-key-42');
     expect(server.requests.length - before).toBe(1);
     expect(readFileSync(feed).equals(kept)).toBe(true);
