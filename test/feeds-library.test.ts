@@ -4,7 +4,7 @@
  * their interval, one source is never pulled twice at once, and sources with
  * nothing yet give empty feeds that load without complaint.
  */
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../src/config/index.js';
 import { loadFeeds } from '../src/indicators/load.js';
@@ -69,6 +69,20 @@ feeds:
     expect((await dueSources(config, last + 60_000)).map((s) => s.name)).toEqual([]);
     expect((await dueSources(config, last + 5 * 60_000 + 1000)).map((s) => s.name)).toEqual(['list']);
     expect((await dueSources(config, last + 2 * 3_600_000)).map((s) => s.name)).toEqual(['otx', 'misp', 'list']);
+  });
+
+  it('an unreadable state file fails the pull with a way out, and is left as it is', async () => {
+    const path = t.path('state', 'list.state.json');
+    const good = readFileSync(path);
+    writeFileSync(path, '{"version": 1, "name": "li');
+    try {
+      const r = await pullSource(config, config.feeds[2]!, { reporter: recordingReporter() });
+      expect(r.ok).toBe(false);
+      expect(r.error).toMatch(new RegExp(`^list: state ${path.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is unreadable \\(.*\\); remove it to pull list from the start$`));
+      expect(readFileSync(path, 'utf8')).toBe('{"version": 1, "name": "li');
+    } finally {
+      writeFileSync(path, good);
+    }
   });
 
   it('one source is never pulled twice at once; the loser says so and changes nothing', async () => {

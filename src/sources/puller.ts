@@ -76,9 +76,10 @@ export function feedPathOf(config: Config, source: SourceConfig): string {
   return join(config.feedsDir, `${source.name}${driverOf(source).feedExtension(source as never)}`);
 }
 
-/** What decides a source's content: when it changes, the next pull starts over. */
+/** What decides a source's content (type, URL, options but the page size): when it changes, the next pull starts over. */
 function identityOf(source: SourceConfig): string {
-  return createHash('sha256').update(JSON.stringify([source.type, source.url, source.options])).digest('hex').slice(0, 16);
+  const { limit: _pageSize, ...options } = source.options as Record<string, unknown>;
+  return createHash('sha256').update(JSON.stringify([source.type, source.url, options])).digest('hex').slice(0, 16);
 }
 
 /** When `source` is next due after `state` (ms since the epoch): now when it never succeeded. */
@@ -125,6 +126,7 @@ export async function pullSource(config: Config, source: SourceConfig, options: 
     info: (m) => options.reporter.info(redactor.redact(m)),
   };
   let state: SourceState | undefined;
+  let stateRead = false;
   let release: (() => Promise<void>) | undefined;
   let http: HttpClient | undefined;
   let temp: AtomicFile | undefined;
@@ -132,6 +134,7 @@ export async function pullSource(config: Config, source: SourceConfig, options: 
   try {
     release = await lockSource(config.stateDir, source.name);
     state = await readState(config.stateDir, source.name);
+    stateRead = true;
     await cleanTemporaries(feedPath);
     await cleanTemporaries(statePath(config.stateDir, source.name));
     const identity = identityOf(source);
@@ -237,8 +240,8 @@ export async function pullSource(config: Config, source: SourceConfig, options: 
   } catch (err) {
     const message = redactor.redact(err instanceof IochuntError ? err.message : `${source.name}: ${describeError(err)}`);
     if (temp) await temp.discard().catch(() => undefined);
-    if (release) {
-      // Record the failure; the feed and cursor stay as they were.
+    if (release && stateRead) {
+      // Record the failure; the feed and cursor stay as they were (an unreadable state file is left for the user).
       const failed: SourceState = {
         ...(state ?? { version: 1, name: source.name, type: source.type, identity: '' }),
         lastAttempt: new Date(started).toISOString(),
