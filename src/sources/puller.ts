@@ -180,13 +180,15 @@ export async function pullSource(config: Config, source: SourceConfig, options: 
       consecutiveFailures: 0,
       lastDurationMs: now() - started,
     };
-    if (!outcome.changed) {
+    // Re-read records (cursors are inclusive) often rebuild the very same feed: nothing to check or replace.
+    if (!outcome.changed || (previous !== undefined && !startOver && previous.equals(outcome.content))) {
       const next: SourceState = {
         ...state,
         ...common,
         ...(outcome.cursor ? { cursor: outcome.cursor } : {}),
         ...(outcome.etag ? { etag: outcome.etag } : {}),
         ...(outcome.lastModified ? { lastModified: outcome.lastModified } : {}),
+        ...(outcome.changed ? { records: outcome.records } : {}),
         feed: feedPath,
       };
       delete (next as { lastError?: unknown }).lastError;
