@@ -92,7 +92,7 @@ feeds:
     expect(cursorOf('main')).toEqual(cursorOf('ref'));
     // No temporary files or locks left behind.
     expect(readdirSync(t.path('main', 'feeds'))).toEqual(['otx.json']);
-    expect(readdirSync(t.path('main', 'state'))).toEqual(['otx.state.json']);
+    expect(readdirSync(t.path('main', 'state')).sort()).toEqual(['otx.keys', 'otx.state.json']);
   });
 
   it('a crash after the feed was replaced but before the state was: the next pull merges the same changes again, with the same result', async () => {

@@ -18,7 +18,7 @@ import type { Config, SecretRef, SourceConfig } from '../config/index.js';
 import { describeError, FeedError, IochuntError, SourceError } from '../errors.js';
 import { loadFeeds } from '../indicators/load.js';
 import type { Reporter } from '../report.js';
-import { AtomicFile } from './atomic-write.js';
+import { AtomicFile, writeFileAtomic } from './atomic-write.js';
 import type { DriverContext, DriverOutcome, NewFeed, SourceDriver } from './driver.js';
 import { HttpClient } from './http.js';
 import { mispDriver } from './misp.js';
@@ -88,6 +88,24 @@ export function nextDue(source: SourceConfig, state: SourceState | undefined): n
   return Number.isNaN(last) ? 0 : last + source.intervalMs;
 }
 
+/** The key list of a source's feed (`type<TAB>name` per line): what `added`/`removed` are counted against. */
+function keysPath(stateDir: string, name: string): string {
+  return join(stateDir, `${name}.keys`);
+}
+
+async function readKeys(path: string): Promise<Set<string> | undefined> {
+  try {
+    const text = await readFile(path, 'utf8');
+    return new Set(text.split('\n').filter((l) => l !== ''));
+  } catch {
+    return undefined;
+  }
+}
+
+async function writeKeys(path: string, keys: ReadonlySet<string>): Promise<void> {
+  await writeFileAtomic(path, [...keys].sort().map((k) => `${k}\n`).join(''), 0o600);
+}
+
 interface Counted {
   readonly indicators: number;
   readonly keys: Set<string>;
@@ -99,7 +117,7 @@ interface Counted {
 async function countFeed(path: string, format: string | undefined): Promise<Counted> {
   const r = await loadFeeds([path], { ...(format ? { format } : {}), mispAll: false });
   const keys = new Set<string>();
-  for (const i of r.store.all()) keys.add(`${i.indicator.type}\u0000${i.indicator.name}`);
+  for (const i of r.store.all()) keys.add(`${i.indicator.type}\t${i.indicator.name}`);
   const f = r.feeds[0];
   const first = r.invalid[0];
   return {
@@ -137,6 +155,7 @@ export async function pullSource(config: Config, source: SourceConfig, options: 
     stateRead = true;
     await cleanTemporaries(feedPath);
     await cleanTemporaries(statePath(config.stateDir, source.name));
+    await cleanTemporaries(keysPath(config.stateDir, source.name));
     const identity = identityOf(source);
     let previous: Buffer | undefined;
     try {
@@ -217,11 +236,18 @@ export async function pullSource(config: Config, source: SourceConfig, options: 
     let added = 0;
     let removed = 0;
     if (!same) {
+      // The indicators of the feed being replaced: from the key list written with it (cheap), else by loading it.
       let oldKeys = new Set<string>();
-      if (previous !== undefined) oldKeys = (await countFeed(feedPath, format).catch(() => undefined))?.keys ?? new Set();
+      if (previous !== undefined) {
+        oldKeys =
+          (await readKeys(keysPath(config.stateDir, source.name))) ??
+          (await countFeed(feedPath, format).catch(() => undefined))?.keys ??
+          new Set();
+      }
       for (const k of counted.keys) if (!oldKeys.has(k)) added++;
       for (const k of oldKeys) if (!counted.keys.has(k)) removed++;
       await temp.commit();
+      await writeKeys(keysPath(config.stateDir, source.name), counted.keys);
     } else await temp.discard();
     temp = undefined;
 
