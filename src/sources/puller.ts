@@ -168,7 +168,7 @@ export async function pullSource(config: Config, source: SourceConfig, options: 
       reporter.warn(`${source.name}: ${feedPath} is missing; pulling everything again`);
       startOver = true;
     }
-    if (state && state.identity !== identity && !options.full) reporter.info(`${source.name}: type, URL or options changed since the last pull; pulling everything again`);
+    if (state?.lastSuccess && state.identity !== identity && !options.full) reporter.info(`${source.name}: type, URL or options changed since the last pull; pulling everything again`);
 
     http = new HttpClient({ source: source.name, settings: source.http, redactor, reporter, ...(options.sleep ? { sleep: options.sleep } : {}), now });
     const ctx: DriverContext = {
@@ -271,7 +271,7 @@ export async function pullSource(config: Config, source: SourceConfig, options: 
     if (release && stateRead) {
       // Record the failure; the feed and cursor stay as they were (an unreadable state file is left for the user).
       const failed: SourceState = {
-        ...(state ?? { version: 1, name: source.name, type: source.type, identity: '' }),
+        ...(state ?? { version: 1, name: source.name, type: source.type, identity: identityOf(source) }),
         lastAttempt: new Date(started).toISOString(),
         lastError: { at: new Date(now()).toISOString(), message },
         consecutiveFailures: (state?.consecutiveFailures ?? 0) + 1,
