@@ -174,5 +174,12 @@ feeds:
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('otx: credentials.api_key: environment variable OTX_API_KEY is not set');
     expect(server.requests.length).toBe(before);
+    const json = await runCli(['feeds', 'pull', '--json', '--config', cfg], { env: { OTX_API_KEY: '' } });
+    expect(json.code).toBe(2);
+    const out = JSON.parse(json.stdout);
+    expect(out.ok).toBe(false);
+    expect(out.sources).toHaveLength(1);
+    expect(out.sources[0]).toMatchObject({ name: 'otx', type: 'otx', ok: false, changed: false, indicators: 2, feedPath: feed });
+    expect(out.sources[0].error).toContain('environment variable OTX_API_KEY is not set');
   });
 });

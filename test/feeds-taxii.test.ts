@@ -189,6 +189,31 @@ ${extra}`,
     expect(ok.code).toBe(0);
   });
 
+  it('finds an API root by name and a collection by id; an unknown API root or collection is named with what the server has', async () => {
+    const cfg = (dir: string, options: string): string =>
+      t.write(
+        `${dir}.yaml`,
+        `state_dir: ./${dir}/state
+feeds_dir: ./${dir}/feeds
+feeds:
+  - name: cert
+    type: taxii
+    url: ${server.url}/taxii2/
+    credentials: { username: ${USER}, password: { env: TAXII_PASSWORD } }
+    options: ${options}
+`,
+      );
+    const ok = await runCli(['feeds', 'pull', '--config', cfg('byid', `{ api_root: api1, collection: ${COLLECTION}, limit: 50 }`)], { env });
+    expect(ok.code).toBe(0);
+    expect(ok.stderr).toContain('cert: 5 indicators (+5 -0)');
+    const root = await runCli(['feeds', 'pull', '--config', cfg('noroot', '{ api_root: api9, collection: Indicators }')], { env });
+    expect(root.code).toBe(2);
+    expect(root.stderr).toContain(`cert: API root "api9" is not among the server's (${server.url}/api1/)`);
+    const col = await runCli(['feeds', 'pull', '--config', cfg('nocol', '{ collection: Malware }')], { env });
+    expect(col.code).toBe(2);
+    expect(col.stderr).toContain(`cert: collection "Malware" not found; the API root has: ${COLLECTION} (Indicators)`);
+  });
+
   it('answers 406 to a request without the TAXII media type; a url source pointed at the objects endpoint fails clearly', async () => {
     const objects = `${server.url}/api1/collections/${COLLECTION}/objects/`;
     const auth = { authorization: `Basic ${Buffer.from(`${USER}:${PASSWORD}`).toString('base64')}` };
