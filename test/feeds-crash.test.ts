@@ -113,6 +113,47 @@ feeds:
     expect(cursorOf('main')).toEqual(cursorOf('ref'));
   });
 
+  it('SIGKILL while the new feed is being checked and written leaves the old feed or the new one, never a mix', async () => {
+    // A larger source, so that checking and writing the feed takes a while after the last page.
+    const big = await startIntelServer();
+    try {
+      for (let i = 0; i < 400; i++) {
+        big.otx.pulses.push(pulse(i, `2024-05-01T00:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.000000`, Array.from({ length: 25 }, (_, k) => ({ indicator: `10.${Math.floor(i / 200)}.${i % 200}.${k}`, type: 'IPv4' }))));
+      }
+      const cfg = (dir: string): string =>
+        t.write(`${dir}.yaml`, `state_dir: ./${dir}/state\nfeeds_dir: ./${dir}/feeds\nfeeds:\n  - { name: otx, type: otx, url: "${big.url}", credentials: { api_key: { env: OTX_API_KEY } }, options: { limit: 100 } }\n`);
+      const benv = { OTX_API_KEY: big.otx.key };
+      expect((await runCli(['feeds', 'pull', '--config', cfg('wmain')], { env: benv })).code).toBe(0);
+      expect((await runCli(['feeds', 'pull', '--config', cfg('wref')], { env: benv })).code).toBe(0);
+      const old = readFileSync(feedOf('wmain'));
+      for (let i = 0; i < 100; i++) {
+        const p = big.otx.pulses[i * 4]!;
+        p.modified = `2024-07-01T00:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}.000000`;
+        p.indicators[0]!.indicator = `172.16.${Math.floor(i / 200)}.${i % 200}`;
+      }
+      expect((await runCli(['feeds', 'pull', '--config', cfg('wref')], { env: benv })).code).toBe(0);
+      const fresh = readFileSync(feedOf('wref'));
+      expect(fresh.equals(old)).toBe(false);
+      for (const pause of [0, 80, 200, 400, 700, 1100, 1600]) {
+        const start = big.requests.length;
+        const run = startCli(['feeds', 'pull', '--config', cfg('wmain')], { env: benv });
+        // The last page of the changed pulses is the second one (100 changed, limit 100): wait for it, then a little more.
+        const deadline = Date.now() + 20_000;
+        while (big.requests.slice(start).filter((q) => q.path === '/api/v1/pulses/subscribed').length < 2 && run.child.exitCode === null && Date.now() < deadline) await sleep(2);
+        await sleep(pause);
+        run.child.kill('SIGKILL');
+        await run.exited;
+        const now = readFileSync(feedOf('wmain'));
+        expect(now.equals(old) || now.equals(fresh)).toBe(true);
+      }
+      expect((await runCli(['feeds', 'pull', '--config', cfg('wmain')], { env: benv })).code).toBe(0);
+      expect(readFileSync(feedOf('wmain')).equals(fresh)).toBe(true);
+      expect(readdirSync(t.path('wmain', 'feeds'))).toEqual(['otx.json']);
+    } finally {
+      await big.close();
+    }
+  });
+
   it('a reader reading the feed in a loop during 50 replacements only ever sees a whole feed', async () => {
     const lines = (n: number, tag: number): string => Array.from({ length: n }, (_, i) => `10.${tag}.${Math.floor(i / 250)}.${i % 250}`).join('\n') + '\n';
     const versions = [lines(3000, 1), lines(3001, 2)];
