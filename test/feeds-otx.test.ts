@@ -145,13 +145,30 @@ feeds:
     expect(r.stderr).toContain('otx: 2 indicators (+1 -0)');
   });
 
+  it('a subscribe event for a pulse fetches that pulse; one for a user fetches their pulses', async () => {
+    const from = server.requests.length;
+    const old = pulse(9, '2023-01-01T00:00:00.000000', [{ indicator: '198.18.0.9', type: 'IPv4' }], 'someone-else');
+    const theirs = pulse(10, '2023-01-02T00:00:00.000000', [{ indicator: '198.18.0.10', type: 'IPv4' }], 'newauthor');
+    server.otx.pulses.push(old, theirs);
+    server.otx.events.push(
+      { id: 'e4', action: 'subscribe', object_type: 'pulse', object_id: old.id, created: new Date().toISOString() },
+      { id: 'e5', action: 'subscribe', object_type: 'user', object_id: 'newauthor', created: new Date().toISOString() },
+    );
+    const r = await runCli(['feeds', 'pull', '--config', cfg], { env: env() });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('otx: 4 indicators (+2 -0)');
+    const seen = server.requests.slice(from);
+    expect(seen.some((q) => q.path === `/api/v1/pulses/${old.id}`)).toBe(true);
+    expect(seen.some((q) => q.path === '/api/v1/pulses/subscribed' && q.query.get('author_name') === 'newauthor')).toBe(true);
+  });
+
   it('a wrong key (401) fails at once, names the status, never prints the key, and keeps the feed', async () => {
     const kept = readFileSync(feed);
     server.otx.badKeyStatus = 401;
     const before = server.requests.length;
     const r = await runCli(['feeds', 'pull', '--config', cfg], { env: { OTX_API_KEY: 'not-the-right-key-42' } });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/error: otx: HTTP 401: .*Authentication credentials .* from http:\/\/127\.0\.0\.1:\d+\/api\/v1\/pulses\/events; the previous feed stays \(2 indicators\)/);
+    expect(r.stderr).toMatch(/error: otx: HTTP 401: .*Authentication credentials .* from http:\/\/127\.0\.0\.1:\d+\/api\/v1\/pulses\/events; the previous feed stays \(4 indicators\)/);
     expect(r.stderr).not.toContain('not-the-right-key-42');
     expect(server.requests.length - before).toBe(1);
     expect(readFileSync(feed).equals(kept)).toBe(true);
@@ -179,7 +196,7 @@ feeds:
     const out = JSON.parse(json.stdout);
     expect(out.ok).toBe(false);
     expect(out.sources).toHaveLength(1);
-    expect(out.sources[0]).toMatchObject({ name: 'otx', type: 'otx', ok: false, changed: false, indicators: 2, feedPath: feed });
+    expect(out.sources[0]).toMatchObject({ name: 'otx', type: 'otx', ok: false, changed: false, indicators: 4, feedPath: feed });
     expect(out.sources[0].error).toContain('environment variable OTX_API_KEY is not set');
   });
 });
