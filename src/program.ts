@@ -24,6 +24,7 @@ import { defaultStatePath, runSweep } from './commands/sweep.js';
 import type { WalkOptions } from './input/expand-paths.js';
 import { PathGlobs } from './input/path-globs.js';
 import type { ScanReport } from './output/input-report.js';
+import { addFeedsCommands } from './commands/feeds.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -399,6 +400,8 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .action(async (value: string, raw: { iocs?: string[]; iocsFormat?: string; mispAll?: boolean; allow?: string[] }) => {
       exit(await runIocsCheck(value, raw.iocs ?? [], { ...iocsOptions(raw), ...(raw.allow ? { allow: raw.allow } : {}) }, reporterFor(false)));
     });
+
+  addFeedsCommands(program, exit, reporterFor);
 
   program
     .command('completion')
