@@ -143,7 +143,7 @@ export async function search(paths: readonly string[], options: SearchOptions): 
       let refiner: InputRefiner | undefined;
       let inode: string | undefined;
       try {
-        const input = await openInput(entry.path);
+        const input = await openInput(entry.path, { onWarning: (m) => reporter.warn(m) });
         if (input.identity) inode = String(input.identity.ino);
         let chunks = input.chunks;
         if (options.inputRefiner) {
