@@ -11,7 +11,7 @@ import { IochuntError, InputError } from '../errors.js';
 import { ByteReader } from './byte-reader.js';
 import { DECOMPRESSORS, detectCompression, MAGIC_BYTES, type Compression } from './compression.js';
 import { gunzip } from './gunzip.js';
-import { startTool } from './tool-decompress.js';
+import { toolChunks } from './tool-decompress.js';
 import { unzstd, zstdInProcess } from './unzstd.js';
 
 export type { Compression } from './compression.js';
@@ -86,6 +86,8 @@ interface FileReadPlan {
   /** Deliver copies (for decoders, which hold on to what they are given), not views of one reused buffer. */
   readonly fresh: boolean;
   readonly sizeAtOpen: number;
+  /** False for FIFOs and devices, which are read in sequence from where they are. */
+  readonly positional: boolean;
   readonly onWarning: ((message: string) => void) | undefined;
 }
 
@@ -105,7 +107,7 @@ async function* fileChunks(path: string, fh: FileHandle, plan: FileReadPlan): As
       if (want <= 0) return;
       let bytesRead: number;
       try {
-        ({ bytesRead } = await fh.read(buf, 0, want, pos));
+        ({ bytesRead } = await fh.read(buf, 0, want, plan.positional ? pos : null));
       } catch (err) {
         throw new InputError(path, describeRead(err), { cause: err });
       }
@@ -226,7 +228,7 @@ export async function openInput(path: string, options: OpenInputOptions = {}): P
     const file = fh;
     closeSource = () => file.close().catch(() => undefined);
     if (st.isFile()) identity = { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
-    const plan = { sizeAtOpen: st.size, onWarning: st.isFile() ? options.onWarning : undefined };
+    const plan = { sizeAtOpen: st.size, positional: st.isFile(), onWarning: st.isFile() ? options.onWarning : undefined };
     if (st.isFile()) {
       // A regular file: look at its first bytes without moving anything.
       const magic = Buffer.alloc(MAGIC_BYTES);
@@ -274,7 +276,7 @@ export async function openInput(path: string, options: OpenInputOptions = {}): P
   try {
     if (compression === 'gzip') decoded = gunzip(path, reader);
     else if (compression === 'zstd' && zstdInProcess) decoded = unzstd(path, reader);
-    else decoded = (await startTool(path, compression, DECOMPRESSORS[compression], reader)).chunks;
+    else decoded = toolChunks(path, compression, DECOMPRESSORS[compression], reader);
   } catch (err) {
     await closeSource();
     throw err;

@@ -8,6 +8,8 @@
  * (a closed output pipe, an interrupt, an error).
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { DecompressError, DecompressorMissingError, IochuntError } from '../errors.js';
 import type { ByteReader } from './byte-reader.js';
@@ -18,18 +20,35 @@ const STDERR_KEEP = 4096;
 
 type Child = ChildProcessByStdio<Writable, Readable, Readable>;
 
-/** A started decompressor: its output, to be read once. */
-export interface ToolStream {
-  readonly chunks: AsyncGenerator<Buffer, void>;
+/** The absolute path of `tool` found in `$PATH`, or undefined. */
+export function findTool(tool: string): string | undefined {
+  for (const dir of (process.env['PATH'] ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, tool);
+    try {
+      accessSync(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
 }
 
 /**
- * Starts `decompressor` on the bytes of `reader`. Resolves once the program
- * has started; rejects with {@link DecompressorMissingError} when it is not
- * installed (or cannot be run).
+ * The decompressed bytes of `reader`'s stream, decoded by `decompressor`.
+ * Throws {@link DecompressorMissingError} at once when the program is not
+ * installed; otherwise the child process is started when the first chunk is
+ * requested (so an input opened but never read leaves no process behind).
  */
-export async function startTool(path: string, format: string, decompressor: Decompressor, reader: ByteReader): Promise<ToolStream> {
-  const child: Child = spawn(decompressor.tool, [...decompressor.args], {
+export function toolChunks(path: string, format: string, decompressor: Decompressor, reader: ByteReader): AsyncGenerator<Buffer, void> {
+  const program = findTool(decompressor.tool);
+  if (!program) throw new DecompressorMissingError(path, format, decompressor.tool, decompressor.debianPackage);
+  return run(path, format, program, decompressor, reader);
+}
+
+async function* run(path: string, format: string, program: string, decompressor: Decompressor, reader: ByteReader): AsyncGenerator<Buffer, void> {
+  const child: Child = spawn(program, [...decompressor.args], {
     stdio: ['pipe', 'pipe', 'pipe'],
     // LC_ALL=C: messages in English, which the mapping below reads.
     env: { ...process.env, LC_ALL: 'C' },
@@ -51,7 +70,7 @@ export async function startTool(path: string, format: string, decompressor: Deco
     throw new IochuntError('E_INPUT', `${path}: cannot run ${decompressor.tool} to decompress it: ${e.message}`, { cause: err });
   }
   child.on('error', () => undefined);
-  return { chunks: toolOutput(path, format, decompressor, child, exited, reader) };
+  yield* toolOutput(path, format, decompressor, child, exited, reader);
 }
 
 async function* toolOutput(
