@@ -2,7 +2,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { rmSync, truncateSync } from 'node:fs';
 import { DecompressError } from '../src/errors.js';
+import { ByteReader } from '../src/input/byte-reader.js';
+import { gunzip } from '../src/input/gunzip.js';
 import { openInput, readHead } from '../src/input/open-input.js';
+import { unzstd } from '../src/input/unzstd.js';
 import { compress, FORMATS, logText, SUFFIX, zstdSkippableFrame, type Format } from './helpers/compress.js';
 import { tmpDir } from './helpers/tmp.js';
 
@@ -173,6 +176,46 @@ describe('gzip edge cases', () => {
     const r = await readAll(`${p}.gz`);
     expect(r.error).toBeUndefined();
     expect(r.data.toString()).toBe(text);
+  });
+});
+
+describe('stream ends at every position of a read', () => {
+  // A decoder that reaches the end of its stream exactly where a read of the
+  // source ends must still find the next member or frame, or the trailing data.
+  async function decode(kind: 'gzip' | 'zstd', bytes: Buffer, cuts: number[]): Promise<{ data: string; error?: unknown }> {
+    async function* pieces(): AsyncGenerator<Buffer> {
+      let at = 0;
+      for (const c of [...cuts, bytes.length]) {
+        if (c > at) yield Buffer.from(bytes.subarray(at, c));
+        at = Math.max(at, c);
+      }
+    }
+    const reader = new ByteReader(pieces());
+    const out: Buffer[] = [];
+    try {
+      for await (const b of (kind === 'gzip' ? gunzip : unzstd)('x', reader)) out.push(Buffer.from(b));
+    } catch (error) {
+      return { data: Buffer.concat(out).toString(), error };
+    }
+    return { data: Buffer.concat(out).toString() };
+  }
+
+  it.each(['gzip', 'zstd'] as const)('%s', async (kind) => {
+    const a = compress(kind, 'first member\n');
+    const b = compress(kind, 'second member 10.66.66.66\n');
+    const two = Buffer.concat([a, b]);
+    const garbage = Buffer.concat([a, Buffer.from('appended\n')]);
+    for (let cut = a.length - 12; cut <= a.length + 3; cut++) {
+      expect(await decode(kind, two, [cut])).toEqual({ data: 'first member\nsecond member 10.66.66.66\n' });
+      const g = await decode(kind, garbage, [cut]);
+      expect(g.data).toBe('first member\n');
+      expect((g.error as DecompressError).failure).toBe('trailing-data');
+      expect((g.error as DecompressError).compressedOffset).toBe(a.length);
+      const cutShort = await decode(kind, a.subarray(0, a.length - 1), [cut]);
+      expect((cutShort.error as DecompressError).failure).toBe('truncated');
+    }
+    // One byte per read.
+    expect((await decode(kind, two, Array.from({ length: two.length }, (_, i) => i))).data).toBe('first member\nsecond member 10.66.66.66\n');
   });
 });
 

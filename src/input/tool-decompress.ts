@@ -50,6 +50,11 @@ export function toolChunks(path: string, format: string, decompressor: Decompres
 async function* run(path: string, format: string, program: string, decompressor: Decompressor, reader: ByteReader): AsyncGenerator<Buffer, void> {
   const child: Child = spawn(program, [...decompressor.args], {
     stdio: ['pipe', 'pipe', 'pipe'],
+    // Its own process group: a Ctrl-C in the terminal interrupts iochunt,
+    // which stops reading and ends the child itself, instead of killing the
+    // child first (which would look like a broken stream). If iochunt dies,
+    // the child gets end of input or a broken pipe and exits.
+    detached: true,
     // LC_ALL=C: messages in English, which the mapping below reads.
     env: { ...process.env, LC_ALL: 'C' },
   });
