@@ -255,6 +255,21 @@ describe('a file truncated while it is read', () => {
     expect(warnings[0]).toContain(`${p}: file truncated while being read (${text.length} bytes when opened, 100 bytes after ${n} were read)`);
   });
 
+  it('reads a plain file from a start to an end offset without reading past the end', async () => {
+    const p = t.write('offsets.log', text);
+    const warnings: string[] = [];
+    const r = await readAll(p, { start: 1_000_001, end: 3_500_000, onWarning: (m) => warnings.push(m) });
+    expect(r.error).toBeUndefined();
+    expect(r.data.toString()).toBe(text.slice(1_000_001, 3_500_000));
+    // Bytes appended after the snapshot size are left for the next run.
+    execFileSync('sh', ['-c', `echo appended >> '${p}'`]);
+    expect((await readAll(p, { start: text.length - 5, end: text.length })).data.toString()).toBe(text.slice(-5));
+    // A start beyond the end (a file rotated since the offset was committed): nothing, and no warning.
+    expect((await readAll(p, { start: text.length * 2, onWarning: (m) => warnings.push(m) })).data.length).toBe(0);
+    expect(warnings).toEqual([]);
+    await expect(openInput(p, { start: -1 })).rejects.toThrow(/start must be a non-negative integer/);
+  });
+
   it('gets no warning when it only grows', async () => {
     const p = t.write('growing.log', text);
     const warnings: string[] = [];

@@ -118,7 +118,7 @@ async function* fileChunks(path: string, fh: FileHandle, plan: FileReadPlan): As
     if (plan.onWarning) {
       const now = (await fh.stat().catch(() => undefined))?.size;
       const expected = plan.end === undefined ? plan.sizeAtOpen : Math.min(plan.end, plan.sizeAtOpen);
-      if (now !== undefined && (pos < expected || now < pos)) {
+      if (now !== undefined && (pos < expected || (now < pos && pos > plan.start))) {
         plan.onWarning(
           `${path}: file truncated while being read (${plan.sizeAtOpen} bytes when opened, ${now} bytes after ${pos} were read); ` +
             'what it held beyond that point was not scanned',
