@@ -6,7 +6,9 @@
  * iochunt cannot read faster than the decompressor delivers) and with the
  * scan of the plain file. Rates are decompressed MB per second of wall time,
  * best of --runs, page cache warm; iochunt's include its start-up (about
- * 0.2 s with the indicator cache warm). Nothing here is a test.
+ * 0.2 s with the indicator cache warm). CPU seconds (user + system, child
+ * processes included) say what each costs whatever else runs on the machine.
+ * Nothing here is a test.
  *
  *   npm run bench:compress -- --mb 64 --runs 2
  */
@@ -41,21 +43,22 @@ const FORMATS = [
 
 const sq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-function timed(cmd: string): { seconds: number; stderr: string; status: number } {
-  const r = spawnSync('/usr/bin/time', ['-f', '@@time %e', 'sh', '-c', cmd], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const m = /@@time ([\d.]+)/.exec(r.stderr);
+/** Wall seconds, CPU seconds (user + system, children included) and stderr of `sh -c cmd`. */
+function timed(cmd: string): { seconds: number; cpu: number; stderr: string; status: number } {
+  const r = spawnSync('/usr/bin/time', ['-f', '@@time %e %U %S', 'sh', '-c', cmd], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const m = /@@time ([\d.]+) ([\d.]+) ([\d.]+)/.exec(r.stderr);
   if (!m) throw new Error(`no timing from: ${cmd}\n${r.stderr}`);
-  return { seconds: Number(m[1]), stderr: r.stderr, status: r.status ?? -1 };
+  return { seconds: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), stderr: r.stderr, status: r.status ?? -1 };
 }
 
-function best(runs: number, cmd: string): { seconds: number; stderr: string } {
-  let out: { seconds: number; stderr: string } | undefined;
+function best(runs: number, cmd: string): { seconds: number; cpu: number; stderr: string } {
+  let out: { seconds: number; cpu: number; stderr: string } | undefined;
   for (let i = 0; i < runs; i++) {
     const r = timed(cmd);
     if (r.status > 1) throw new Error(`failed (${r.status}): ${cmd}\n${r.stderr.slice(0, 2000)}`);
     if (!out || r.seconds < out.seconds) out = r;
   }
-  return out as { seconds: number; stderr: string };
+  return out as { seconds: number; cpu: number; stderr: string };
 }
 
 function corpus(dir: string, mb: number, indicators: number): { feed: string; plain: string } {
@@ -91,9 +94,9 @@ function main(): void {
   console.log(`# iochunt bench:compress — ${new Date().toISOString().slice(0, 16)}Z`);
   console.log(`machine: ${cpus()[0]?.model ?? '?'} × ${availableParallelism()} cores, Node ${process.version}; corpus ${(bytes / 1e6).toFixed(1)} MB, ${opts.indicators} indicators`);
 
-  const scan = (file: string): { seconds: number; hits: string } => {
+  const scan = (file: string): { seconds: number; cpu: number; hits: string } => {
     const r = best(runs, `node ${sq(CLI)} scan --iocs ${sq(feed)} ${sq(file)} > /dev/null`);
-    return { seconds: r.seconds, hits: /(\d+) line\(s\) with hits/.exec(r.stderr)?.[1] ?? '?' };
+    return { seconds: r.seconds, cpu: r.cpu, hits: /(\d+) line\(s\) with hits/.exec(r.stderr)?.[1] ?? '?' };
   };
   // Warm the indicator cache and the page cache.
   scan(plain);
@@ -101,9 +104,11 @@ function main(): void {
   const plainCat = best(runs, `cat ${sq(plain)} > /dev/null`);
 
   console.log('');
-  console.log('| input | compressed size | `-dc \\| cat` MB/s | iochunt scan MB/s | scan / `-dc` | lines with hits |');
-  console.log('|---|---:|---:|---:|---:|---:|');
-  console.log(`| plain | ${(bytes / 1e6).toFixed(1)} MB | ${rate(plainCat.seconds)} (cat) | ${rate(plainScan.seconds)} | — | ${plainScan.hits} |`);
+  console.log('| input | compressed size | `-dc \\| cat` MB/s | iochunt scan MB/s | scan / `-dc` | `-dc \\| cat` CPU s | scan CPU s | lines with hits |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log(
+    `| plain | ${(bytes / 1e6).toFixed(1)} MB | ${rate(plainCat.seconds)} (cat) | ${rate(plainScan.seconds)} | — | ${plainCat.cpu.toFixed(2)} | ${plainScan.cpu.toFixed(2)} | ${plainScan.hits} |`,
+  );
   for (const f of FORMATS) {
     const file = `${plain}.${f.suffix}`;
     if (!existsSync(file)) {
@@ -114,7 +119,8 @@ function main(): void {
     const cat = best(runs, `${f.cat} < ${sq(file)} | cat > /dev/null`);
     const s = scan(file);
     console.log(
-      `| ${f.name} | ${(size / 1e6).toFixed(1)} MB | ${rate(cat.seconds)} | ${rate(s.seconds)} | ${(cat.seconds / s.seconds).toFixed(2)} | ${s.hits} |`,
+      `| ${f.name} | ${(size / 1e6).toFixed(1)} MB | ${rate(cat.seconds)} | ${rate(s.seconds)} | ${(cat.seconds / s.seconds).toFixed(2)} | ` +
+        `${cat.cpu.toFixed(2)} | ${s.cpu.toFixed(2)} | ${s.hits} |`,
     );
   }
 }
