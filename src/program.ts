@@ -152,7 +152,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .summary('scan logs for indicators; one JSON document per matching line on stdout')
     .description(
       'Scan log files, directories (walked recursively in name order), globs, or stdin (no PATH or "-") ' +
-        'for the indicators in the --iocs feeds. Compression (gzip, zstd, xz, bzip2, lz4) is recognised by content. Hits go to stdout (or --output) ' +
+        'for the indicators in the --iocs feeds. Compression is detected by content. Hits go to stdout (or --output) ' +
         'as JSON Lines; messages go to stderr. Exit status: 0 hits found, 1 none, 2 error.',
     )
     .argument('[PATH...]', 'log files, directories or globs; "-" or nothing for stdin')
