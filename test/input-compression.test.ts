@@ -1,9 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { rmSync, truncateSync } from 'node:fs';
+import zlib from 'node:zlib';
 import { DecompressError } from '../src/errors.js';
 import { ByteReader } from '../src/input/byte-reader.js';
-import { gunzip } from '../src/input/gunzip.js';
+import { crc32Js, gunzip } from '../src/input/gunzip.js';
 import { openInput, readHead } from '../src/input/open-input.js';
 import { unzstd } from '../src/input/unzstd.js';
 import { compress, FORMATS, logText, SUFFIX, zstdSkippableFrame, type Format } from './helpers/compress.js';
@@ -170,12 +171,43 @@ describe('gzip edge cases', () => {
     expect(e.compressedOffset).toBe(gz.length - 8);
   });
 
+  it('checks CRC-32 in JavaScript where zlib has no crc32 (older Node) exactly as zlib does', () => {
+    const data = Buffer.from(text.slice(0, 100_000));
+    const zcrc = (zlib as { crc32?: (d: Uint8Array, v?: number) => number }).crc32;
+    expect(crc32Js(Buffer.alloc(0))).toBe(0);
+    expect(crc32Js(Buffer.from('123456789'))).toBe(0xcbf43926); // the check value of CRC-32/ISO-HDLC
+    if (zcrc) {
+      expect(crc32Js(data)).toBe(zcrc(data));
+      expect(crc32Js(data.subarray(5000), crc32Js(data.subarray(0, 5000)))).toBe(zcrc(data));
+    }
+  });
+
   it('reads header fields (name, comment, extra) that gzip writes', async () => {
     const p = t.write('with name.log', text);
     execFileSync('gzip', ['-k', '-N', p]);
     const r = await readAll(`${p}.gz`);
     expect(r.error).toBeUndefined();
     expect(r.data.toString()).toBe(text);
+  });
+
+  it('reads every optional header field (extra, name, comment, header CRC) as gzip does', async () => {
+    const plain = compress('gzip', 'in a member with every header field 10.66.66.66\n');
+    const fixed = Buffer.from(plain.subarray(0, 10));
+    fixed[3] = 0x02 | 0x04 | 0x08 | 0x10; // FHCRC FEXTRA FNAME FCOMMENT
+    const head = Buffer.concat([fixed, Buffer.from([6, 0]), Buffer.from('AB\x02\x00xy', 'latin1'), Buffer.from('name.log\0comment\0')]);
+    const hcrc = Buffer.alloc(2);
+    hcrc.writeUInt16LE(crc32Js(head) & 0xffff);
+    const member = Buffer.concat([head, hcrc, plain.subarray(10)]);
+    const p = t.write('fields.gz', Buffer.concat([member, member]));
+    const expected = execFileSync('gzip', ['-dc', p]).toString();
+    expect(expected).toBe('in a member with every header field 10.66.66.66\n'.repeat(2));
+    const r = await readAll(p);
+    expect(r.error).toBeUndefined();
+    expect(r.data.toString()).toBe(expected);
+    // Cut inside the header of the second member.
+    const cut = await readAll(t.write('fields-cut.gz', Buffer.concat([member, member.subarray(0, 20)])));
+    expect(cut.data.toString()).toBe(expected.slice(0, expected.length / 2));
+    expect((cut.error as DecompressError).failure).toBe('truncated');
   });
 });
 

@@ -23,8 +23,8 @@ const FCOMMENT = 0x10;
 type Crc32 = (data: Uint8Array, value?: number) => number;
 
 let crcTable: Uint32Array | undefined;
-/** CRC-32 (ISO-HDLC) in JavaScript, for runtimes whose zlib lacks crc32 (Node < 20.15). */
-function crc32Js(data: Uint8Array, value = 0): number {
+/** CRC-32 (ISO-HDLC) in JavaScript, for runtimes whose zlib lacks crc32 (Node < 20.15); exported for tests. */
+export function crc32Js(data: Uint8Array, value = 0): number {
   if (!crcTable) {
     crcTable = new Uint32Array(256);
     for (let n = 0; n < 256; n++) {
