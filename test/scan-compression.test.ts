@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { CLI, parseJsonl, runCli } from './helpers/cli.js';
+import { CLI, parseJsonl, runCli, startCli } from './helpers/cli.js';
 import { compress, FORMATS, logText, SUFFIX, zstdSkippableFrame } from './helpers/compress.js';
 import { tmpDir } from './helpers/tmp.js';
 
@@ -36,6 +36,28 @@ describe('scan of compressed inputs (end to end)', () => {
       expect(r.code).toBe(0);
       expect(r.docs.map((d) => [d.log.file.path, d.log.offset])).toEqual([['-', body.length]]);
     }
+  });
+
+  // Damage the decoder can see without reading to the end (xz may wait for
+  // more input after damaged data, as `xz -dc` does, but not after a stream
+  // followed by garbage).
+  it.each([
+    ['gzip', 'corrupt'],
+    ['zstd', 'corrupt'],
+    ['xz', 'garbage'],
+  ] as const)('%s (%s) on a stdin that stays open: reported, and iochunt exits without waiting for the pipe to end', async (format, damage) => {
+    let packed = Buffer.from(compress(format, `${lastLine}\n${body}`));
+    if (damage === 'corrupt') for (let i = packed.length >> 1; i < (packed.length >> 1) + 64; i++) packed[i] = (packed[i] as number) ^ 0x5a;
+    // xz fills its 8 KiB input buffer before it looks: more than that.
+    else packed = Buffer.concat([packed, Buffer.from('garbage that is not xz at all\n'.repeat(4000))]);
+    const run = startCli(['scan', '--iocs', feed, '-']);
+    run.child.stdin.write(packed);
+    // stdin is not ended: the exit must come from the error alone.
+    const code = await run.exited;
+    run.child.stdin.destroy();
+    expect(code).toBe(2);
+    expect(parseJsonl(run.stdout()).map((d) => d.log.offset)).toEqual([0]);
+    expect(run.stderr()).toMatch(new RegExp(`iochunt: error: -: ${format} stream broken at .*corrupt data`));
   });
 
   it('gzip followed by trailing data: the hit on the last line of the valid member is kept, exit 2', async () => {

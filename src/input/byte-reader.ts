@@ -16,8 +16,13 @@ export class ByteReader {
    * @param source Chunks of the stream. A chunk must stay valid after the next
    *   is requested (decoders keep references to what they were given): copy
    *   chunks of sources that reuse one buffer before they reach this reader.
+   * @param onClose Called by {@link close} before the source is stopped: ends
+   *   what a pending read may be waiting on (stdin), so that it settles.
    */
-  constructor(private readonly source: AsyncIterator<Buffer>) {}
+  constructor(
+    private readonly source: AsyncIterator<Buffer>,
+    private readonly onClose?: () => void,
+  ) {}
 
   /** The next piece of at most `max` bytes (never empty), or undefined at the end of the stream. */
   async take(max: number): Promise<Buffer | undefined> {
@@ -73,6 +78,7 @@ export class ByteReader {
   /** Stops the source (closes a file, ends a child process). */
   async close(): Promise<void> {
     this.pending.length = 0;
+    if (!this.ended) this.onClose?.();
     this.ended = true;
     await this.source.return?.();
   }

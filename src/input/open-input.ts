@@ -271,7 +271,9 @@ export async function openInput(path: string, options: OpenInputOptions = {}): P
     return { ...base, chunks: start > 0 || end !== undefined ? window(raw, start, end) : raw };
   }
 
-  const reader = new ByteReader(raw);
+  // Decoders close the reader when they stop early or fail; stdin, which may
+  // stay open, is then let go so that it keeps neither a read nor the process waiting.
+  const reader = new ByteReader(raw, path === '-' ? () => process.stdin.destroy() : undefined);
   let decoded: AsyncIterable<Buffer>;
   try {
     if (compression === 'gzip') decoded = gunzip(path, reader);

@@ -49,6 +49,8 @@ export function toolChunks(path: string, format: string, decompressor: Decompres
 
 async function* run(path: string, format: string, program: string, decompressor: Decompressor, reader: ByteReader): AsyncGenerator<Buffer, void> {
   const child: Child = spawn(program, [...decompressor.args], {
+    // Its messages then start with its name, not its path.
+    argv0: decompressor.tool,
     stdio: ['pipe', 'pipe', 'pipe'],
     // Its own process group: a Ctrl-C in the terminal interrupts iochunt,
     // which stops reading and ends the child itself, instead of killing the
@@ -133,8 +135,12 @@ async function* toolOutput(
       yield chunk;
     }
     const { code, signal } = await exited;
-    await feeder;
     finished = true;
+    // A read error of the source is recorded before the feeder kills the
+    // child, so it is known here. The feeder is not waited for: after an
+    // early exit of the tool it may still wait on a pipe that stays open.
+    feeding = false;
+    void feeder;
     if (readError !== undefined) throw readError;
     const problem = classify(decompressor.tool, code, signal, stderr);
     if (problem) {
@@ -146,16 +152,17 @@ async function* toolOutput(
       });
     }
   } finally {
+    feeding = false;
     if (!finished) {
       // Stopped early: end the child and wait until it is reaped.
-      feeding = false;
       child.stdout.destroy();
       child.stdin.destroy();
       child.kill('SIGKILL');
       await exited;
-      // Not awaited: a source waiting on a pipe that stays open ends on its own.
-      void reader.close().catch(() => undefined);
     }
+    // The feeder may be waiting on a source that stays open (stdin): stop it
+    // (not awaited: such a read settles only once stdin is let go).
+    void reader.close().catch(() => undefined);
   }
 }
 
