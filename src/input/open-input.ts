@@ -291,7 +291,7 @@ export async function openInput(path: string, options: OpenInputOptions = {}): P
  * shorter): what identifies a file whatever it is renamed or compressed to
  * (a rotation `app.log.1` and its later `app.log.2.gz` share them).
  *
- * Throws like {@link openInput}, and throws the {@link DecompressError} of a
+ * Throws like {@link openInput}, and throws the `DecompressError` of a
  * compressed file that breaks before `n` bytes.
  */
 export async function readHead(path: string, n: number): Promise<Buffer> {

@@ -179,6 +179,8 @@ function classify(
     .filter((l) => l !== '' && !/^(Input file =|It is possible|You can use|data from undamaged|perhaps it is corrupted|\*Possible\*|bzip2: Inappropriate ioctl)/i.test(l))
     .join(' ')
     .replace(/\s+/g, ' ')
+    // Control characters a program printed never reach the terminal raw.
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '?')
     .slice(0, 300);
   const lower = said.toLowerCase();
   // bzip2 warns about trailing garbage and still exits 0.
