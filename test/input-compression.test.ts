@@ -5,6 +5,7 @@ import zlib from 'node:zlib';
 import { DecompressError } from '../src/errors.js';
 import { ByteReader } from '../src/input/byte-reader.js';
 import { crc32Js, gunzip } from '../src/input/gunzip.js';
+import { lineBlocks } from '../src/input/line-blocks.js';
 import { openInput, readHead } from '../src/input/open-input.js';
 import { unzstd } from '../src/input/unzstd.js';
 import { compress, FORMATS, logText, SUFFIX, zstdSkippableFrame, type Format } from './helpers/compress.js';
@@ -132,6 +133,19 @@ describe.each(FORMATS)('%s input', (format) => {
     expect(input.start).toBe(7);
     const past = await readAll(file, { start: text.length + 10 });
     expect(past.data.length).toBe(0);
+  });
+
+  it('resumes at a committed offset with blocks that carry offsets in the whole stream', async () => {
+    const resumeAt = text.indexOf('\n', 1_234_567) + 1;
+    const input = await openInput(file, { start: resumeAt });
+    let expected = resumeAt;
+    for await (const block of lineBlocks(input.chunks, { maxLineBytes: 1 << 20, minBlockBytes: 256 * 1024, startOffset: input.start })) {
+      expect(block.offset).toBe(expected);
+      expect(block.buf.toString()).toBe(text.slice(block.offset, block.offset + block.buf.length));
+      expected += block.buf.length;
+      block.release?.();
+    }
+    expect(expected).toBe(text.length);
   });
 
   it('returns the first bytes of the decompressed content', async () => {

@@ -33,6 +33,12 @@ export interface LineBlockOptions {
    * block instead of waiting for `minBlockBytes`. Off when undefined.
    */
   readonly idleMs?: number;
+  /**
+   * Stream offset of the first byte of `chunks` (default 0): an input opened
+   * with `openInput(path, { start })` passes its `start`, so that block
+   * offsets (and `log.offset`) stay offsets in the whole decompressed stream.
+   */
+  readonly startOffset?: number;
 }
 
 const NL = 0x0a;
@@ -113,7 +119,7 @@ async function* cutBlocks(chunks: AsyncIterable<Buffer>, options: LineBlockOptio
   let len = 0;
   /** Offset in `cur` just after the last newline, or 0. */
   let afterLastNl = 0;
-  let offset = 0;
+  let offset = options.startOffset ?? 0;
 
   /** Hands out cur[0, n) as a block and starts a new buffer with the rest. */
   const take = (n: number, cut?: LineBlock['cut']): LineBlock => {
