@@ -9,6 +9,7 @@ import { lineBlocks } from '../src/input/line-blocks.js';
 import { openInput, readHead } from '../src/input/open-input.js';
 import { unzstd } from '../src/input/unzstd.js';
 import { compress, FORMATS, logText, SUFFIX, zstdSkippableFrame, type Format } from './helpers/compress.js';
+import { childCommands } from './helpers/procs.js';
 import { tmpDir } from './helpers/tmp.js';
 
 const t = tmpDir();
@@ -27,18 +28,6 @@ async function readAll(path: string, options: Parameters<typeof openInput>[1] = 
     return { data: Buffer.concat(parts), compression: input.compression, error };
   }
   return { data: Buffer.concat(parts), compression: input.compression };
-}
-
-/** Names of the running children of this process. */
-function childCommands(): string[] {
-  try {
-    return execFileSync('ps', ['-o', 'comm=', '--ppid', String(process.pid)], { encoding: 'utf8' })
-      .split('\n')
-      .map((s) => s.trim())
-      .filter((s) => s !== '' && s !== 'ps');
-  } catch {
-    return []; // ps exits 1 when there is no child
-  }
 }
 
 async function noChild(tool: string): Promise<boolean> {

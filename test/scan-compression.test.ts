@@ -4,6 +4,7 @@ import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:f
 import { basename } from 'node:path';
 import { CLI, parseJsonl, runCli, startCli } from './helpers/cli.js';
 import { compress, FORMATS, logText, SUFFIX, zstdSkippableFrame } from './helpers/compress.js';
+import { processes } from './helpers/procs.js';
 import { tmpDir } from './helpers/tmp.js';
 
 const t = tmpDir();
@@ -179,9 +180,9 @@ describe('decompressing child processes of the CLI', () => {
     const many = Array.from({ length: 30_000 }, (_, i) => `line ${i} from 10.66.66.66 ${'x'.repeat(i % 50)}`).join('\n') + '\n';
     const p = t.write('head/app.log.xz', compress('xz', many.repeat(3)));
     const markers = (): string[] =>
-      execFileSync('ps', ['-eo', 'args='], { encoding: 'utf8' })
-        .split('\n')
-        .filter((l) => l.startsWith(marker));
+      processes()
+        .map((p) => p.args)
+        .filter((a) => a.startsWith(marker));
 
     const child = spawn(process.execPath, [CLI, 'scan', '--iocs', feed, p], {
       env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` },
