@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { rmSync, truncateSync } from 'node:fs';
 import zlib from 'node:zlib';
 import { DecompressError } from '../src/errors.js';
@@ -150,6 +150,22 @@ describe('gzip edge cases', () => {
     const r = await readAll(p);
     expect(r.error).toBeUndefined();
     expect(r.data.toString()).toBe(text);
+  });
+
+  it('delivers of a corrupt member what gzip -dc prints of it', async () => {
+    const gz = Buffer.from(compress('gzip', text));
+    for (const at of [0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]) {
+      const bad = Buffer.from(gz);
+      const i = Math.floor(bad.length * at);
+      bad.fill(0xff, i, i + 8);
+      bad.fill(0, i + 8, i + 13);
+      const p = t.write(`damaged-${at}.gz`, bad);
+      const r = await readAll(p);
+      expect((r.error as DecompressError).failure).toBe('corrupt');
+      const printed = spawnSync('gzip', ['-dc', p], { maxBuffer: 1 << 28 }).stdout;
+      expect(r.data.length).toBe(printed.length);
+      expect(r.data.equals(printed)).toBe(true);
+    }
   });
 
   it('names the compressed byte where trailing data starts', async () => {
