@@ -74,7 +74,9 @@ export type DecompressFailure =
  * delivered: `decompressedOffset` is the number of decompressed bytes
  * delivered (all of them were scanned, up to the last complete line), and
  * `compressedOffset`, when known (decompression in process), is the offset in
- * the compressed file where decoding failed or the trailing data starts.
+ * the compressed file where the input ended or the trailing data starts, or,
+ * for corrupt data, the start of the piece of input (at most 64 KiB) in which
+ * the decoder found the damage.
  */
 export class DecompressError extends IochuntError {
   readonly path: string;
