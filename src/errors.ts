@@ -8,7 +8,8 @@
 export type ErrorCode =
   | 'E_USAGE'
   | 'E_INPUT'
-  | 'E_GZIP'
+  | 'E_DECOMPRESS'
+  | 'E_DECOMPRESSOR_MISSING'
   | 'E_COMPRESSION_UNSUPPORTED'
   | 'E_FEED'
   | 'E_FEED_INVALID_ENTRY'
@@ -61,37 +62,93 @@ export class InputError extends IochuntError {
   }
 }
 
+/** Why a compressed input could not be read to its end. */
+export type DecompressFailure =
+  /** The input ends inside a compressed stream. */
+  | 'truncated'
+  /** The compressed data is invalid, or its check value (CRC, checksum) does not match. */
+  | 'corrupt'
+  /** Complete compressed streams are followed by bytes that are not another one. */
+  | 'trailing-data';
+
 /**
- * A gzip stream that ends early or is corrupt. `compressedOffset` is the number
- * of compressed bytes consumed when inflation failed; `decompressedOffset` is
- * the number of decompressed bytes delivered before the break (all of them
- * were scanned).
+ * A compressed input (gzip, zstd, xz, bzip2, lz4) that ends early, is corrupt,
+ * or is followed by data that is not compressed. Thrown from the iteration of
+ * an input's chunks after every byte decompressed before the break was
+ * delivered: `decompressedOffset` is the number of decompressed bytes
+ * delivered (all of them were scanned, up to the last complete line), and
+ * `compressedOffset`, when known (decompression in process), is the offset in
+ * the compressed file where the input ended or the trailing data starts, or,
+ * for corrupt data, the start of the piece of input (at most 64 KiB) in which
+ * the decoder found the damage.
  */
-export class GzipError extends IochuntError {
+export class DecompressError extends IochuntError {
   readonly path: string;
-  readonly compressedOffset: number;
+  /** The compression format: `gzip`, `zstd`, `xz`, `bzip2` or `lz4`. */
+  readonly format: string;
+  readonly failure: DecompressFailure;
+  readonly compressedOffset: number | undefined;
   readonly decompressedOffset: number;
 
   constructor(
     path: string,
-    reason: string,
-    compressedOffset: number,
-    decompressedOffset: number,
+    detail: {
+      format: string;
+      failure: DecompressFailure;
+      reason: string;
+      compressedOffset?: number;
+      decompressedOffset: number;
+    },
     options?: { cause?: unknown },
   ) {
+    const where =
+      (detail.compressedOffset !== undefined ? `compressed byte ${detail.compressedOffset} (decompressed offset ` : 'decompressed offset ') +
+      String(detail.decompressedOffset) +
+      (detail.compressedOffset !== undefined ? ')' : '');
     super(
-      'E_GZIP',
-      `${path}: gzip stream broken at compressed byte ${compressedOffset} ` +
-        `(decompressed offset ${decompressedOffset}): ${reason}; hits before the break were kept`,
+      'E_DECOMPRESS',
+      detail.failure === 'trailing-data'
+        ? `${path}: ${detail.format} stream followed by data that is not ${detail.format}, at ${where}: ${detail.reason}; ` +
+            'the data before it was scanned, the trailing data was not'
+        : `${path}: ${detail.format} stream broken at ${where}: ${detail.reason}; hits before the break were kept`,
       options,
     );
     this.path = path;
-    this.compressedOffset = compressedOffset;
-    this.decompressedOffset = decompressedOffset;
+    this.format = detail.format;
+    this.failure = detail.failure;
+    this.compressedOffset = detail.compressedOffset;
+    this.decompressedOffset = detail.decompressedOffset;
   }
 
   override get name(): string {
-    return 'GzipError';
+    return 'DecompressError';
+  }
+}
+
+/** @deprecated The former name of {@link DecompressError}, kept for library users. */
+export const GzipError = DecompressError;
+/** @deprecated The former name of {@link DecompressError}. */
+export type GzipError = DecompressError;
+
+/**
+ * The program that decompresses an input's format (xz, bzip2, lz4, zstd on
+ * runtimes without zstd in zlib) is not installed: the input is unreadable.
+ */
+export class DecompressorMissingError extends IochuntError {
+  readonly path: string;
+
+  constructor(path: string, format: string, tool: string, debianPackage: string, options?: { cause?: unknown }) {
+    super(
+      'E_DECOMPRESSOR_MISSING',
+      `${path}: ${format}-compressed, but the \`${tool}\` program that decompresses it is not installed ` +
+        `(on Debian or Ubuntu: apt-get install ${debianPackage})`,
+      options,
+    );
+    this.path = path;
+  }
+
+  override get name(): string {
+    return 'DecompressorMissingError';
   }
 }
 

@@ -226,7 +226,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .summary('scan logs for indicators; one JSON document per matching line on stdout')
     .description(
       'Scan log files, directories (walked recursively in name order), globs, or stdin (no PATH or "-") ' +
-        'for the indicators in the --iocs feeds. Gzip is recognised by content. Hits go to stdout (or --output) ' +
+        'for the indicators in the --iocs feeds. Compression is detected by content. Hits go to stdout (or --output) ' +
         'as JSON Lines (or, as grep, nothing with -q, paths with -l, counts with -c); messages go to stderr. ' +
         'Walks skip hidden files and folders (--hidden) and binary files (-a). Exit status: 0 hits found, 1 none, 2 error.',
     )

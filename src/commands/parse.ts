@@ -104,7 +104,7 @@ export async function runParse(paths: readonly string[], options: ParseOptions, 
         continue;
       }
       try {
-        const input = await openInput(entry.path);
+        const input = await openInput(entry.path, { onWarning: (m) => reporter.warn(m) });
         const peeked = await peek(input.chunks, HEAD_BYTES + 1);
         const head: HeadOfInput = {
           path: entry.path,

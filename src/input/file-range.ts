@@ -109,6 +109,7 @@ export async function openPlainRange(path: string, start: number, end?: number):
   return {
     path,
     compression: 'none',
+    start,
     identity: { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs },
     chunks: chunks(),
     bytesRead: () => read,
@@ -191,5 +192,5 @@ export async function openDecompressedRange(
       await it.return?.(undefined)?.catch?.(() => undefined);
     }
   }
-  return { ...input, chunks: chunks() };
+  return { ...input, start, chunks: chunks() };
 }

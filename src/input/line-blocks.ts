@@ -117,6 +117,32 @@ function poolFor(size: number): BufferPool {
  * the block is no longer used, lets later blocks reuse its memory.
  */
 export async function* lineBlocks(chunks: AsyncIterable<Buffer>, options: LineBlockOptions): AsyncGenerator<LineBlock> {
+  const source = chunks[Symbol.asyncIterator]();
+  let reading = false;
+  const tracked: AsyncIterable<Buffer> = {
+    [Symbol.asyncIterator]: () => ({
+      next: async () => {
+        reading = true;
+        try {
+          return await source.next();
+        } finally {
+          reading = false;
+        }
+      },
+    }),
+  };
+  try {
+    yield* cutBlocks(tracked, options);
+  } finally {
+    // Done, or stopped early (the output went away, an interrupt): stop the
+    // source as well, so that it closes its file or ends its decompressing
+    // child process, without waiting on a read that an idle pipe may never answer.
+    const stopped = source.return?.(undefined)?.catch(() => undefined);
+    if (!reading) await stopped;
+  }
+}
+
+async function* cutBlocks(chunks: AsyncIterable<Buffer>, options: LineBlockOptions): AsyncGenerator<LineBlock> {
   const minBlock = options.minBlockBytes ?? 1 << 20;
   const maxLine = options.maxLineBytes;
   const pool = poolFor(Math.max(minBlock * 2, minBlock + (1 << 20)));

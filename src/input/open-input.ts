@@ -1,16 +1,20 @@
 /**
  * Opens an input (a file path or `-` for stdin) as a stream of decompressed
- * bytes. Compression is recognised by magic bytes, never by file name; gzip
- * (including multi-member gzip) is inflated, other compressions are refused
- * with a clear message rather than scanned as binary.
+ * bytes. Compression is recognised by magic bytes, never by file name: gzip
+ * (every member) and zstd (every frame, skippable frames too) are
+ * decompressed in process; xz, bzip2 and lz4 by their system programs in a
+ * child process (see {@link DECOMPRESSORS}). zip archives are refused with a
+ * clear message rather than scanned as binary.
  */
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
-import { GzipError, IochuntError, InputError } from '../errors.js';
+import { IochuntError, InputError } from '../errors.js';
+import { ByteReader } from './byte-reader.js';
+import { compressionUndecided, DECOMPRESSORS, detectCompression, MAGIC_BYTES, type Compression } from './compression.js';
+import { gunzip } from './gunzip.js';
+import { toolChunks } from './tool-decompress.js';
+import { unzstd, zstdInProcess } from './unzstd.js';
 
-/** How an input's bytes were stored. */
-export type Compression = 'none' | 'gzip';
+export type { Compression } from './compression.js';
 
 /** Identity of a regular file, for resume and idempotent ids (device, inode, size, mtime). */
 export interface FileIdentity {
@@ -25,49 +29,123 @@ export interface OpenedInput {
   /** The path as given (`-` for stdin). */
   readonly path: string;
   readonly compression: Compression;
-  /** Present for regular files. */
+  /** Present for regular files (taken when the file was opened). */
   readonly identity?: FileIdentity;
   /**
-   * The decompressed bytes. A chunk is valid only until the next one is
-   * requested (file reads reuse one buffer): copy what must be kept.
+   * Offset, in the decompressed stream, of the first byte of `chunks`: the
+   * `start` option, or 0.
+   */
+  readonly start: number;
+  /**
+   * The decompressed bytes from `start`. A chunk is valid only until the next
+   * one is requested (file reads reuse one buffer): copy what must be kept.
+   * Stopping the iteration early (break, return) closes the file and ends any
+   * decompressing child process.
    */
   readonly chunks: AsyncIterable<Buffer>;
   /** Bytes read so far from the file or stdin (before decompression). */
   readonly bytesRead: () => number;
   /**
-   * Releases the file (or stdin) when `chunks` is not read to its end (a
-   * skipped binary file, a file left after `--max-count` hits); safe to call twice.
+   * Releases the file (or stdin) and ends any decompressing child when
+   * `chunks` is not read to its end (a skipped binary file, a file left after
+   * `--max-count` hits); safe to call twice.
    */
   readonly close: () => void;
 }
 
+/** Where to read an input from and to, and where its warnings go. */
+export interface OpenInputOptions {
+  /**
+   * First byte to deliver, as an offset in the decompressed stream (default
+   * 0): an offset committed by an earlier run, to resume after it. A plain
+   * regular file is read from there directly; a compressed input or a pipe is
+   * decoded (or read) from its beginning and the bytes before `start` are
+   * discarded. An input shorter than `start` delivers nothing.
+   */
+  readonly start?: number;
+  /**
+   * Offset in the decompressed stream to stop before (default: the end of
+   * the input). A plain regular file is never read past it (a size taken
+   * earlier, so that bytes appended since are left for the next run); a
+   * compressed input stops decompressing there.
+   */
+  readonly end?: number;
+  /**
+   * Receives warnings about the input that do not stop its reading, as
+   * complete messages naming the path: today, a regular file that shrinks
+   * while it is read (truncated in place, e.g. by logrotate's copytruncate).
+   */
+  readonly onWarning?: (message: string) => void;
+}
+
 const READ_CHUNK = 1 << 20;
 
-const UNSUPPORTED: ReadonlyArray<{ magic: readonly number[]; name: string; tool: string }> = [
-  { magic: [0x28, 0xb5, 0x2f, 0xfd], name: 'zstd', tool: 'zstdcat' },
-  { magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], name: 'xz', tool: 'xzcat' },
-  { magic: [0x42, 0x5a, 0x68], name: 'bzip2', tool: 'bzcat' },
-  { magic: [0x50, 0x4b, 0x03, 0x04], name: 'zip', tool: 'unzip -p' },
-];
-
-function startsWith(buf: Buffer, magic: readonly number[]): boolean {
-  if (buf.length < magic.length) return false;
-  for (let i = 0; i < magic.length; i++) if (buf[i] !== magic[i]) return false;
-  return true;
+function describeRead(err: unknown): string {
+  const e = err as NodeJS.ErrnoException;
+  if (e?.code === 'ENOENT') return 'no such file';
+  if (e?.code === 'EACCES') return 'permission denied';
+  if (e?.code === 'EISDIR') return 'is a directory';
+  return e instanceof Error ? e.message : String(err);
 }
 
-function isGzip(head: Buffer): boolean {
-  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+interface FileReadPlan {
+  readonly start: number;
+  readonly end: number | undefined;
+  /** Deliver copies (for decoders, which hold on to what they are given), not views of one reused buffer. */
+  readonly fresh: boolean;
+  readonly sizeAtOpen: number;
+  /** False for FIFOs and devices, which are read in sequence from where they are. */
+  readonly positional: boolean;
+  readonly onWarning: ((message: string) => void) | undefined;
 }
 
-function unsupportedCompression(head: Buffer): { name: string; tool: string } | undefined {
-  for (const u of UNSUPPORTED) {
-    if (!startsWith(head, u.magic)) continue;
-    // "BZh" must be followed by a block-size digit; otherwise it is just text.
-    if (u.name === 'bzip2' && !(head.length > 3 && (head[3] ?? 0) >= 0x31 && (head[3] ?? 0) <= 0x39)) continue;
-    return u;
+/**
+ * Reads a regular file with positional reads from `plan.start`, in READ_CHUNK
+ * pieces, into one reused buffer unless `plan.fresh`. Closes the file when
+ * done, on error, or when the consumer stops early. At the end of the file,
+ * warns when the file is now shorter than what was read or than it was at
+ * open: it was truncated while being read.
+ */
+async function* fileChunks(path: string, fh: FileHandle, plan: FileReadPlan): AsyncGenerator<Buffer> {
+  const buf = Buffer.allocUnsafe(READ_CHUNK);
+  let pos = plan.start;
+  try {
+    for (;;) {
+      const want = plan.end === undefined ? READ_CHUNK : Math.min(READ_CHUNK, plan.end - pos);
+      if (want <= 0) return;
+      let bytesRead: number;
+      try {
+        ({ bytesRead } = await fh.read(buf, 0, want, plan.positional ? pos : null));
+      } catch (err) {
+        throw new InputError(path, describeRead(err), { cause: err });
+      }
+      if (bytesRead === 0) break;
+      pos += bytesRead;
+      yield plan.fresh ? Buffer.from(buf.subarray(0, bytesRead)) : buf.subarray(0, bytesRead);
+    }
+    if (plan.onWarning) {
+      const now = (await fh.stat().catch(() => undefined))?.size;
+      const expected = plan.end === undefined ? plan.sizeAtOpen : Math.min(plan.end, plan.sizeAtOpen);
+      if (now !== undefined && (pos < expected || (now < pos && pos > plan.start))) {
+        plan.onWarning(
+          `${path}: file truncated while being read (${plan.sizeAtOpen} bytes when opened, ${now} bytes after ${pos} were read); ` +
+            'what it held beyond that point was not scanned',
+        );
+      }
+    }
+  } finally {
+    await fh.close().catch(() => undefined);
   }
-  return undefined;
+}
+
+async function* stdinChunks(): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of process.stdin as AsyncIterable<Buffer | string>) {
+      yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    }
+  } catch (err) {
+    throw new InputError('-', describeRead(err), { cause: err });
+  }
 }
 
 async function* prepend(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
@@ -79,100 +157,75 @@ async function* prepend(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerat
       yield r.value;
     }
   } finally {
-    // A consumer that stops early closes the file (or the decompressor) too.
-    await rest.return?.(undefined);
+    await rest.return?.();
   }
 }
 
-async function* inflate(path: string, head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
-  const src = Readable.from(copied(prepend(head, rest)), { objectMode: false });
-  const gz = createGunzip({ chunkSize: 1 << 18 });
-  let sourceError: unknown;
-  src.on('error', (err) => {
-    sourceError = err;
-    gz.destroy(err);
-  });
-  src.pipe(gz);
-  let delivered = 0;
-  try {
-    for await (const chunk of gz as AsyncIterable<Buffer>) {
-      delivered += chunk.length;
-      yield chunk;
-    }
-  } catch (err) {
-    if (sourceError !== undefined) {
-      throw sourceError instanceof IochuntError ? sourceError : new InputError(path, describeRead(sourceError));
-    }
-    const reason = err instanceof Error ? describeZlib(err) : String(err);
-    throw new GzipError(path, reason, gz.bytesWritten, delivered, { cause: err });
-  } finally {
-    src.destroy();
-    gz.destroy();
+/** Passes `source` through, counting its bytes in `counter`. */
+async function* counted(source: AsyncIterable<Buffer>, counter: { n: number }): AsyncGenerator<Buffer> {
+  for await (const chunk of source) {
+    counter.n += chunk.length;
+    yield chunk;
   }
 }
 
-function describeZlib(err: Error & { code?: string }): string {
-  if (err.code === 'Z_BUF_ERROR') return 'truncated (unexpected end of file)';
-  if (err.code === 'Z_DATA_ERROR') return `corrupt data (${err.message})`;
-  return err.message;
-}
-
-function describeRead(err: unknown): string {
-  const e = err as NodeJS.ErrnoException;
-  if (e?.code === 'ENOENT') return 'no such file';
-  if (e?.code === 'EACCES') return 'permission denied';
-  if (e?.code === 'EISDIR') return 'is a directory';
-  return e instanceof Error ? e.message : String(err);
-}
-
-/**
- * Reads a regular file in READ_CHUNK pieces into one reused buffer: each
- * chunk is valid only until the next one is requested (lineBlocks copies it).
- * Closes the file when done, on error, or when the consumer stops early.
- */
-async function* fileChunks(fh: FileHandle): AsyncGenerator<Buffer> {
-  const buf = Buffer.allocUnsafe(READ_CHUNK);
-  try {
-    for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, READ_CHUNK, null);
-      if (bytesRead === 0) return;
-      yield buf.subarray(0, bytesRead);
-    }
-  } finally {
-    await fh.close().catch(() => undefined);
+/** Delivers only the bytes of `source` in [start, end) of its stream, and stops reading at `end`. */
+async function* window(source: AsyncIterable<Buffer>, start: number, end: number | undefined): AsyncGenerator<Buffer> {
+  let at = 0;
+  for await (const chunk of source) {
+    const from = at;
+    at += chunk.length;
+    if (at <= start) continue;
+    const lo = Math.max(0, start - from);
+    const hi = end === undefined ? chunk.length : Math.min(chunk.length, end - from);
+    if (hi > lo) yield lo === 0 && hi === chunk.length ? chunk : chunk.subarray(lo, hi);
+    if (end !== undefined && at >= end) return;
   }
 }
 
-/** Copies every chunk: zlib may still hold a chunk when the next is read. */
-async function* copied(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  for await (const chunk of source) yield Buffer.from(chunk);
-}
-
-async function* readChunks(source: AsyncIterable<Buffer | string>, path: string, counter: { n: number }): AsyncGenerator<Buffer> {
-  try {
-    for await (const chunk of source) {
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      counter.n += buf.length;
-      yield buf;
-    }
-  } catch (err) {
-    throw new InputError(path, describeRead(err), { cause: err });
+function checkOffset(name: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isSafeInteger(value) && value >= 0)) {
+    throw new IochuntError('E_INTERNAL', `openInput: ${name} must be a non-negative integer, not ${value}`);
   }
 }
 
 /**
- * Opens `path` (`-` means stdin) and returns its decompressed bytes.
- * Throws {@link InputError} when the file cannot be opened; read and gzip
- * errors surface from the iteration of `chunks` after every byte that could be
- * delivered was delivered ({@link GzipError} names the offset of the break).
+ * Opens `path` (`-` means stdin) and returns its decompressed bytes (from
+ * `options.start` to `options.end`).
+ *
+ * Throws {@link InputError} when the file cannot be opened,
+ * `E_COMPRESSION_UNSUPPORTED` for a zip archive, and
+ * `DecompressorMissingError` when the program that decompresses its
+ * format is not installed. Read errors and decompression errors
+ * (`DecompressError`: truncated, corrupt, trailing data, with the
+ * decompressed offset of the break) surface from the iteration of `chunks`,
+ * after every byte that could be delivered was delivered.
  */
-export async function openInput(path: string): Promise<OpenedInput> {
+export async function openInput(path: string, options: OpenInputOptions = {}): Promise<OpenedInput> {
+  checkOffset('start', options.start);
+  checkOffset('end', options.end);
+  const start = options.start ?? 0;
+  const end = options.end !== undefined ? Math.max(options.end, start) : undefined;
+
   let identity: FileIdentity | undefined;
-  let source: AsyncIterable<Buffer | string>;
-  let close: () => void;
+  let head: Buffer;
+  let raw: AsyncGenerator<Buffer>;
+  let plainChunks: (() => AsyncIterable<Buffer>) | undefined;
+  let closeSource: () => Promise<void>;
+
   if (path === '-') {
-    close = () => process.stdin.destroy();
-    source = process.stdin as AsyncIterable<Buffer>;
+    const it = stdinChunks()[Symbol.asyncIterator]();
+    head = Buffer.alloc(0);
+    // Peek enough bytes to recognise the compression.
+    while (compressionUndecided(head)) {
+      const r = await it.next();
+      if (r.done) break;
+      head = head.length === 0 ? r.value : Buffer.concat([head, r.value]);
+    }
+    raw = prepend(head, it);
+    closeSource = async () => {
+      process.stdin.destroy();
+    };
   } else {
     let st;
     try {
@@ -182,39 +235,110 @@ export async function openInput(path: string): Promise<OpenedInput> {
     }
     if (st.isDirectory()) throw new InputError(path, 'is a directory');
     // Open eagerly so that permission problems are reported here, not mid-scan.
-    let fh;
+    let fh: FileHandle;
     try {
       fh = await open(path, 'r');
     } catch (err) {
       throw new InputError(path, describeRead(err), { cause: err });
     }
-    if (st.isFile()) identity = { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
     const file = fh;
-    close = () => void file.close().catch(() => undefined);
-    source = fileChunks(file);
+    closeSource = () => file.close().catch(() => undefined);
+    if (st.isFile()) identity = { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+    const plan = { sizeAtOpen: st.size, positional: st.isFile(), onWarning: st.isFile() ? options.onWarning : undefined };
+    if (st.isFile()) {
+      // A regular file: look at its first bytes without moving anything.
+      const magic = Buffer.alloc(MAGIC_BYTES);
+      let n: number;
+      try {
+        ({ bytesRead: n } = await file.read(magic, 0, MAGIC_BYTES, 0));
+      } catch (err) {
+        await closeSource();
+        throw new InputError(path, describeRead(err), { cause: err });
+      }
+      head = magic.subarray(0, n);
+      plainChunks = () => fileChunks(path, file, { ...plan, start, end, fresh: false });
+      raw = fileChunks(path, file, { ...plan, start: 0, end: undefined, fresh: true });
+    } else {
+      // A FIFO or character device: read it as a stream, from its start.
+      const it = fileChunks(path, file, { ...plan, start: 0, end: undefined, fresh: true });
+      head = Buffer.alloc(0);
+      while (compressionUndecided(head)) {
+        const r = await it.next();
+        if (r.done) break;
+        head = Buffer.concat([head, r.value]);
+      }
+      raw = prepend(head, it);
+    }
   }
 
+  // Bytes read from the source, for progress (before decompression).
   const counter = { n: 0 };
-  const it = readChunks(source, path, counter)[Symbol.asyncIterator]();
-  // Peek enough bytes to recognise the compression.
-  let head: Buffer = Buffer.alloc(0);
-  for (;;) {
-    if (head.length >= 8) break;
-    const r = await it.next();
-    if (r.done) break;
-    // File chunks share one read buffer: keep a copy of a short first chunk.
-    head = head.length === 0 ? (r.value.length >= 8 ? r.value : Buffer.from(r.value)) : Buffer.concat([head, r.value]);
+  raw = counted(raw, counter);
+  if (plainChunks) {
+    const positional = plainChunks;
+    plainChunks = () => counted(positional(), counter);
   }
-
-  const unsupported = unsupportedCompression(head);
-  if (unsupported) {
-    close();
+  const detected = detectCompression(head);
+  if (detected === 'zip') {
+    await closeSource();
     throw new IochuntError(
       'E_COMPRESSION_UNSUPPORTED',
-      `${path}: ${unsupported.name}-compressed input is not supported; decompress it first, e.g. ${unsupported.tool} ${path === '-' ? 'FILE' : path} | iochunt scan ...`,
+      `${path}: zip archives are not supported; extract the files first, e.g. unzip -p ${path === '-' ? 'FILE' : path} | iochunt scan ...`,
     );
   }
-  const compression: Compression = isGzip(head) ? 'gzip' : 'none';
-  const chunks = compression === 'gzip' ? inflate(path, head, it) : prepend(head, it);
-  return { path, compression, ...(identity ? { identity } : {}), chunks, bytesRead: () => counter.n, close };
+  const compression: Compression = detected;
+  const base = { path, compression, ...(identity ? { identity } : {}), start, bytesRead: () => counter.n };
+  /** The result, with a close() that ends the iteration (and so the file and any child). */
+  const opened = (chunks: AsyncGenerator<Buffer>): OpenedInput => {
+    let closed = false;
+    return {
+      ...base,
+      chunks,
+      close: () => {
+        if (closed) return;
+        closed = true;
+        void chunks.return(undefined).catch(() => undefined);
+        void closeSource();
+      },
+    };
+  };
+
+  if (compression === 'none') {
+    if (plainChunks) return opened(plainChunks() as AsyncGenerator<Buffer>);
+    return opened(start > 0 || end !== undefined ? window(raw, start, end) : raw);
+  }
+
+  // Decoders close the reader when they stop early or fail; stdin, which may
+  // stay open, is then let go so that it keeps neither a read nor the process waiting.
+  const reader = new ByteReader(raw, path === '-' ? () => process.stdin.destroy() : undefined);
+  let decoded: AsyncGenerator<Buffer, void>;
+  try {
+    if (compression === 'gzip') decoded = gunzip(path, reader);
+    else if (compression === 'zstd' && zstdInProcess) decoded = unzstd(path, reader);
+    else decoded = toolChunks(path, compression, DECOMPRESSORS[compression], reader);
+  } catch (err) {
+    await closeSource();
+    throw err;
+  }
+  return opened(start > 0 || end !== undefined ? window(decoded, start, end) : (decoded as AsyncGenerator<Buffer>));
+}
+
+/**
+ * The first `n` bytes of the decompressed content of `path` (all of it when
+ * shorter): what identifies a file whatever it is renamed or compressed to
+ * (a rotation `app.log.1` and its later `app.log.2.gz` share them).
+ *
+ * Throws like {@link openInput}, and throws the `DecompressError` of a
+ * compressed file that breaks before `n` bytes.
+ */
+export async function readHead(path: string, n: number): Promise<Buffer> {
+  checkOffset('n', n);
+  const input = await openInput(path, { end: n });
+  const parts: Buffer[] = [];
+  let have = 0;
+  for await (const chunk of input.chunks) {
+    parts.push(Buffer.from(chunk));
+    have += chunk.length;
+  }
+  return Buffer.concat(parts, have);
 }

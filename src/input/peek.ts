@@ -55,19 +55,30 @@ export async function peek(
   }
   const head = Buffer.concat(taken, len);
   async function* all(): AsyncGenerator<Buffer> {
-    for (const t of taken) yield t;
-    if (failure) throw failure.err;
-    if (done) return;
-    if (pending) {
-      // The read that was under way when peeking stopped on idle input.
-      const r = await pending;
-      if (r.done) return;
-      yield r.value;
-    }
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
+    // Set while a read of the source is under way that this generator did not await yet.
+    let outstanding = pending !== undefined;
+    try {
+      for (const t of taken) yield t;
+      if (failure) throw failure.err;
+      if (done) return;
+      if (pending) {
+        // The read that was under way when peeking stopped on idle input.
+        const r = await pending;
+        outstanding = false;
+        if (r.done) return;
+        yield r.value;
+      }
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    } finally {
+      // Stopped early: stop the source too (closes a file, ends a
+      // decompressing child process), waiting for it unless a read is still
+      // under way on a source that may never answer (an idle pipe).
+      const stopped = it.return?.(undefined)?.catch(() => undefined);
+      if (!outstanding) await stopped;
     }
   }
   return { head: head.subarray(0, Math.min(bytes, head.length)), chunks: all(), ended: done };

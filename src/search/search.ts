@@ -295,7 +295,7 @@ export async function search(paths: readonly string[], options: SearchOptions): 
       };
       const knownHead = 'head' in entry ? entry.head : undefined;
       try {
-        input = 'open' in entry && entry.open ? await entry.open() : await openInput(entry.path);
+        input = 'open' in entry && entry.open ? await entry.open() : await openInput(entry.path, { onWarning: (m) => reporter.warn(m) });
         if (input.identity) {
           inode = String(input.identity.ino);
           Object.assign(state, { size: input.identity.size });
