@@ -65,7 +65,7 @@ describe('broken stderr', () => {
 
 describe.skipIf(!existsSync('/dev/full'))('disk full in every command', () => {
   it('scan -o /dev/full names ENOSPC and exits 2', () => {
-    const r = runShell(`node ${CLI} scan -q --cache-dir ${CACHE} -i ${feed} -o /dev/full ${log}`);
+    const r = runShell(`node ${CLI} scan --no-info --cache-dir ${CACHE} -i ${feed} -o /dev/full ${log}`);
     expect(r.status).toBe(2);
     noTrace(r.stderr);
     expect(r.stderr).toBe('iochunt: error: cannot write hits to /dev/full: ENOSPC: no space left on device\n');

@@ -19,7 +19,7 @@ const MiB = 1024;
 
 /** Runs `scan ARGS` (stdin from `input`, a shell command, when given); returns the child's peak RSS. */
 function peakKib(input: string | undefined, args: string): { kib: number; stderr: string; status: number | null } {
-  const r = runShell(`${input ? `${input} | ` : ''}node --import ${pathToFileURL(preload).href} ${CLI} scan -q --no-cache -i ${feed} ${args}`);
+  const r = runShell(`${input ? `${input} | ` : ''}node --import ${pathToFileURL(preload).href} ${CLI} scan --no-info --no-cache -i ${feed} ${args}`);
   const m = /maxrss-kib=(\d+)/.exec(r.stderr);
   return { kib: m ? Number(m[1]) : Number.NaN, stderr: r.stderr, status: r.status };
 }

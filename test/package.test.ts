@@ -61,7 +61,7 @@ describe('npm package', () => {
     writeFileSync(join(elsewhere, 'feed.txt'), '203.0.113.7\nevil.example\n');
     const log = join(elsewhere, 'app.log');
     writeFileSync(log, 'connect from 203.0.113.7 ok\nconnect from 1203.0.113.7 ok\nGET http://notevil.example/\nGET http://cdn.evil.example/x\n');
-    const scan = run(bin, ['scan', '-q', '--iocs', 'feed.txt', 'app.log'], { cwd: elsewhere, env });
+    const scan = run(bin, ['scan', '--no-info', '--iocs', 'feed.txt', 'app.log'], { cwd: elsewhere, env });
     expect(scan.status, scan.stderr).toBe(0);
     const hits = scan.stdout.trim().split('\n').map((l) => JSON.parse(l) as { event: { original: string }; log: { file: { path: string } } });
     expect(hits.map((h) => h.event.original)).toEqual(['connect from 203.0.113.7 ok', 'GET http://cdn.evil.example/x']);

@@ -28,12 +28,12 @@ function bigWorld(files: number, linesPerFile: number, every: number): SweepWorl
 
 describe('iochunt sweep killed at random moments', () => {
   it('JSONL: 10 SIGKILLs, then a complete run: no hit line lost', async () => {
-    const x = bigWorld(3, 60_000, 20);
+    const x = bigWorld(4, 150_000, 20);
     try {
       const args = ['sweep', '--no-cache', '--threads', '1', '-i', x.feed, '--state', x.state, '-o', x.out, '--wait', '30', x.logs];
       let killed = 0;
       for (let i = 0; i < 10; i++) {
-        if ((await killAfter(args, 250 + Math.floor(Math.random() * 900))) === null) killed++;
+        if ((await killAfter(args, 150 + Math.floor(Math.random() * 700))) === null) killed++;
       }
       const last = await runCli(args);
       expect(last.code, last.stderr).toBeLessThan(2);

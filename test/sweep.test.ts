@@ -448,3 +448,25 @@ describe('iochunt sweep: output is never an input', () => {
     expect(new Set(lines).size).toBe(6);
   });
 });
+
+describe('iochunt sweep: the lock of a killed run', () => {
+  it('is taken over at once when its process is gone, and never while it runs', async () => {
+    const x = w();
+    x.append('app.log', 9);
+    const { lockState } = await import('../src/registry/state-file.js');
+    mkdirSync(x.t.path('state'), { recursive: true });
+    // A holder that dies without releasing: a child that takes the lock and is SIGKILLed.
+    const { spawn } = await import('node:child_process');
+    const holder = spawn(process.execPath, ['--import', 'tsx', '-e', `import('${new URL('../src/registry/state-file.ts', import.meta.url).pathname}').then(async (m) => { await m.lockState(${JSON.stringify(x.state)}, 0); process.stdout.write('locked\\n'); setInterval(() => {}, 1000); })`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => holder.stdout.on('data', () => resolve()));
+    const busy = await runCli(['sweep', '--no-cache', '-i', x.feed, '--state', x.state, '-o', x.out, x.logs]);
+    expect(busy.code).toBe(2);
+    holder.kill('SIGKILL');
+    await new Promise((r) => holder.on('close', r));
+    // Without --wait: a lock still taken would be refused at once (exit 2); the owner is seen to be gone.
+    const r = await runCli(['sweep', '--no-cache', '-i', x.feed, '--state', x.state, '-o', x.out, x.logs]);
+    expect(r.code, r.stderr).toBe(0);
+    const release = await lockState(x.state, 0);
+    await release();
+  });
+});

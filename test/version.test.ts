@@ -80,10 +80,10 @@ describe('start-up', () => {
     const feed = t.write('iocs.txt', '203.0.113.9\n');
     const log = t.write('a.log', 'from 203.0.113.9\n');
     expect(loaded(['--version'])).toBe('false');
-    expect(loaded(['scan', '-q', '--no-cache', '--iocs', feed, log])).toBe('false');
+    expect(loaded(['scan', '--no-info', '--no-cache', '--iocs', feed, log])).toBe('false');
     expect(loaded(['parse', '-q', log])).toBe('false');
     expect(loaded(['es', 'setup', '--print'])).toBe('true');
     // An unreachable cluster: the run fails, but it did load the client to try.
-    expect(loaded(['scan', '-q', '--no-cache', '--iocs', feed, '--es', 'http://127.0.0.1:9', '--es-wait', '0', log])).toBe('true');
+    expect(loaded(['scan', '--no-info', '--no-cache', '--iocs', feed, '--es', 'http://127.0.0.1:9', '--es-wait', '0', log])).toBe('true');
   });
 });

@@ -4,7 +4,8 @@
  * a lock so that two sweeps (or a sweep and a tail) never share it. A damaged
  * or unknown file is an error naming it, never a silent rescan.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { IochuntError } from '../errors.js';
@@ -125,19 +126,50 @@ export function writeState(path: string, state: RegistryState): void {
 
 /**
  * Takes the lock of the state at `path` (a `PATH.lock` folder, refreshed
- * while held; a lock left by a killed process goes stale after 10 s).
+ * while held; a lock left by a process of this host that no longer runs is
+ * taken over at once, any other after 10 s without refresh).
  * `waitMs` > 0 waits that long for another holder; otherwise a held lock is
  * an error naming the file. Resolves to the release function.
  */
 export async function lockState(path: string, waitMs: number): Promise<() => Promise<void>> {
   mkdirSync(dirname(path), { recursive: true });
   const deadline = Date.now() + waitMs;
+  const lockDir = `${path}.lock`;
+  const ownerFile = `${path}.lock-owner`;
   for (;;) {
     try {
-      return await lockfile.lock(path, { realpath: false, stale: 10_000, update: 2_000, lockfilePath: `${path}.lock` });
+      const release = await lockfile.lock(path, { realpath: false, stale: 10_000, update: 2_000, lockfilePath: lockDir });
+      // Who holds it: a later run on this host takes over at once from a holder that died (kill -9).
+      try {
+        writeFileSync(ownerFile, JSON.stringify({ pid: process.pid, host: hostname() }));
+      } catch {
+        // the lock still holds; only the fast take-over is lost
+      }
+      return async () => {
+        rmSync(ownerFile, { force: true });
+        await release();
+      };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') {
         throw new IochuntError('E_STATE', `cannot lock the state file ${path}: ${(err as Error).message}`, { cause: err });
+      }
+      if (holderIsDead(ownerFile)) {
+        // Moved aside first (atomic: one taker wins); put back if it turns out to be live.
+        const grave = `${lockDir}.dead-${process.pid}`;
+        try {
+          renameSync(lockDir, grave);
+        } catch {
+          continue;
+        }
+        if (holderIsDead(ownerFile)) rmSync(grave, { recursive: true, force: true });
+        else {
+          try {
+            renameSync(grave, lockDir);
+          } catch {
+            rmSync(grave, { recursive: true, force: true });
+          }
+        }
+        continue;
       }
       if (Date.now() >= deadline) {
         throw new IochuntError(
@@ -147,6 +179,23 @@ export async function lockState(path: string, waitMs: number): Promise<() => Pro
       }
       await new Promise((r) => setTimeout(r, 250));
     }
+  }
+}
+
+/** True when the lock's owner file (`PATH.lock-owner`) names a process of this host that no longer runs. */
+function holderIsDead(ownerFile: string): boolean {
+  let owner: { pid?: unknown; host?: unknown };
+  try {
+    owner = JSON.parse(readFileSync(ownerFile, 'utf8')) as typeof owner;
+  } catch {
+    return false; // no owner yet (being taken right now) or another writer: wait for staleness
+  }
+  if (owner.host !== hostname() || typeof owner.pid !== 'number' || owner.pid === process.pid) return false;
+  try {
+    process.kill(owner.pid, 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
   }
 }
 

@@ -13,12 +13,12 @@ const iocs = t.write('iocs.txt', '198.51.100.7\n');
 
 /** A scan of stdin that never ends by itself; its pid goes to the file the outer test reads. */
 function leftRunning(): void {
-  const run = startCli(['scan', '-q', '--iocs', iocs]);
+  const run = startCli(['scan', '--no-info', '--iocs', iocs]);
   appendFileSync(process.env.IOCHUNT_CLEANUP_PIDS as string, `${run.child.pid}\n`);
 }
 
 it('fails after making a temp dir, a cache and a CLI run that does not end', async () => {
-  const done = await runCli(['scan', '-q', '--iocs', iocs, t.write('a.log', 'from 198.51.100.7\n')]);
+  const done = await runCli(['scan', '--no-info', '--iocs', iocs, t.write('a.log', 'from 198.51.100.7\n')]);
   expect(done.docs.length).toBe(1);
   leftRunning();
   expect('this test').toBe('failing on purpose');
