@@ -113,7 +113,7 @@ export function parseSyslogLine(line: string, context: ParseContext): ParsedEven
     b.timestamp = r[3] === '-' ? undefined : fromIsoTime(r[3] as string, context.timezone);
     if (r[4] !== '-') b.setAt(peerField('host', r[4] as string) === 'host.ip' ? 'host.ip' : 'host.hostname', r[4], (i[4] as Range)[0], (i[4] as Range)[1]);
     if (r[5] !== '-') b.setAt('process.name', r[5], (i[5] as Range)[0], (i[5] as Range)[1]);
-    if (r[6] !== '-') b.set('process.pid', toInt(r[6]) ?? r[6]);
+    if (r[6] !== '-') b.set(toInt(r[6]) === undefined ? 'log.syslog.procid' : 'process.pid', toInt(r[6]) ?? r[6]);
     if (r[7] !== '-') b.set('log.syslog.msgid', r[7]);
     const end = structuredData(b, line, r[0].length);
     if (end < 0) return undefined;

@@ -11,7 +11,7 @@ import { lineBlocks, type LineBlock } from '../input/line-blocks.js';
 import { openInput, type OpenedInput } from '../input/open-input.js';
 import { peek } from '../input/peek.js';
 import { IDLE, within } from '../input/within.js';
-import { buildHitDocument, type HitDocument, type HitLine } from '../output/hit-document.js';
+import { buildHitDocument, mergeFields, type HitDocument, type HitLine } from '../output/hit-document.js';
 import type { HitSink } from '../output/sink.js';
 import type { Reporter } from '../report.js';
 import { hitLines } from './hit-lines.js';
@@ -282,7 +282,7 @@ export async function search(paths: readonly string[], options: SearchOptions): 
       const line = options.refine ? options.refine(raw) : raw;
       if (!line || line.matches.length === 0) continue;
       const doc = buildHitDocument(line, options.store, options.timestamp, inode);
-      if (options.documentFields) Object.assign(doc, options.documentFields);
+      if (options.documentFields) mergeFields(doc, options.documentFields);
       stats.hitLines++;
       stats.matches += doc.threat.enrichments.length;
       docs.push(doc);
