@@ -2,7 +2,9 @@
  * The command-line program: commands, options, help, and the mapping of
  * errors to grep-style exit codes (usage and run errors exit 2).
  */
+import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
+import { splitFeedNames } from './output/ecs-values.js';
 import { DEFAULT_MAX_LINE_BYTES, defaultThreads, runScan, type ScanOptions } from './commands/scan.js';
 import type { DomainMatch } from './engine/compile.js';
 import { ENGINE_CHOICES, type EngineChoice } from './engine/select.js';
@@ -64,7 +66,7 @@ function validateFormat(value: string | undefined): { format?: string } {
 function validateScanOptions(raw: RawScanOptions): ScanOptions {
   const formats = feedFormatNames();
   return {
-    iocs: raw.iocs ?? [],
+    ...feedArguments(raw.iocs ?? []),
     ...(raw.iocsFormat ? { iocsFormat: parseChoice('--iocs-format', raw.iocsFormat, formats) } : {}),
     ...(raw.output ? { output: raw.output } : {}),
     maxLineBytes: parseByteSize('--max-line-bytes', raw.maxLineBytes, 1024, 1024 ** 3),
@@ -83,6 +85,12 @@ function validateScanOptions(raw: RawScanOptions): ScanOptions {
     ...(raw.maxAge !== undefined ? { maxAgeDays: parseWholeNumber('--max-age', raw.maxAge, 1, 36500) } : {}),
     ...esScanOptions(raw),
   };
+}
+
+/** `--iocs NAME=FILE`: the paths, and the readable names of the feeds that were given one. */
+function feedArguments(values: readonly string[]): Pick<ScanOptions, 'iocs' | 'feedNames'> {
+  const { paths, names } = splitFeedNames(values, existsSync);
+  return { iocs: paths, ...(names.size > 0 ? { feedNames: names } : {}) };
 }
 
 function esScanOptions(raw: RawScanOptions): Pick<ScanOptions, 'es' | 'esDeadLetter'> {
@@ -162,7 +170,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
         'as JSON Lines; messages go to stderr. Exit status: 0 hits found, 1 none, 2 error.',
     )
     .argument('[PATH...]', 'log files, directories or globs; "-" or nothing for stdin')
-    .option('-i, --iocs <FILE>', 'indicator feed (plain, CSV, STIX, MISP, OTX, Zeek intel, SCC ETD; see "iocs formats"); repeatable', collect)
+    .option('-i, --iocs <FILE>', 'indicator feed (plain, CSV, STIX, MISP, OTX, Zeek intel, SCC ETD; see "iocs formats"); NAME=FILE names the feed in hits (threat.enrichments.feed.name); repeatable', collect)
     .addOption(new Option('--iocs-format <NAME>', `force the feed format instead of detecting it (${feedFormatNames().join(', ')})`))
     .option('--misp-all', 'MISP feeds: also use attributes whose to_ids is false')
     .option('--ignore-validity', 'also match indicators outside their validity window (STIX valid_from/valid_until, OTX expiration) and inactive ones')

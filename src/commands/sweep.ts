@@ -18,6 +18,7 @@ import { openScanRefiner } from '../formats/open-format.js';
 import { feedSetId, IndicatorSetSnapshots, setDifference } from '../indicators/indicator-set.js';
 import { prepareIndicators } from '../indicators/prepare.js';
 import type { IndicatorLookup } from '../indicators/store.js';
+import { withHitContext } from '../output/hit-document.js';
 import { expandPaths } from '../input/expand-paths.js';
 import { openDecompressedRange, openPlainRange, readHead, readPlainAt } from '../input/file-range.js';
 import { JsonlSink } from '../output/jsonl-sink.js';
@@ -191,7 +192,7 @@ async function sweepWith(
       inputs,
       signal: interrupt.signal,
       engine: withEngine,
-      store: withStore,
+      store: options.feedNames ? withHitContext(withStore, { feedNames: options.feedNames }) : withStore,
       sink,
       reporter,
       maxLineBytes: options.maxLineBytes,

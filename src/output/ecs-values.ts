@@ -84,3 +84,23 @@ export function indicatorDocId(indicator: Pick<NormalizedIndicator, 'type' | 'na
   }
   return h.digest().subarray(0, 20).toString('base64url');
 }
+
+/**
+ * Splits `--iocs` values into feed paths and readable names: `NAME=FILE`
+ * names FILE (when the whole value is not itself an existing file, and NAME
+ * has no `/`); any other value is a path whose name is found later (see
+ * {@link feedDisplayName}).
+ */
+export function splitFeedNames(values: readonly string[], exists: (path: string) => boolean): { paths: string[]; names: Map<string, string> } {
+  const paths: string[] = [];
+  const names = new Map<string, string>();
+  for (const v of values) {
+    const m = /^([^=/\\]+)=(.+)$/.exec(v);
+    if (m && m[1]?.trim() && !exists(v)) {
+      const path = m[2] as string;
+      paths.push(path);
+      names.set(path, (m[1] as string).trim());
+    } else paths.push(v);
+  }
+  return { paths, names };
+}
