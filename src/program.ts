@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
-import { splitFeedNames } from './output/ecs-values.js';
+import { DEFAULT_INDICATOR_INDEX, splitFeedNames } from './output/ecs-values.js';
 import { DEFAULT_MAX_LINE_BYTES, defaultThreads, runScan, type ScanOptions } from './commands/scan.js';
 import type { DomainMatch } from './engine/compile.js';
 import { ENGINE_CHOICES, type EngineChoice } from './engine/select.js';
@@ -270,7 +270,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
       exit(0);
     });
 
-  const es = program.command('es').summary('Elasticsearch output: set up the cluster').description('Prepare an Elasticsearch cluster for `scan --es`.');
+  const es = program.command('es').summary('Elasticsearch output: set up the cluster, push indicators').description('Prepare an Elasticsearch cluster for `scan --es`.');
   addEsConnectionOptions(
     es
       .command('setup')
@@ -280,21 +280,62 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
           'template when the cluster has no data streams. Needs the manage_index_templates privilege. Exit 0 done, 2 error.',
       ),
   )
-    .option('--print', 'print the template instead of installing it (no cluster needed)')
+    .option('--print', 'print the templates instead of installing them (no cluster needed)')
+    .option('--retention <DAYS>', 'delete hits and indicator documents older than DAYS days (data stream lifecycle); default: keep them')
     .option('-q, --quiet', 'print only warnings and errors on stderr')
-    .action(async (raw: RawEsOptions & { print?: boolean; quiet?: boolean }) => {
-      const { print, quiet, ...rest } = raw;
+    .action(async (raw: RawEsOptions & { print?: boolean; quiet?: boolean; retention?: string }) => {
+      const { print, quiet, retention: rawRetention, ...rest } = raw;
+      const retention = rawRetention === undefined ? undefined : parseWholeNumber('--retention', rawRetention, 1, 36500);
       // Loaded here, not at start-up: only `es` commands and `scan --es` need the Elasticsearch client.
       const { runEsSetup } = await import('./commands/es-output.js');
       const reporter = reporterFor(quiet === true);
       if (print) {
         const index = rest.esIndex === undefined ? DEFAULT_ES_INDEX : parseIndexName('--es-index', rest.esIndex);
-        exit(await runEsSetup({ index } as never, reporter, true));
+        exit(await runEsSetup({ index } as never, reporter, true, retention));
         return;
       }
       const config = validateEsOptions(pickEs(rest));
       if (!config) throw new UsageError('es setup needs --es URL (or --print)');
-      exit(await runEsSetup(config, reporter, false));
+      exit(await runEsSetup(config, reporter, false, retention));
+    });
+
+  const indicators = es.command('indicators').summary('the indicator data stream').description('Manage the indicator documents in Elasticsearch.');
+  addEsConnectionOptions(
+    indicators
+      .command('push')
+      .summary('write the feeds\' indicators as ECS threat-intel documents; remove those no longer listed')
+      .description(
+        'Load the --iocs feeds and make the indicator data stream (default ' + DEFAULT_INDICATOR_INDEX + ') hold exactly their ' +
+          'indicators, one ECS document (event.kind enrichment, threat.indicator.*, threat.feed.name) per indicator and feed. ' +
+          'Ids come from the indicator and what its feed says, so pushing unchanged feeds writes nothing, and hits name the ' +
+          'same ids in threat.enrichments.matched.id. Exit 0 done, 2 error.',
+      ),
+  )
+    .option('-i, --iocs <FILE>', 'indicator feed; NAME=FILE names the feed; repeatable', collect)
+    .option('--iocs-format <NAME>', 'force the feed format instead of detecting it')
+    .option('--misp-all', 'MISP feeds: also use attributes whose to_ids is false')
+    .option('--indicator-index <NAME>', `data stream (or index) of the indicator documents (default ${DEFAULT_INDICATOR_INDEX})`)
+    .option('-q, --quiet', 'print only warnings and errors on stderr')
+    .action(async (raw: RawEsOptions & { iocs?: string[]; iocsFormat?: string; mispAll?: boolean; indicatorIndex?: string; quiet?: boolean }) => {
+      const { iocs: rawIocs, iocsFormat, mispAll, indicatorIndex, quiet, ...rest } = raw;
+      if (!rawIocs || rawIocs.length === 0) throw new UsageError('es indicators push needs at least one --iocs FILE');
+      const config = validateEsOptions(pickEs(rest));
+      if (!config) throw new UsageError('es indicators push needs --es URL');
+      const { iocs, feedNames } = feedArguments(rawIocs);
+      const { runIndicatorsPush } = await import('./commands/es-output.js');
+      exit(
+        await runIndicatorsPush(
+          config,
+          {
+            iocs,
+            ...(feedNames ? { feedNames } : {}),
+            ...(iocsFormat ? { iocsFormat: parseChoice('--iocs-format', iocsFormat, feedFormatNames()) } : {}),
+            ...(mispAll ? { mispAll: true } : {}),
+            target: indicatorIndex === undefined ? DEFAULT_INDICATOR_INDEX : parseIndexName('--indicator-index', indicatorIndex),
+          },
+          reporterFor(quiet === true),
+        ),
+      );
     });
 
   const iocs = program.command('iocs').summary('inspect indicator feeds').description('Inspect indicator feeds without scanning logs.');

@@ -181,9 +181,17 @@ export const zeekJsonFormat: LogFormat = {
     const first = lines.filter((l) => !l.startsWith('#')).slice(0, 5);
     return first.length > 0 && first.every((l) => /^\s*\{/.test(l)) && first.some((l) => ZEEK_JSON.test(l) && l.includes('"id.orig_h"'));
   },
-  open: (): LineParser => ({
-    headerPrefix: '#',
-    header: (line) => line.startsWith('#'),
-    parse: (line) => parseZeekJson(line, /"(query|qtype_name)"/.test(line) ? 'dns' : /"(uri|method)"/.test(line) ? 'http' : 'log'),
-  }),
+  open: (head, context): LineParser => {
+    // The log path of a JSON log: from Zeek's file name (dns.log, http.2024….log.json), else from what its first lines hold;
+    // kept for the whole input, so that every line of one log has one dataset.
+    const named = /(?:^|[/._-])(dns|http|conn|files|ssl|x509|intel|notice|weird|dhcp|smtp|ssh|ftp|rdp|smb_files|dpd|software|tunnel)\.(?:[^/]*\.)?(?:log|json)(?:\.gz)?$/.exec(context.path)?.[1];
+    const guess = (line: string): string | undefined => (/"(query|qtype_name)"/.test(line) ? 'dns' : /"(uri|method)"/.test(line) ? 'http' : undefined);
+    const fromHead = head.map(guess).find((g) => g !== undefined);
+    const path = named ?? fromHead;
+    return {
+      headerPrefix: '#',
+      header: (line) => line.startsWith('#'),
+      parse: (line) => parseZeekJson(line, path ?? guess(line) ?? 'log'),
+    };
+  },
 };
