@@ -64,7 +64,10 @@ describe('iochunt es setup', () => {
       ['/_index_template/iochunt-hits', true],
       ['/_index_template/iochunt-hits', false],
     ]);
-    expect(puts[1]?.body).toEqual(JSON.parse(JSON.stringify(templateBody('logs-iochunt.hits-default', false))));
+    // The stand-in has none of the stack's component templates, nor the wildcard type: iochunt's own equivalents.
+    const none = { ecsMappings: false, logsMappings: false, logsSettings: false, wildcard: false };
+    expect(puts[1]?.body).toEqual(JSON.parse(JSON.stringify(templateBody('logs-iochunt.hits-default', false, { features: none }))));
+    expect(puts[1]?.body.composed_of).toEqual([]);
   });
 
   it('exits 2 naming the reason when the template cannot be installed (no privilege)', async () => {

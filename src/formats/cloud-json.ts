@@ -29,6 +29,7 @@ const cloudtrail: JsonFamily = {
     'userIdentity.arn': 'user.id',
     'userIdentity.accessKeyId': 'aws.cloudtrail.user_identity.access_key_id',
     'userIdentity.type': 'aws.cloudtrail.user_identity.type',
+    'userIdentity.invokedBy': 'aws.cloudtrail.user_identity.invoked_by',
     errorCode: 'aws.cloudtrail.error_code',
     errorMessage: 'aws.cloudtrail.error_message',
     eventID: 'event.id',

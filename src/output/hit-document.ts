@@ -326,6 +326,7 @@ export function buildHitDocument(hit: HitLine, store: IndicatorLookup, timestamp
     threat: { enrichments },
   };
   if (!parsed) doc.message = original;
+  if (parsed || parsedIochunt) doc.iochunt = { ...parsedIochunt, ...(parsed ? { dataset: parsed.dataset } : {}) };
   // Every match names a field the document has: else the line is the message.
   for (const e of enrichments) {
     if (hasField(doc, e.matched.field)) continue;
@@ -334,7 +335,6 @@ export function buildHitDocument(hit: HitLine, store: IndicatorLookup, timestamp
   }
   const related = relatedOf(doc, enrichments);
   if (Object.keys(related).length > 0) doc.related = related;
-  if (parsed || parsedIochunt) doc.iochunt = { ...parsedIochunt, ...(parsed ? { dataset: parsed.dataset } : {}) };
   return doc;
 }
 
