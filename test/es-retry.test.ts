@@ -274,7 +274,7 @@ describe('ElasticsearchSink: batches', () => {
     expect(req.ids).toEqual(ids(docs));
     // As written to the data stream: data_stream.* of the target added.
     expect(req.docs).toEqual(docs.map(sent));
-    expect(req.docs[0].data_stream).toEqual({ type: 'logs', dataset: 'iochunt.hits', namespace: 'test' });
+    expect((req.docs[0] as Record<string, unknown>).data_stream).toEqual({ type: 'logs', dataset: 'iochunt.hits', namespace: 'test' });
     expect(req.body.endsWith('\n')).toBe(true);
     expect(fake.stored.size).toBe(10);
     expect(existsSync(s.deadLetterPath)).toBe(false);
