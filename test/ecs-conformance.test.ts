@@ -85,9 +85,10 @@ describe('ECS conformance', () => {
     expect(values.length).toBeGreaterThan(50);
     const t = tmpDir();
     const feed = t.write('samples.txt', `${values.join('\n')}\n`);
-    const other = t.write('other.txt', '198.51.100.77\n');
+    const other = t.write('other.txt', '198.51.100.77\nhttp://198.51.100.77/x\n');
     const unparsed = t.write('notes.txt', 'saw 198.51.100.77 and http:\\/\\/x in a note\nnothing here\n');
-    const r = await runCli(['scan', '-q', '--no-cache', '--iocs', `Sample feed=${feed}`, '--iocs', other, ...logs, unparsed]);
+    const generic = t.write('app.ndjson', '{"time":"2024-05-01T10:00:00Z","peer":{"addr":"198.51.100.77"},"url":"http:\\/\\/198.51.100.77\\/x"}\n');
+    const r = await runCli(['scan', '-q', '--no-cache', '--iocs', `Sample feed=${feed}`, '--iocs', other, ...logs, unparsed, generic]);
     expect(r.code, r.stderr).toBe(0);
     const hits = r.docs;
     expect(hits.length).toBeGreaterThan(100);
@@ -111,6 +112,13 @@ describe('ECS conformance', () => {
     expect(note?.message).toBe('saw 198.51.100.77 and http:\\/\\/x in a note');
     expect(note?.threat.enrichments[0].matched.field).toBe('message');
     expect(note?.threat.enrichments[0].feed.name).toBe('other.txt');
+    const json = hits.find((h) => h.log.file.path === generic);
+    expect(json?.threat.enrichments.map((e: any) => [e.matched.field, e.matched.atomic])).toEqual([
+      ['iochunt.json.peer.addr', '198.51.100.77'],
+      // Written http:\/\/… in the JSON text: the value as ECS reads it.
+      ['iochunt.json.url', 'http://198.51.100.77/x'],
+      ['iochunt.json.url', '198.51.100.77'],
+    ]);
     const named = hits.find((h) => h.log.file.path !== unparsed);
     expect(named?.threat.enrichments[0].feed.name).toBe('Sample feed');
     expect(named?.threat.enrichments[0].iochunt.feed.path).toBe(feed);

@@ -335,6 +335,12 @@ export function buildHitDocument(hit: HitLine, store: IndicatorLookup, timestamp
   }
   const related = relatedOf(doc, enrichments);
   if (Object.keys(related).length > 0) doc.related = related;
+  // iochunt.* last, after the ECS fields.
+  if (doc.iochunt !== undefined) {
+    const own = doc.iochunt;
+    delete doc.iochunt;
+    doc.iochunt = own;
+  }
   return doc;
 }
 
