@@ -143,11 +143,40 @@ describe('ECS conformance', () => {
           '198.51.100.4,ipv4,250,,d\n' +
           '198.51.100.5,ipv4,sure,,e\n',
       ),
+      join(SAMPLES, 'beats/ti-otx/otx_sample.ndjson.log'),
+      t.write(
+        'pulse.json',
+        JSON.stringify({
+          id: 'p1',
+          name: 'Pulse Y',
+          author_name: 'AlienVault',
+          TLP: 'white',
+          tags: ['botnet'],
+          references: ['https://blog.example/y'],
+          created: '2024-01-05T10:00:00.000000',
+          modified: '2024-01-06T10:00:00.000000',
+          indicators: [{ indicator: '198.51.100.40', type: 'IPv4', created: '2024-01-05T10:00:00', expiration: '2030-01-01T00:00:00', is_active: 1 }],
+        }),
+      ),
+      t.write(
+        'etd.json',
+        JSON.stringify({
+          name: 'organizations/1/eventThreatDetectionSettings/customModules/2',
+          displayName: 'bad_domains',
+          type: 'CONFIGURABLE_BAD_DOMAIN',
+          config: { domains: ['etd-evil.example'], metadata: { severity: 'HIGH', description: 'Known bad domains', recommendation: 'Block and investigate' } },
+        }),
+      ),
       ...['eset/groundbait.samples.md5', 'ipsum/levels-5.txt', 'signature-base/c2-iocs.txt', 'unit42/MuddyWater.csv', 'unit42/bitter.iocs.csv'].map((f) => join(SAMPLES, 'ti-feeds', f)),
       ...['doc.basic.intel.txt', 'input-and-match.intel.dat'].map((f) => join(SAMPLES, 'zeek/intel-input', f)),
     ];
-    const { store } = await loadFeeds(feeds);
+    const { store, feeds: loadedFeeds } = await loadFeeds(feeds);
+    const loaded = [...loadedFeeds];
+    // GuardDuty lists are never detected by content: named with --iocs-format.
+    const av = await loadFeeds([t.write('av.txt', '192.0.2.1#4#2#Malicious Host#KR##37.5,126.9#3\n')], { format: 'guardduty-alien-vault' }, store);
+    loaded.push(...(av.feeds as typeof loaded));
     expect(store.size).toBeGreaterThan(20);
+    expect(new Set(loaded.map((f) => f.format))).toEqual(new Set(['stix', 'misp', 'csv', 'otx', 'gcp-etd', 'guardduty-alien-vault', 'plain', 'zeek-intel']));
     // Every metadata key a feed source can have, with TLP spellings feeds use (the loaders keep them lower case, without the prefix).
     const tlps = ['amber', 'amber+strict', 'clear', 'white', 'green', 'red', 'unknown-tlp'];
     tlps.forEach((tlp, i) => {
