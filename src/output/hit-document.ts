@@ -166,6 +166,27 @@ export function indicatorFields(stored: StoredIndicator, source: IndicatorSource
   return { indicator: out, extras };
 }
 
+interface SourceFields {
+  readonly names: ReadonlyMap<string, string> | undefined;
+  readonly name: string;
+  readonly id: string;
+  readonly indicator: Record<string, unknown>;
+  readonly extras: IndicatorExtras;
+}
+
+/** What an enrichment takes from one source, computed once per source (the objects are shared by the hits: never mutated). */
+const bySource = new WeakMap<IndicatorSource, SourceFields>();
+
+function sourceFields(stored: StoredIndicator, source: IndicatorSource, names: ReadonlyMap<string, string> | undefined): SourceFields {
+  const cached = bySource.get(source);
+  if (cached && cached.names === names) return cached;
+  const name = feedDisplayName(source, names);
+  const { indicator, extras } = indicatorFields(stored, source);
+  const fields: SourceFields = { names, name, id: indicatorDocId(stored.indicator, source, name), indicator, extras };
+  bySource.set(source, fields);
+  return fields;
+}
+
 /** The `threat.enrichments[].indicator` object of an indicator, from its first source (kept for the library API). */
 export function indicatorObject(stored: StoredIndicator): Record<string, unknown> {
   return indicatorFields(stored, stored.sources[0] as IndicatorSource).indicator;
@@ -206,22 +227,25 @@ export function hasField(doc: unknown, path: string): boolean {
 
 const HOST_NAME = hostname();
 
-const IP_FIELDS = ['source.ip', 'destination.ip', 'client.ip', 'server.ip', 'host.ip', 'network.forwarded_ip'];
-const HOST_FIELDS = ['source.domain', 'destination.domain', 'client.domain', 'server.domain', 'url.domain', 'host.hostname', 'dns.question.name'];
-const HASH_FIELDS = ['file.hash.md5', 'file.hash.sha1', 'file.hash.sha256', 'file.hash.sha512'];
+const split = (paths: readonly string[]): string[][] => paths.map((p) => p.split('.'));
+const IP_FIELDS = split(['source.ip', 'destination.ip', 'client.ip', 'server.ip', 'host.ip', 'network.forwarded_ip']);
+const HOST_FIELDS = split(['source.domain', 'destination.domain', 'client.domain', 'server.domain', 'url.domain', 'host.hostname', 'dns.question.name']);
+const ANSWER_DATA = split(['dns.answers.data']);
+const USER_FIELDS = split(['user.name']);
+const HASH_FIELDS = split(['file.hash.md5', 'file.hash.sha1', 'file.hash.sha256', 'file.hash.sha512']);
 
-function values(doc: Record<string, unknown>, path: string): unknown[] {
-  let cur: unknown[] = [doc];
-  for (const k of path.split('.')) {
-    const next: unknown[] = [];
-    for (const c of cur) {
-      const v = c !== null && typeof c === 'object' && !Array.isArray(c) ? (c as Record<string, unknown>)[k] : undefined;
-      if (Array.isArray(v)) next.push(...v);
-      else if (v !== undefined && v !== null) next.push(v);
-    }
-    cur = next;
+/** Calls `add` with every non-empty string at `path` (arrays looked into), without building arrays. */
+function eachString(cur: unknown, path: readonly string[], i: number, add: (v: string) => void): void {
+  if (Array.isArray(cur)) {
+    for (const c of cur) eachString(c, path, i, add);
+    return;
   }
-  return cur;
+  if (i === path.length) {
+    if (typeof cur === 'string' && cur !== '') add(cur);
+    return;
+  }
+  if (cur === null || typeof cur !== 'object') return;
+  eachString((cur as Record<string, unknown>)[path[i] as string], path, i + 1, add);
 }
 
 /** `related.ip`, `related.hosts`, `related.user`, `related.hash` from the parsed fields and the matched indicators. */
@@ -230,12 +254,14 @@ function relatedOf(doc: Record<string, unknown>, enrichments: readonly Enrichmen
   const hosts = new Set<string>();
   const user = new Set<string>();
   const hash = new Set<string>();
-  const strings = (path: string): string[] => values(doc, path).filter((v): v is string => typeof v === 'string' && v !== '');
-  for (const f of IP_FIELDS) for (const v of strings(f)) if (isIpAddress(v)) ip.add(v);
-  for (const v of strings('dns.answers.data')) if (isIpAddress(v)) ip.add(v);
-  for (const f of HOST_FIELDS) for (const v of strings(f)) hosts.add(v);
-  for (const v of strings('user.name')) user.add(v);
-  for (const f of HASH_FIELDS) for (const v of strings(f)) hash.add(v);
+  const addIp = (v: string): void => {
+    if (!ip.has(v) && isIpAddress(v)) ip.add(v);
+  };
+  for (const f of IP_FIELDS) eachString(doc, f, 0, addIp);
+  for (const f of ANSWER_DATA) eachString(doc, f, 0, addIp);
+  for (const f of HOST_FIELDS) eachString(doc, f, 0, (v) => hosts.add(v));
+  for (const f of USER_FIELDS) eachString(doc, f, 0, (v) => user.add(v));
+  for (const f of HASH_FIELDS) eachString(doc, f, 0, (v) => hash.add(v));
   for (const e of enrichments) {
     const ind = e.indicator;
     if (typeof ind.ip === 'string') ip.add(ind.ip);
@@ -282,11 +308,10 @@ export function buildHitDocument(hit: HitLine, store: IndicatorLookup, timestamp
       const n = severityNumber(source.severity);
       if (n !== undefined && (severity === undefined || n > severity)) severity = n;
       for (const t of tagsOf(source)) tags.add(t);
-      const name = feedDisplayName(source, context?.feedNames);
-      const { indicator, extras } = indicatorFields(stored, source);
+      const { name, id, indicator, extras } = sourceFields(stored, source, context?.feedNames);
       enrichments.push({
         indicator,
-        matched: { atomic, field, id: indicatorDocId(stored.indicator, source, name), index, type: 'indicator_match_rule' },
+        matched: { atomic, field, id, index, type: 'indicator_match_rule' },
         feed: { name },
         iochunt: extras,
       });
