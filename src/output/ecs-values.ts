@@ -71,13 +71,15 @@ export function feedDisplayName(source: Pick<IndicatorSource, 'feed' | 'provider
 /**
  * The `_id` of the indicator document of `indicator` as listed by `source`:
  * SHA-256 over the type, the canonical name, the feed's readable name and
- * what the feed says about it (not its line number), as 27 characters of
- * base64url. The same feed entry gives the same id on every push and in
- * every hit; a changed entry gives a new document (the old one is removed).
+ * what the feed says about it (not its path nor its line number: a feed read
+ * from another directory, or with lines added above, keeps its ids), as 27
+ * characters of base64url. The same feed entry gives the same id on every
+ * push and in every hit; a changed entry gives a new document (the old one
+ * is removed by the next push).
  */
 export function indicatorDocId(indicator: Pick<NormalizedIndicator, 'type' | 'name'>, source: IndicatorSource, feedName: string): string {
   const h = createHash('sha256');
-  h.update(`${indicator.type}\0${indicator.name}\0${feedName}\0${source.feed}`);
+  h.update(`${indicator.type}\0${indicator.name}\0${feedName}`);
   for (const k of SOURCE_META_KEYS) {
     const v = source[k];
     if (v !== undefined) h.update(`\0${k}=${v}`);
