@@ -16,7 +16,8 @@ import { buildHitDocument, withHitContext, type HitLine } from '../src/output/hi
 import { indicatorDocuments } from '../src/output/indicator-document.js';
 import { inDataStream, dataStreamOf } from '../src/output/es/data-stream.js';
 import { ROOT, runCli } from './helpers/cli.js';
-import { checkDocument, classify, type Problem } from './helpers/ecs-schema.js';
+import { checkDocument, classify, ecsFields, type Problem } from './helpers/ecs-schema.js';
+import { FULL_STACK, hitMappings, indicatorDocMappings } from '../src/output/es/index-template.js';
 import { MISP_EVENT, STIX_BUNDLE } from './helpers/feed-fixtures.js';
 import { FIXTURES, SAMPLES } from './helpers/samples.js';
 import { tmpDir } from './helpers/tmp.js';
@@ -231,6 +232,34 @@ describe('ECS conformance', () => {
     // Every hit's matched.id is the id of an indicator document.
     const ids = new Set(indicatorDocs.map((d) => d.id));
     for (const d of docs) for (const e of d.threat.enrichments) expect(ids.has(e.matched.id)).toBe(true);
+  });
+
+  it('the templates type every ECS field they name as ECS does (or as its stand-in where the cluster lacks the type)', () => {
+    const ecs = ecsFields();
+    const none = { ecsMappings: false, logsMappings: false, logsSettings: false, wildcard: false };
+    // Without x-pack: wildcard → keyword, match_only_text → text, constant_keyword → keyword.
+    const standIn: Record<string, string> = { wildcard: 'keyword', match_only_text: 'text', constant_keyword: 'keyword' };
+    const checked: string[] = [];
+    for (const [features, mappings] of [
+      [FULL_STACK, hitMappings(FULL_STACK)],
+      [none, hitMappings(none)],
+      [FULL_STACK, indicatorDocMappings(FULL_STACK)],
+      [none, indicatorDocMappings(none)],
+    ] as const) {
+      const walk = (props: Record<string, any>, prefix: string): void => {
+        for (const [k, m] of Object.entries(props)) {
+          const path = prefix ? `${prefix}.${k}` : k;
+          if (m.properties) walk(m.properties, path);
+          if (!m.type || m.type === 'nested' || !ecs[path]) continue;
+          const want = ecs[path]!.type;
+          const expected = features.wildcard && features.ecsMappings ? want : (standIn[want] ?? want);
+          expect(m.type, path).toBe(expected);
+          checked.push(path);
+        }
+      };
+      walk((mappings as any).properties, '');
+    }
+    expect(checked.length).toBeGreaterThan(80);
   });
 
   it('the README lists exactly the fields hits have', () => {

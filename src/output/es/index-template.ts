@@ -182,7 +182,6 @@ function hitOverlay(f: ClusterFeatures): { properties: Record<string, Mapping>; 
     ],
     properties: {
       url: obj({ full: urlType(f), original: urlType(f) }),
-      http: obj({ request: obj({ referrer: urlType(f) }) }),
       log: obj({ file: obj({ inode: keyword }), offset: long }),
       threat: obj({
         enrichments: {
