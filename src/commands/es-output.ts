@@ -12,7 +12,7 @@ import { DEFAULT_DEAD_LETTER, type EsConfig } from '../output/es/es-config.js';
 import { ElasticsearchSink } from '../output/es/es-sink.js';
 import { FULL_STACK, INDICATOR_TEMPLATE, indicatorTemplateBody, installTemplate, preflight, templateName, templateBody } from '../output/es/index-template.js';
 import { pushIndicators } from '../output/es/indicator-push.js';
-import { indicatorDocuments } from '../output/indicator-document.js';
+import { indicatorDocumentSet } from '../output/indicator-document.js';
 import { loadFeeds } from '../indicators/load.js';
 
 export { DEFAULT_DEAD_LETTER };
@@ -122,12 +122,12 @@ export async function runIndicatorsPush(config: EsConfig, options: IndicatorsPus
     ...(options.iocsFormat ? { format: options.iocsFormat } : {}),
     ...(options.mispAll ? { mispAll: true } : {}),
   });
-  const docs = indicatorDocuments(loaded.store, { ...(options.feedNames ? { feedNames: options.feedNames } : {}), timestamp: new Date().toISOString() });
+  const docs = indicatorDocumentSet(loaded.store, { ...(options.feedNames ? { feedNames: options.feedNames } : {}), timestamp: new Date().toISOString() });
   const client = createEsClient(config);
   try {
     await connect(client, config, reporter);
     const r = await pushIndicators(client, options.target, docs);
-    reporter.info(`${options.target}: ${loaded.store.size} indicator(s), ${docs.length} document(s): ${r.created} created, ${r.unchanged} unchanged, ${r.removed} removed (no longer in the feeds)`);
+    reporter.info(`${options.target}: ${loaded.store.size} indicator(s), ${docs.ids.length} document(s): ${r.created} created, ${r.unchanged} unchanged, ${r.removed} removed (no longer in the feeds)`);
     return 0;
   } finally {
     await client.close();

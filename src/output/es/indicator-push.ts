@@ -7,7 +7,7 @@
  */
 import type { Client } from '@elastic/elasticsearch';
 import { errors } from '@elastic/elasticsearch';
-import type { IndicatorDocument } from '../indicator-document.js';
+import type { IndicatorDocumentSet } from '../indicator-document.js';
 import { describeEsError, ElasticsearchError } from './es-client.js';
 
 /** What a push did. */
@@ -70,28 +70,28 @@ async function bulk(client: Client, target: string, lines: string[]): Promise<Bu
 
 /**
  * Makes `target` (a data stream or index) hold exactly `docs`: creates the
- * missing ones, deletes the ones no longer listed. Throws
+ * missing ones (building only those), deletes the ones no longer listed. Throws
  * {@link ElasticsearchError} naming the first refused document.
  */
-export async function pushIndicators(client: Client, target: string, docs: readonly IndicatorDocument[]): Promise<PushResult> {
+export async function pushIndicators(client: Client, target: string, docs: IndicatorDocumentSet): Promise<PushResult> {
   try {
     const existing = await existingIds(client, target);
-    const wanted = new Set(docs.map((d) => d.id));
+    const wanted = new Set(docs.ids);
     let created = 0;
     let unchanged = 0;
-    const missing = docs.filter((d) => {
-      if (existing.has(d.id)) unchanged++;
-      return !existing.has(d.id);
-    });
+    // Positions of the documents to write, each id once (two feeds under one name may list the same entry).
+    const missing: number[] = [];
     const seen = new Set<string>();
+    docs.ids.forEach((id, i) => {
+      if (existing.has(id)) unchanged++;
+      else if (!seen.has(id)) {
+        seen.add(id);
+        missing.push(i);
+      }
+    });
     for (let i = 0; i < missing.length; i += BULK_DOCS) {
       const lines: string[] = [];
-      for (const d of missing.slice(i, i + BULK_DOCS)) {
-        if (seen.has(d.id)) continue;
-        seen.add(d.id);
-        lines.push(JSON.stringify({ create: { _id: d.id } }), JSON.stringify(d.source));
-      }
-      if (lines.length === 0) continue;
+      for (const at of missing.slice(i, i + BULK_DOCS)) lines.push(JSON.stringify({ create: { _id: docs.ids[at] } }), JSON.stringify(docs.source(at)));
       for (const item of await bulk(client, target, lines)) {
         if (item.status >= 200 && item.status < 300) created++;
         else if (item.status === 409) unchanged++;
