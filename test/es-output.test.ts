@@ -78,6 +78,9 @@ describe.skipIf(!node)('Elasticsearch output (real node)', () => {
       expect(indicatorsTpl.body.index_patterns).toEqual(['logs-ti_iochunt.indicators-*']);
       const withRetention = JSON.parse((await runCli(['es', 'setup', '--print', '--retention', '90'])).stdout);
       expect(withRetention[0].body.template.lifecycle).toEqual({ enabled: true, data_retention: '90d' });
+      // The retention takes over from the stack's logs ILM policy; without one, that policy governs.
+      expect(withRetention[0].body.template.settings.index.lifecycle.prefer_ilm).toBe(false);
+      expect(hitsTpl.body.template.settings).toEqual({});
       expect((await runCli(['es', 'setup', '--print', '--retention', '0'])).code).toBe(2);
     });
   });

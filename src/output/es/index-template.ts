@@ -255,8 +255,9 @@ function composedOf(f: ClusterFeatures): string[] {
 function templateOf(patterns: string[], priority: number, dataStream: boolean, mappings: Mapping, options: TemplateOptions, description: string): Record<string, unknown> {
   const f = options.features;
   const settings: Mapping = f.logsSettings ? {} : { ...LOGS_SETTINGS_FALLBACK };
-  // logs@settings names the stack's ILM policy; the data stream lifecycle below takes over from it.
-  if (f.logsSettings && dataStream) settings.index = { lifecycle: { prefer_ilm: false } };
+  // logs@settings names the stack's ILM policy (`logs`), which then governs as for the built-in logs template;
+  // with a retention, the data stream lifecycle below takes over from it.
+  if (f.logsSettings && dataStream && options.retentionDays !== undefined) settings.index = { lifecycle: { prefer_ilm: false } };
   const lifecycle = options.retentionDays === undefined ? { enabled: true } : { enabled: true, data_retention: `${options.retentionDays}d` };
   return {
     index_patterns: patterns,
