@@ -61,6 +61,12 @@ function harvest(docs: ReadonlyArray<Record<string, any>>): string[] {
       if (typeof cur === 'string' && cur.length > 3 && !cur.startsWith('10.') && !cur.startsWith('127.') && (IPV4.test(cur) || /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(cur) || /^[0-9a-f]{32,64}$/.test(cur))) out.add(cur);
     }
   }
+  // Generic JSON lines (threat-intel exports read as logs): their addresses too.
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string' && IPV4.test(v) && !v.startsWith('10.') && !v.startsWith('127.')) out.add(v);
+    else if (v !== null && typeof v === 'object') for (const c of Object.values(v)) walk(c);
+  };
+  for (const d of docs) walk(d.iochunt?.json);
   return [...out].sort();
 }
 
@@ -94,7 +100,7 @@ describe('ECS conformance', () => {
     const hits = r.docs;
     expect(hits.length).toBeGreaterThan(100);
     const datasets = new Set(hits.map((d) => d.event.dataset));
-    for (const ds of ['zeek.dns', 'zeek.files', 'aws.cloudtrail', 'aws.vpcflow', 'gcp.audit', 'apache.access', 'system.auth', 'bind.query']) expect(datasets, ds).toContain(ds);
+    for (const ds of ['zeek.dns', 'zeek.files', 'aws.cloudtrail', 'aws.vpcflow', 'gcp.audit', 'apache.access', 'system.auth', 'bind.query', 'json']) expect(datasets, ds).toContain(ds);
     expect(problemsOf(hits, seenInHits)).toEqual([]);
     for (const h of hits) {
       expect(h.event.kind).toBe('alert');
