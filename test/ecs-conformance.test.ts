@@ -92,7 +92,8 @@ describe('ECS conformance', () => {
     expect(values.length).toBeGreaterThan(50);
     const t = tmpDir();
     const feed = t.write('samples.txt', `${values.join('\n')}\n`);
-    const other = t.write('other.txt', '198.51.100.77\nhttp://198.51.100.77/x\n');
+    // A Route 53 answer (JSON path answers.Rdata, an array): named by the ECS field the hit has.
+    const other = t.write('other.txt', '198.51.100.77\nhttp://198.51.100.77/x\nip-172-31-86-159.ec2.internal\n');
     const unparsed = t.write('notes.txt', 'saw 198.51.100.77 and http:\\/\\/x in a note\nnothing here\n');
     const generic = t.write('app.ndjson', '{"time":"2024-05-01T10:00:00Z","peer":{"addr":"198.51.100.77"},"url":"http:\\/\\/198.51.100.77\\/x"}\n');
     const r = await runCli(['scan', '-q', '--no-cache', '--iocs', `Sample feed=${feed}`, '--iocs', other, ...logs, unparsed, generic]);
@@ -126,6 +127,8 @@ describe('ECS conformance', () => {
       ['iochunt.json.url', 'http://198.51.100.77/x'],
       ['iochunt.json.url', '198.51.100.77'],
     ]);
+    const route53 = hits.filter((h) => h.event.dataset === 'aws.route53_resolver_logs').flatMap((h) => h.threat.enrichments);
+    expect(route53.find((e: any) => e.matched.atomic === 'ip-172-31-86-159.ec2.internal')?.matched.field).toBe('dns.answers.data');
     const named = hits.find((h) => h.log.file.path !== unparsed);
     expect(named?.threat.enrichments[0].feed.name).toBe('Sample feed');
     expect(named?.threat.enrichments[0].iochunt.feed.path).toBe(feed);
