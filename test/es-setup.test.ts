@@ -88,4 +88,20 @@ describe('iochunt es setup', () => {
     expect(r.stderr).toMatch(/Expected an Elasticsearch index or data stream name for --es-index/);
     expect(puts).toHaveLength(0);
   });
+
+  it('es setup --retention and es indicators push refuse bad input before contacting the cluster', async () => {
+    const retention = await runCli(['es', 'setup', '--es', url, '--retention', 'forever'], { env: NO_ES_AUTH });
+    expect(retention.code).toBe(2);
+    expect(retention.stderr).toMatch(/--retention/);
+    const noFeed = await runCli(['es', 'indicators', 'push', '--es', url], { env: NO_ES_AUTH });
+    expect(noFeed.code).toBe(2);
+    expect(noFeed.stderr).toMatch(/es indicators push needs at least one --iocs FILE/);
+    const missing = await runCli(['es', 'indicators', 'push', '--es', url, '--iocs', 'Named=/nonexistent/feed.txt'], { env: NO_ES_AUTH });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/\/nonexistent\/feed\.txt: cannot read indicator feed/);
+    const badIndex = await runCli(['es', 'indicators', 'push', '--es', url, '--iocs', '/dev/null', '--indicator-index', 'Bad'], { env: NO_ES_AUTH });
+    expect(badIndex.code).toBe(2);
+    expect(badIndex.stderr).toMatch(/--indicator-index/);
+    expect(puts).toHaveLength(0);
+  });
 });
