@@ -274,7 +274,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
   addEsConnectionOptions(
     es
       .command('setup')
-      .summary('install the index template of the hit documents (ip, date, keyword, nested enrichments)')
+      .summary('install the index templates of hits and indicators (on the stack\'s ecs@mappings and logs@settings where it has them)')
       .description(
         'Install (or replace) the composable index template for --es-index: a data stream template, or a plain index ' +
           'template when the cluster has no data streams. Needs the manage_index_templates privilege. Exit 0 done, 2 error.',
@@ -300,7 +300,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     });
 
   const indicators = es.command('indicators').summary('the indicator data stream').description('Manage the indicator documents in Elasticsearch.');
-  addEsConnectionOptions(
+  const push = addEsConnectionOptions(
     indicators
       .command('push')
       .summary('write the feeds\' indicators as ECS threat-intel documents; remove those no longer listed')
@@ -310,7 +310,10 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
           'Ids come from the indicator and what its feed says, so pushing unchanged feeds writes nothing, and hits name the ' +
           'same ids in threat.enrichments.matched.id. Exit 0 done, 2 error.',
       ),
-  )
+  );
+  // The hits' target is not this command's: --indicator-index names its own.
+  push.options.find((o) => o.long === '--es-index')?.hideHelp();
+  push
     .option('-i, --iocs <FILE>', 'indicator feed; NAME=FILE names the feed; repeatable', collect)
     .option('--iocs-format <NAME>', 'force the feed format instead of detecting it')
     .option('--misp-all', 'MISP feeds: also use attributes whose to_ids is false')
@@ -319,6 +322,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .action(async (raw: RawEsOptions & { iocs?: string[]; iocsFormat?: string; mispAll?: boolean; indicatorIndex?: string; quiet?: boolean }) => {
       const { iocs: rawIocs, iocsFormat, mispAll, indicatorIndex, quiet, ...rest } = raw;
       if (!rawIocs || rawIocs.length === 0) throw new UsageError('es indicators push needs at least one --iocs FILE');
+      if (rest.esIndex !== undefined) throw new UsageError('es indicators push writes to --indicator-index NAME, not --es-index (the hits\' target)');
       const config = validateEsOptions(pickEs(rest));
       if (!config) throw new UsageError('es indicators push needs --es URL');
       const { iocs, feedNames } = feedArguments(rawIocs);
