@@ -86,6 +86,32 @@ describe('ECS conformance', () => {
     expect(problemsOf(r.docs)).toEqual([]);
   });
 
+  it('Zeek TSV (typed from #types) and Zeek JSON give every field one JSON type', async () => {
+    const dir = join(SAMPLES, 'zeek/dns-tsv');
+    const tsv = readdirSync(dir).map((f) => join(dir, f));
+    const json = join(SAMPLES, 'integrations/zeek-dns-json/test-dns.log');
+    const r = await runCli(['parse', '-q', ...tsv, json]);
+    const types = new Map<string, Set<string>>();
+    const kinds = new Map<string, Set<string>>();
+    const walk = (v: unknown, path: string, format: string): void => {
+      if (Array.isArray(v)) {
+        for (const x of v) walk(x, path, format);
+      } else if (v !== null && typeof v === 'object') {
+        for (const [k, x] of Object.entries(v)) walk(x, `${path}.${k}`, format);
+      } else {
+        if (!types.has(path)) types.set(path, new Set());
+        types.get(path)?.add(typeof v);
+        if (!kinds.has(path)) kinds.set(path, new Set());
+        kinds.get(path)?.add(format);
+      }
+    };
+    for (const d of r.docs) walk({ zeek: d.zeek, source: d.source, destination: d.destination, dns: d.dns }, 'doc', d.event.original.startsWith('{') ? 'json' : 'tsv');
+    const shared = [...kinds].filter(([, k]) => k.size === 2).map(([p]) => p);
+    expect(shared).toEqual(expect.arrayContaining(['doc.zeek.dns.AA', 'doc.zeek.dns.rtt', 'doc.zeek.dns.TTLs', 'doc.source.port', 'doc.dns.answers.data']));
+    expect(shared.filter((p) => (types.get(p)?.size ?? 0) > 1)).toEqual([]);
+    expect([...(types.get('doc.zeek.dns.AA') ?? [])]).toEqual(['boolean']);
+  });
+
   it('scan hits of every sample log (and of unparsed lines) conform, with every matched.field present in the hit', async () => {
     const parsed = await runCli(['parse', '-q', ...logs]);
     const values = harvest(parsed.docs);
