@@ -2,8 +2,10 @@
  * The command-line program: commands, options, help, and the mapping of
  * errors to grep-style exit codes (usage and run errors exit 2).
  */
+import { existsSync } from 'node:fs';
 import { Argument, Command, CommanderError, Option } from 'commander';
 import { COMPLETION_SHELLS, completionScript, type CompletionShell } from './completion.js';
+import { DEFAULT_INDICATOR_INDEX, splitFeedNames } from './output/ecs-values.js';
 import { DEFAULT_MAX_LINE_BYTES, defaultThreads, runScan, type ScanOptions } from './commands/scan.js';
 import type { DomainMatch } from './engine/compile.js';
 import { ENGINE_CHOICES, type EngineChoice } from './engine/select.js';
@@ -83,7 +85,7 @@ function validateFormat(value: string | undefined): { format?: string } {
 function validateScanOptions(raw: RawScanOptions): ScanOptions {
   const formats = feedFormatNames();
   return {
-    iocs: raw.iocs ?? [],
+    ...feedArguments(raw.iocs ?? []),
     ...(raw.iocsFormat ? { iocsFormat: parseChoice('--iocs-format', raw.iocsFormat, formats) } : {}),
     ...(raw.output ? { output: raw.output } : {}),
     maxLineBytes: parseByteSize('--max-line-bytes', raw.maxLineBytes, 1024, 1024 ** 3),
@@ -138,6 +140,12 @@ function grepScanOptions(raw: RawScanOptions): Pick<ScanOptions, 'report' | 'max
     ...(raw.text ? { text: true } : {}),
     progress: raw.progress && raw.info && !raw.quiet,
   };
+}
+
+/** `--iocs NAME=FILE`: the paths, and the readable names of the feeds that were given one. */
+function feedArguments(values: readonly string[]): Pick<ScanOptions, 'iocs' | 'feedNames'> {
+  const { paths, names } = splitFeedNames(values, existsSync);
+  return { iocs: paths, ...(names.size > 0 ? { feedNames: names } : {}) };
 }
 
 function esScanOptions(raw: RawScanOptions): Pick<ScanOptions, 'es' | 'esDeadLetter'> {
@@ -231,7 +239,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
         'Walks skip hidden files and folders (--hidden) and binary files (-a). Exit status: 0 hits found, 1 none, 2 error.',
     )
     .argument('[PATH...]', 'log files, directories or globs; "-" or nothing for stdin')
-    .option('-i, --iocs <FILE>', 'indicator feed (plain, CSV, STIX, MISP, OTX, Zeek intel, SCC ETD; see "iocs formats"); repeatable', collect)
+    .option('-i, --iocs <FILE>', 'indicator feed (plain, CSV, STIX, MISP, OTX, Zeek intel, SCC ETD; see "iocs formats"); NAME=FILE names the feed in hits (threat.enrichments.feed.name); repeatable', collect)
     .option('-f, --file <FILE>', 'same as --iocs (the pattern-file flag of grep and rg); repeatable')
     .addOption(new Option('--iocs-format <NAME>', `force the feed format instead of detecting it (${feedFormatNames().join(', ')})`))
     .option('--misp-all', 'MISP feeds: also use attributes whose to_ids is false')
@@ -290,6 +298,9 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
   // Not the grep output modes: a sweep delivers every hit and commits whole files.
   const notForSweep = new Set(['quiet', 'filesWithMatches', 'count', 'maxCount']);
   for (const opt of scan.options) if (!notForSweep.has(opt.attributeName())) sweep.addOption(opt);
+  sweep.on('option:file', (value: string) => {
+    sweep.setOptionValueWithSource('iocs', collect(value, sweep.getOptionValue('iocs') as string[] | undefined), 'cli');
+  });
   sweep
     .option('--state <FILE>', `state file (default ${defaultStatePath()}; $XDG_STATE_HOME is honoured)`)
     .option('--wait <SECONDS>', 'wait up to SECONDS for another sweep holding the state, instead of exiting 2')
@@ -347,31 +358,76 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
       exit(0);
     });
 
-  const es = program.command('es').summary('Elasticsearch output: set up the cluster').description('Prepare an Elasticsearch cluster for `scan --es`.');
+  const es = program.command('es').summary('Elasticsearch output: set up the cluster, push indicators').description('Prepare an Elasticsearch cluster for `scan --es`.');
   addEsConnectionOptions(
     es
       .command('setup')
-      .summary('install the index template of the hit documents (ip, date, keyword, nested enrichments)')
+      .summary('install the index templates of hits and indicators (on the stack\'s ecs@mappings and logs@settings where it has them)')
       .description(
         'Install (or replace) the composable index template for --es-index: a data stream template, or a plain index ' +
           'template when the cluster has no data streams. Needs the manage_index_templates privilege. Exit 0 done, 2 error.',
       ),
   )
-    .option('--print', 'print the template instead of installing it (no cluster needed)')
+    .option('--print', 'print the templates instead of installing them (no cluster needed)')
+    .option('--retention <DAYS>', 'delete hits and indicator documents older than DAYS days (data stream lifecycle); default: keep them')
     .option('-q, --quiet', 'print only warnings and errors on stderr')
-    .action(async (raw: RawEsOptions & { print?: boolean; quiet?: boolean }) => {
-      const { print, quiet, ...rest } = raw;
+    .action(async (raw: RawEsOptions & { print?: boolean; quiet?: boolean; retention?: string }) => {
+      const { print, quiet, retention: rawRetention, ...rest } = raw;
+      const retention = rawRetention === undefined ? undefined : parseWholeNumber('--retention', rawRetention, 1, 36500);
       // Loaded here, not at start-up: only `es` commands and `scan --es` need the Elasticsearch client.
       const { runEsSetup } = await import('./commands/es-output.js');
       const reporter = reporterFor(quiet === true);
       if (print) {
         const index = rest.esIndex === undefined ? DEFAULT_ES_INDEX : parseIndexName('--es-index', rest.esIndex);
-        exit(await runEsSetup({ index } as never, reporter, true));
+        exit(await runEsSetup({ index } as never, reporter, true, retention));
         return;
       }
       const config = validateEsOptions(pickEs(rest));
       if (!config) throw new UsageError('es setup needs --es URL (or --print)');
-      exit(await runEsSetup(config, reporter, false));
+      exit(await runEsSetup(config, reporter, false, retention));
+    });
+
+  const indicators = es.command('indicators').summary('the indicator data stream').description('Manage the indicator documents in Elasticsearch.');
+  const push = addEsConnectionOptions(
+    indicators
+      .command('push')
+      .summary('write the feeds\' indicators as ECS threat-intel documents; remove those no longer listed')
+      .description(
+        'Load the --iocs feeds and make the indicator data stream (default ' + DEFAULT_INDICATOR_INDEX + ') hold exactly their ' +
+          'indicators, one ECS document (event.kind enrichment, threat.indicator.*, threat.feed.name) per indicator and feed. ' +
+          'Ids come from the indicator and what its feed says, so pushing unchanged feeds writes nothing, and hits name the ' +
+          'same ids in threat.enrichments.matched.id. Exit 0 done, 2 error.',
+      ),
+  );
+  // The hits' target is not this command's: --indicator-index names its own.
+  push.options.find((o) => o.long === '--es-index')?.hideHelp();
+  push
+    .option('-i, --iocs <FILE>', 'indicator feed; NAME=FILE names the feed; repeatable', collect)
+    .option('--iocs-format <NAME>', 'force the feed format instead of detecting it')
+    .option('--misp-all', 'MISP feeds: also use attributes whose to_ids is false')
+    .option('--indicator-index <NAME>', `data stream (or index) of the indicator documents (default ${DEFAULT_INDICATOR_INDEX})`)
+    .option('-q, --quiet', 'print only warnings and errors on stderr')
+    .action(async (raw: RawEsOptions & { iocs?: string[]; iocsFormat?: string; mispAll?: boolean; indicatorIndex?: string; quiet?: boolean }) => {
+      const { iocs: rawIocs, iocsFormat, mispAll, indicatorIndex, quiet, ...rest } = raw;
+      if (!rawIocs || rawIocs.length === 0) throw new UsageError('es indicators push needs at least one --iocs FILE');
+      if (rest.esIndex !== undefined) throw new UsageError('es indicators push writes to --indicator-index NAME, not --es-index (the hits\' target)');
+      const config = validateEsOptions(pickEs(rest));
+      if (!config) throw new UsageError('es indicators push needs --es URL');
+      const { iocs, feedNames } = feedArguments(rawIocs);
+      const { runIndicatorsPush } = await import('./commands/es-output.js');
+      exit(
+        await runIndicatorsPush(
+          config,
+          {
+            iocs,
+            ...(feedNames ? { feedNames } : {}),
+            ...(iocsFormat ? { iocsFormat: parseChoice('--iocs-format', iocsFormat, feedFormatNames()) } : {}),
+            ...(mispAll ? { mispAll: true } : {}),
+            target: indicatorIndex === undefined ? DEFAULT_INDICATOR_INDEX : parseIndexName('--indicator-index', indicatorIndex),
+          },
+          reporterFor(quiet === true),
+        ),
+      );
     });
 
   const iocs = program.command('iocs').summary('inspect indicator feeds').description('Inspect indicator feeds without scanning logs.');

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
@@ -16,18 +17,22 @@ describe('iochunt scan (end to end)', () => {
     expect(r.docs).toHaveLength(2);
     const [first, second] = r.docs;
     expect(first).toMatchObject({
-      event: { kind: 'enrichment', original: 'ok 10.1.2.3 - -' },
+      event: { kind: 'alert', original: 'ok 10.1.2.3 - -' },
+      message: 'ok 10.1.2.3 - -',
       log: { file: { path: log }, offset: 0 },
       threat: {
         enrichments: [
           {
             indicator: { name: '10.1.2.3', type: 'ipv4-addr', ip: '10.1.2.3' },
-            matched: { atomic: '10.1.2.3', field: 'message', type: 'indicator_match_rule' },
-            feed: { name: [feed] },
+            matched: { atomic: '10.1.2.3', field: 'message', type: 'indicator_match_rule', index: 'logs-ti_iochunt.indicators-default' },
+            feed: { name: basename(feed) },
+            iochunt: { feed: { path: feed } },
           },
         ],
       },
+      related: { ip: ['10.1.2.3'] },
     });
+    expect(first?.threat.enrichments[0].matched.id).toMatch(/^[A-Za-z0-9_-]{27}$/);
     expect(Date.parse(first?.['@timestamp'])).not.toBeNaN();
     // The file's inode, as Filebeat's log.file.inode: it names the file across renames by rotation.
     expect(first?.log.file.inode).toBe(String(statSync(log).ino));
@@ -53,18 +58,32 @@ describe('iochunt scan (end to end)', () => {
     expect(r.code).toBe(0);
     const doc = r.docs[0]!;
     expect(doc.event.severity).toBe(73);
+    // One enrichment per indicator and feed that lists it (as an indicator-match rule makes one per indicator document),
+    // each with what that feed says; ECS has no severity: it is under iochunt.
+    const matched = (id: string) => ({ atomic: expect.any(String), field: 'message', type: 'indicator_match_rule', id, index: 'logs-ti_iochunt.indicators-default' });
     expect(doc.threat.enrichments).toEqual([
       {
-        indicator: { name: 'evil.example', type: 'domain-name', url: { domain: 'evil.example' }, description: 'also listed here', severity: 'low' },
-        matched: { atomic: 'evil.example', field: 'message', type: 'indicator_match_rule' },
-        feed: { name: [feed, csv] },
+        indicator: { name: 'evil.example', type: 'domain-name', url: { domain: 'evil.example' } },
+        matched: matched(expect.any(String)),
+        feed: { name: basename(feed) },
+        iochunt: { feed: { path: feed } },
       },
       {
-        indicator: { name: '192.0.2.7', type: 'ipv4-addr', ip: '192.0.2.7', description: 'scanner', severity: 'high' },
-        matched: { atomic: '192.0.2.7', field: 'message', type: 'indicator_match_rule' },
-        feed: { name: [csv] },
+        indicator: { name: 'evil.example', type: 'domain-name', url: { domain: 'evil.example' }, description: 'also listed here' },
+        matched: matched(expect.any(String)),
+        feed: { name: basename(csv) },
+        iochunt: { feed: { path: csv }, severity: 'low' },
+      },
+      {
+        indicator: { name: '192.0.2.7', type: 'ipv4-addr', ip: '192.0.2.7', description: 'scanner' },
+        matched: matched(expect.any(String)),
+        feed: { name: basename(csv) },
+        iochunt: { feed: { path: csv }, severity: 'high' },
       },
     ]);
+    // Different indicator documents: different ids.
+    expect(new Set(doc.threat.enrichments.map((e: any) => e.matched.id)).size).toBe(3);
+    expect(doc.threat.enrichments[0].matched.atomic).toBe('evil.example');
   });
 
   it('deduplicates repeated matches of a line and keeps every indicator', async () => {

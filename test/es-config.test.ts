@@ -426,13 +426,14 @@ function doc(options: { path?: string; inode?: string; offset?: number; line?: s
   const line = options.line ?? 'GET http://evil.example/x from 10.1.2.3';
   return {
     '@timestamp': '2025-01-02T03:04:05.000Z',
-    event: { kind: 'enrichment', original: line },
+    event: { kind: 'alert', original: line },
     log: { file: options.inode === undefined ? { path: options.path ?? '/var/log/a.log' } : { path: options.path ?? '/var/log/a.log', inode: options.inode }, offset: options.offset ?? 100 },
     threat: {
       enrichments: (options.indicators ?? [['ipv4-addr', '10.1.2.3']]).map(([type, name]) => ({
         indicator: { name, type },
-        matched: { atomic: name, field: 'message', type: 'indicator_match_rule' as const },
-        feed: { name: ['feed.txt'] },
+        matched: { atomic: name, field: 'message', id: `id-${name}`, index: 'logs-ti_iochunt.indicators-default', type: 'indicator_match_rule' as const },
+        feed: { name: 'feed.txt' },
+        iochunt: { feed: { path: 'feed.txt' } },
       })),
     },
   };
@@ -448,7 +449,7 @@ describe('hitId', () => {
   it('is the same for the same document, built twice, whatever its timestamp and feed metadata', () => {
     const a = doc({ inode: '1234' });
     const b = { ...doc({ inode: '1234' }), '@timestamp': '2030-01-01T00:00:00.000Z' };
-    b.threat.enrichments[0]!.feed.name = ['other-feed.csv'];
+    b.threat.enrichments[0]!.feed.name = 'other-feed.csv';
     expect(hitId(a)).toBe(hitId(b));
     expect(hitId(a)).toBe(hitId(JSON.parse(JSON.stringify(a)) as HitDocument));
   });

@@ -61,15 +61,27 @@ describe.skipIf(!node)('Elasticsearch output (real node)', () => {
       expect(props.log.properties.file.properties.path.type).toBe('keyword');
       expect(props.threat.properties.enrichments.type).toBe('nested');
       expect(props.threat.properties.enrichments.properties.indicator.properties.ip.type).toBe('ip');
-      expect(props.json.type).toBe('flattened');
+      // Generic JSON lines keep their object under iochunt.json.
+      expect(props.iochunt.properties.json.type).toBe('flattened');
     });
 
     it('prints the template without a cluster', async () => {
       const r = await runCli(['es', 'setup', '--print']);
       expect(r.code).toBe(0);
-      const printed = JSON.parse(r.stdout);
-      expect(printed.name).toBe('iochunt-hits');
-      expect(printed.body.index_patterns).toEqual(['logs-iochunt.hits-*']);
+      // The hit template and the indicator template, as for a full stack (composed of its ecs@mappings and logs@settings).
+      const [hitsTpl, indicatorsTpl] = JSON.parse(r.stdout);
+      expect(hitsTpl.name).toBe('iochunt-hits');
+      expect(hitsTpl.body.index_patterns).toEqual(['logs-iochunt.hits-*']);
+      expect(hitsTpl.body.composed_of).toEqual(['logs@mappings', 'logs@settings', 'ecs@mappings']);
+      expect(hitsTpl.body.template.mappings.properties.url.properties.original.type).toBe('wildcard');
+      expect(indicatorsTpl.name).toBe('iochunt-indicators');
+      expect(indicatorsTpl.body.index_patterns).toEqual(['logs-ti_iochunt.indicators-*']);
+      const withRetention = JSON.parse((await runCli(['es', 'setup', '--print', '--retention', '90'])).stdout);
+      expect(withRetention[0].body.template.lifecycle).toEqual({ enabled: true, data_retention: '90d' });
+      // The retention takes over from the stack's logs ILM policy; without one, that policy governs.
+      expect(withRetention[0].body.template.settings.index.lifecycle.prefer_ilm).toBe(false);
+      expect(hitsTpl.body.template.settings).toEqual({});
+      expect((await runCli(['es', 'setup', '--print', '--retention', '0'])).code).toBe(2);
     });
   });
 

@@ -18,9 +18,12 @@ import { DEFAULT_LIMITS, type EsAuth, type EsConfig, type EsDeliveryLimits } fro
 import { backoffDelay, ElasticsearchSink } from '../src/output/es/es-sink.js';
 import { hitId } from '../src/output/es/hit-id.js';
 import type { HitDocument } from '../src/output/hit-document.js';
+import { dataStreamOf, inDataStream } from '../src/output/es/data-stream.js';
 import { tmpDir } from './helpers/tmp.js';
 
 const INDEX = 'logs-iochunt.hits-test';
+/** A document as the sink writes it to INDEX (a data stream name). */
+const sent = (d: HitDocument) => inDataStream(d, dataStreamOf(INDEX)!);
 const t = tmpDir('iochunt-es-retry-');
 
 /** One `_bulk` request as the fake cluster received it. */
@@ -162,14 +165,15 @@ function makeDocs(n: number, tag = 'a'): HitDocument[] {
     const ip = `10.0.${tag === 'a' ? 0 : 1}.${i}`;
     return {
       '@timestamp': '2025-03-04T05:06:07.000Z',
-      event: { kind: 'enrichment' as const, original: `GET /x from ${ip} [${tag}${i}]` },
+      event: { kind: 'alert' as const, original: `GET /x from ${ip} [${tag}${i}]` },
       log: { file: { path: `/var/log/${tag}.log`, inode: '9876' }, offset: 1000 + i * 100 },
       threat: {
         enrichments: [
           {
             indicator: { name: ip, type: 'ipv4-addr', ip },
-            matched: { atomic: ip, field: 'message', type: 'indicator_match_rule' as const },
-            feed: { name: ['feed.txt'] },
+            matched: { atomic: ip, field: 'message', id: `id-${ip}`, index: 'logs-ti_iochunt.indicators-default', type: 'indicator_match_rule' as const },
+            feed: { name: 'feed.txt' },
+            iochunt: { feed: { path: 'feed.txt' } },
           },
         ],
       },
@@ -268,7 +272,9 @@ describe('ElasticsearchSink: batches', () => {
     expect(req.method).toBe('POST');
     expect(req.path).toBe(`/${INDEX}/_bulk`);
     expect(req.ids).toEqual(ids(docs));
-    expect(req.docs).toEqual(docs);
+    // As written to the data stream: data_stream.* of the target added.
+    expect(req.docs).toEqual(docs.map(sent));
+    expect((req.docs[0] as Record<string, unknown>).data_stream).toEqual({ type: 'logs', dataset: 'iochunt.hits', namespace: 'test' });
     expect(req.body.endsWith('\n')).toBe(true);
     expect(fake.stored.size).toBe(10);
     expect(existsSync(s.deadLetterPath)).toBe(false);
@@ -288,7 +294,7 @@ describe('ElasticsearchSink: batches', () => {
 
   it('splits batches by --es-batch-size, never above it', async () => {
     const docs = makeDocs(10);
-    const itemBytes = (d: HitDocument) => `{"create":{"_id":"${hitId(d)}"}}\n${JSON.stringify(d)}\n`.length;
+    const itemBytes = (d: HitDocument) => `{"create":{"_id":"${hitId(d)}"}}\n${JSON.stringify(sent(d))}\n`.length;
     // All documents have the same size: room for three and a half.
     expect(new Set(docs.map(itemBytes)).size).toBe(1);
     const batchBytes = Math.floor(itemBytes(docs[0]!) * 3.5);
@@ -478,7 +484,7 @@ describe('ElasticsearchSink: item results', () => {
     expect(s.sink.stats).toEqual({ indexed: 0, duplicates: 0, retried: 0, deadLettered: 3, requests: 1, lost: 0 });
     const dead = deadLetters(s.deadLetterPath);
     expect(dead.map((d) => d._id)).toEqual(ids(docs));
-    expect(dead.map((d) => d.document)).toEqual(docs);
+    expect(dead.map((d) => d.document)).toEqual(docs.map(sent));
     for (const d of dead) {
       expect(d.error.type).toBe('retry_timeout');
       expect(d.error.reason).toMatch(/last error: HTTP 503 cluster_block_exception/);

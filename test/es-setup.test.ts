@@ -64,7 +64,10 @@ describe('iochunt es setup', () => {
       ['/_index_template/iochunt-hits', true],
       ['/_index_template/iochunt-hits', false],
     ]);
-    expect(puts[1]?.body).toEqual(JSON.parse(JSON.stringify(templateBody('logs-iochunt.hits-default', false))));
+    // The stand-in has none of the stack's component templates, nor the wildcard type: iochunt's own equivalents.
+    const none = { ecsMappings: false, logsMappings: false, logsSettings: false, wildcard: false };
+    expect(puts[1]?.body).toEqual(JSON.parse(JSON.stringify(templateBody('logs-iochunt.hits-default', false, { features: none }))));
+    expect(puts[1]?.body.composed_of).toEqual([]);
   });
 
   it('exits 2 naming the reason when the template cannot be installed (no privilege)', async () => {
@@ -83,6 +86,22 @@ describe('iochunt es setup', () => {
     const r = await runCli(['es', 'setup', '--es', url, '--es-index', 'Hits'], { env: NO_ES_AUTH });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Expected an Elasticsearch index or data stream name for --es-index/);
+    expect(puts).toHaveLength(0);
+  });
+
+  it('es setup --retention and es indicators push refuse bad input before contacting the cluster', async () => {
+    const retention = await runCli(['es', 'setup', '--es', url, '--retention', 'forever'], { env: NO_ES_AUTH });
+    expect(retention.code).toBe(2);
+    expect(retention.stderr).toMatch(/--retention/);
+    const noFeed = await runCli(['es', 'indicators', 'push', '--es', url], { env: NO_ES_AUTH });
+    expect(noFeed.code).toBe(2);
+    expect(noFeed.stderr).toMatch(/es indicators push needs at least one --iocs FILE/);
+    const missing = await runCli(['es', 'indicators', 'push', '--es', url, '--iocs', 'Named=/nonexistent/feed.txt'], { env: NO_ES_AUTH });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/\/nonexistent\/feed\.txt: cannot read indicator feed/);
+    const badIndex = await runCli(['es', 'indicators', 'push', '--es', url, '--iocs', '/dev/null', '--indicator-index', 'Bad'], { env: NO_ES_AUTH });
+    expect(badIndex.code).toBe(2);
+    expect(badIndex.stderr).toMatch(/--indicator-index/);
     expect(puts).toHaveLength(0);
   });
 });

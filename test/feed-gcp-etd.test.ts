@@ -37,11 +37,13 @@ describe('Google SCC ETD custom modules', () => {
     expect(doc.event.severity).toBe(73);
     expect(doc.threat.enrichments[0].indicator).toMatchObject({
       name: 'xn--bcher-evil-9db.example',
-      severity: 'HIGH',
       description: 'Known bad domains',
-      recommendation: 'Block and investigate',
       provider: 'Google SCC ETD custom module bad_domains',
     });
+    // ECS has no indicator severity or recommendation: they are iochunt's.
+    expect(doc.threat.enrichments[0].indicator.severity).toBeUndefined();
+    expect(doc.threat.enrichments[0].iochunt).toMatchObject({ severity: 'HIGH', recommendation: 'Block and investigate' });
+    expect(doc.threat.enrichments[0].feed.name).toBe('Google SCC ETD custom module bad_domains');
   });
 
   it('reads a CONFIGURABLE_BAD_IP config file (metadata before or after ips)', async () => {

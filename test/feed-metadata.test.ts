@@ -22,16 +22,20 @@ describe('feed metadata in hits', () => {
       type: 'ipv4-addr',
       ip: '198.51.100.7',
       description: 'C2 server',
-      confidence: '85',
+      // STIX 85 is High on the STIX scale ECS uses; the number stays under iochunt.
+      confidence: 'High',
       reference: 'https://acme.example/r/1',
       provider: 'ACME CERT',
       marking: { tlp: 'AMBER' },
       first_seen: '2024-01-01T00:00:00.000Z',
       modified_at: '2024-02-01T00:00:00.000Z',
     });
+    expect(a?.threat.enrichments[0].iochunt.confidence).toBe(85);
+    expect(a?.threat.enrichments[0].feed.name).toBe('ACME CERT');
     expect(a?.tags).toEqual(['c2']);
     expect(b?.threat.enrichments[0].indicator).toMatchObject({ provider: 'CIRCL', marking: { tlp: 'GREEN' }, description: 'C2' });
-    expect(b?.threat.enrichments[0].feed.name).toEqual([misp]);
+    expect(b?.threat.enrichments[0].feed.name).toBe('CIRCL');
+    expect(b?.threat.enrichments[0].iochunt.feed.path).toBe(misp);
   });
 
   it('iocs formats lists every reader', async () => {

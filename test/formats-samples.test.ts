@@ -141,12 +141,13 @@ describe('sample logs', () => {
     ]);
   });
 
-  it('names a generic JSON hit by its field path', async () => {
+  it('names a generic JSON hit by its field path under iochunt.json, which the hit holds', async () => {
     const t = tmpDir();
     const iocs = t.write('iocs.txt', 'evil.example\n');
     const log = t.write('x.ndjson', '{"time":"2024-05-01T10:00:00+02:00","req":{"hosts":["a.example","www.evil.example"]},"note":"ok"}\n');
     const r = await runCli(['scan', '--no-info', '--iocs', iocs, log]);
-    expect(r.docs[0]?.threat.enrichments[0].matched.field).toBe('req.hosts');
+    expect(r.docs[0]?.threat.enrichments[0].matched.field).toBe('iochunt.json.req.hosts');
+    expect(r.docs[0]?.iochunt.json.req.hosts).toEqual(['a.example', 'www.evil.example']);
     expect(r.docs[0]?.['@timestamp']).toBe('2024-05-01T08:00:00.000Z');
     expect(r.docs[0]?.event.dataset).toBe('json');
   });

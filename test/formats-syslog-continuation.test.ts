@@ -95,7 +95,8 @@ describe('syslog continuation lines in scan', () => {
     expect(
       r.docs.map((d) => [d.log.offset, d.event.dataset, at(d, 'host.hostname'), d.threat.enrichments[0].matched.field, d.message]),
     ).toEqual([
-      [0, undefined, undefined, 'message', undefined],
+      // Unparsed: the line is the message.
+      [0, undefined, undefined, 'message', '\tat 203.0.113.9 orphan'],
       [94, 'system.syslog', 'web1', 'message', '\tat 203.0.113.9 line 2'],
       [162, 'system.syslog', 'web2', 'message', '\tcaused by 203.0.113.9'],
     ]);

@@ -95,7 +95,7 @@ describe('syslog', () => {
     const [d] = docsOf(await parseSamples([f]), f);
     expect(d?.['@timestamp']).toBe('2015-08-05T21:58:59.693Z');
     expect(at(d, 'log.syslog.priority')).toBe(86);
-    expect(at(d, 'host.ip')).toBe('192.168.2.132');
+    expect(at(d, 'host.ip')).toEqual(['192.168.2.132']); // ECS: an array
     expect(at(d, 'process.name')).toBe('SecureAuth0');
     expect(at(d, 'log.syslog.structured_data')).toEqual({ 'SecureAuth@27389': { UserHostAddress: '192.168.2.132', Realm: 'SecureAuth0', UserID: 'Tester2', PEN: '27389' } });
     expect(d?.message).toBe("Found the user for retrieving user's profile");

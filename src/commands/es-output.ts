@@ -11,7 +11,10 @@ import { DeadLetterFile } from '../output/es/dead-letter.js';
 import { connect, createEsClient } from '../output/es/es-client.js';
 import { DEFAULT_DEAD_LETTER, type EsConfig } from '../output/es/es-config.js';
 import { ElasticsearchSink } from '../output/es/es-sink.js';
-import { installTemplate, preflight, templateName, templateBody } from '../output/es/index-template.js';
+import { FULL_STACK, INDICATOR_TEMPLATE, indicatorTemplateBody, installTemplate, preflight, templateName, templateBody } from '../output/es/index-template.js';
+import { pushIndicators } from '../output/es/indicator-push.js';
+import { indicatorDocumentSet } from '../output/indicator-document.js';
+import { loadFeeds } from '../indicators/load.js';
 
 export { DEFAULT_DEAD_LETTER };
 
@@ -65,19 +68,67 @@ export async function openEsOutput(config: EsConfig, deadLetterPath: string | un
   };
 }
 
-/** `iochunt es setup`: installs the index template; `print` only prints it. Returns the exit code. */
-export async function runEsSetup(config: EsConfig, reporter: Reporter, print: boolean): Promise<number> {
+/**
+ * `iochunt es setup`: installs the index templates (hits, indicators);
+ * `print` only prints them (as for a full Elastic stack). `retentionDays`
+ * sets the data stream lifecycle's retention. Returns the exit code.
+ */
+export async function runEsSetup(config: EsConfig, reporter: Reporter, print: boolean, retentionDays?: number): Promise<number> {
+  const options = { features: FULL_STACK, ...(retentionDays !== undefined ? { retentionDays } : {}) };
   if (print) {
-    writeStdout(`${JSON.stringify({ name: templateName(config.index), body: templateBody(config.index, true) }, null, 2)}\n`);
+    const templates = [
+      { name: templateName(config.index), body: templateBody(config.index, true, options) },
+      { name: INDICATOR_TEMPLATE, body: indicatorTemplateBody(options) },
+    ];
+    writeStdout(`${JSON.stringify(templates, null, 2)}\n`);
     return 0;
   }
   const client = createEsClient(config);
   try {
     await connect(client, config, reporter);
-    const r = await installTemplate(client, config, reporter);
+    const r = await installTemplate(client, config, reporter, retentionDays);
+    const f = r.features;
+    const stack = f.ecsMappings && f.logsSettings ? 'composed of the stack\'s ecs@mappings and logs@settings' : "with iochunt's own ECS mappings and logs settings (the cluster has no ecs@mappings/logs@settings)";
     reporter.info(
-      `installed index template ${r.name} for ${config.index}` + (r.dataStream ? ' (a data stream)' : ' (a plain index: the cluster has no data streams)'),
+      `installed index template ${r.name} for ${config.index}` +
+        (r.dataStream ? ' (a data stream)' : ' (a plain index: the cluster has no data streams)') +
+        (r.dataStream ? ` and ${INDICATOR_TEMPLATE} for logs-ti_iochunt.indicators-*` : '') +
+        `, ${stack}` +
+        (f.wildcard ? '' : '; URLs as long keywords (the cluster has no wildcard field type)') +
+        (retentionDays !== undefined ? `; data kept ${retentionDays} day(s)` : ''),
     );
+    return 0;
+  } finally {
+    await client.close();
+  }
+}
+
+/** Options of `iochunt es indicators push`. */
+export interface IndicatorsPushOptions {
+  readonly iocs: readonly string[];
+  readonly feedNames?: ReadonlyMap<string, string>;
+  readonly iocsFormat?: string;
+  readonly mispAll?: boolean;
+  /** The indicator data stream (default `logs-ti_iochunt.indicators-default`). */
+  readonly target: string;
+}
+
+/**
+ * `iochunt es indicators push`: loads the feeds and makes the indicator data
+ * stream hold exactly their indicator documents. Returns the exit code.
+ */
+export async function runIndicatorsPush(config: EsConfig, options: IndicatorsPushOptions, reporter: Reporter): Promise<number> {
+  const loaded = await loadFeeds(options.iocs, {
+    reporter,
+    ...(options.iocsFormat ? { format: options.iocsFormat } : {}),
+    ...(options.mispAll ? { mispAll: true } : {}),
+  });
+  const docs = indicatorDocumentSet(loaded.store, { ...(options.feedNames ? { feedNames: options.feedNames } : {}), timestamp: new Date().toISOString() });
+  const client = createEsClient(config);
+  try {
+    await connect(client, config, reporter);
+    const r = await pushIndicators(client, options.target, docs);
+    reporter.info(`${options.target}: ${loaded.store.size} indicator(s), ${docs.ids.length} document(s): ${r.created} created, ${r.unchanged} unchanged, ${r.removed} removed (no longer in the feeds)`);
     return 0;
   } finally {
     await client.close();

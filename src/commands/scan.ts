@@ -10,6 +10,7 @@ import { createEngine, type EngineChoice } from '../engine/select.js';
 import { openScanRefiner } from '../formats/open-format.js';
 import { UsageError } from '../errors.js';
 import { prepareIndicators } from '../indicators/prepare.js';
+import { withHitContext } from '../output/hit-document.js';
 import { JsonlSink } from '../output/jsonl-sink.js';
 import type { HitSink } from '../output/sink.js';
 import type { Reporter } from '../report.js';
@@ -28,6 +29,8 @@ import { openOutputFile, stdoutIdentity, type OutputIdentity } from '../output/o
 /** Validated options of `scan`. */
 export interface ScanOptions {
   readonly iocs: readonly string[];
+  /** Readable feed names by path (`--iocs NAME=FILE`), for `threat.enrichments.feed.name`. */
+  readonly feedNames?: ReadonlyMap<string, string>;
   readonly iocsFormat?: string;
   readonly output?: string;
   readonly maxLineBytes: number;
@@ -239,7 +242,7 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
           },
           outputs,
           engine,
-          store,
+          store: withHitContext(store, options.feedNames ? { feedNames: options.feedNames } : {}),
           sink,
           reporter,
           maxLineBytes: options.maxLineBytes,

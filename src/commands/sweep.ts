@@ -18,6 +18,7 @@ import { openScanRefiner } from '../formats/open-format.js';
 import { feedSetId, IndicatorSetSnapshots, setDifference } from '../indicators/indicator-set.js';
 import { prepareIndicators } from '../indicators/prepare.js';
 import type { IndicatorLookup } from '../indicators/store.js';
+import { withHitContext } from '../output/hit-document.js';
 import { expandPaths } from '../input/expand-paths.js';
 import { looksBinary } from '../input/binary.js';
 import { openDecompressedRange, openPlainRange, readHead, readPlainAt } from '../input/file-range.js';
@@ -204,7 +205,7 @@ async function sweepWith(
       inputs,
       signal: interrupt.signal,
       engine: withEngine,
-      store: withStore,
+      store: options.feedNames ? withHitContext(withStore, { feedNames: options.feedNames }) : withStore,
       sink,
       reporter,
       maxLineBytes: options.maxLineBytes,

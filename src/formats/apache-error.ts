@@ -49,7 +49,7 @@ export function parseErrorLine(line: string, context: Pick<ParseContext, 'timezo
   const b = new EventBuilder();
   b.timestamp = ctime(m, context.timezone);
   if (!b.timestamp) return undefined;
-  b.set('event.dataset', 'apache.error').set('event.category', ['web']);
+  b.set('event.dataset', 'apache.error');
   b.set('apache.error.module', m[8]).set('log.level', (m[9] as string).toLowerCase());
   let pos = m[0].length;
   PID.lastIndex = pos;

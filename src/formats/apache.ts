@@ -56,7 +56,7 @@ function request(b: EventBuilder, raw: string, at: number): void {
     if (hasVersion) b.set('http.version', raw.slice(last + 6));
   } else {
     // Not an HTTP request line (TLS on a plain port, scanner noise): keep it whole.
-    b.setAt('http.request.line', unescapeApache(raw), at, at + raw.length);
+    b.setAt('apache.access.request_line', unescapeApache(raw), at, at + raw.length);
   }
 }
 
@@ -66,8 +66,12 @@ function trailing(b: EventBuilder, line: string, from: number): void {
   for (let m = TRAILING_QUOTED.exec(line); m; m = TRAILING_QUOTED.exec(line)) {
     const [s, e] = (m.indices as unknown as Range[])[1] as Range;
     const value = unescapeApache(m[1] as string);
-    if (n === 0) b.setAt('http.request.referrer', value, s, e);
-    else if (n === 1) b.setAt('user_agent.original', value, s, e);
+    // `-` means "none" in these two fields: no value, and nothing to match.
+    if (n === 0) {
+      if (value !== '-') b.setAt('http.request.referrer', value, s, e);
+    } else if (n === 1) {
+      if (value !== '-') b.setAt('user_agent.original', value, s, e);
+    }
     else if (value !== '-' && value.split(/,\s*/).every(isIpAddress)) {
       const ips = value.split(/,\s*/);
       b.set('network.forwarded_ip', ips[0]);
@@ -115,7 +119,7 @@ export function parseAccessLine(line: string): ParsedEvent | undefined {
     b.set('http.response.status_code', toInt(m[4]));
     b.set('http.response.body.bytes', toInt(m[5]));
     trailing(b, line, (idx[6] as Range)[0]);
-    b.set('event.category', ['web']).set('event.outcome', Number(m[4]) >= 400 ? 'failure' : 'success');
+    b.set('event.outcome', Number(m[4]) >= 400 ? 'failure' : 'success');
     return b.build();
   }
   const s = SSL_REQUEST.exec(line);
@@ -130,7 +134,6 @@ export function parseAccessLine(line: string): ParsedEvent | undefined {
   b.set('tls.cipher', s[4]);
   request(b, s[5] as string, (idx[5] as Range)[0]);
   b.set('http.response.body.bytes', toInt(s[6]));
-  b.set('event.category', ['web']);
   return b.build();
 }
 

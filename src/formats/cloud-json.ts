@@ -29,17 +29,26 @@ const cloudtrail: JsonFamily = {
     'userIdentity.arn': 'user.id',
     'userIdentity.accessKeyId': 'aws.cloudtrail.user_identity.access_key_id',
     'userIdentity.type': 'aws.cloudtrail.user_identity.type',
+    'userIdentity.invokedBy': 'aws.cloudtrail.user_identity.invoked_by',
     errorCode: 'aws.cloudtrail.error_code',
     errorMessage: 'aws.cloudtrail.error_message',
     eventID: 'event.id',
     'tlsDetails.clientProvidedHostHeader': 'url.domain',
+  },
+  objects: {
+    requestParameters: 'aws.cloudtrail.flattened.request_parameters',
+    responseElements: 'aws.cloudtrail.flattened.response_elements',
+    additionalEventData: 'aws.cloudtrail.flattened.additional_eventdata',
+    serviceEventDetails: 'aws.cloudtrail.flattened.service_event_details',
+    insightDetails: 'aws.cloudtrail.flattened.insight_details',
   },
   extra: (o, b) => {
     b.timestamp = iso(o.eventTime) ?? iso(o.digestEndTime);
     if ('digestS3Object' in o) b.set('event.dataset', 'aws.cloudtrail.digest');
     if (o.errorCode) b.set('event.outcome', 'failure');
     else if (o.eventName) b.set('event.outcome', (getPath(o, 'responseElements.ConsoleLogin') as string | undefined) === 'Failure' ? 'failure' : 'success');
-    b.set('event.type', typeof o.eventType === 'string' ? [o.eventType] : undefined);
+    // CloudTrail's own eventType (AwsApiCall …) is not an ECS event.type: Beats keeps it here.
+    b.set('aws.cloudtrail.event_type', typeof o.eventType === 'string' ? o.eventType : undefined);
   },
 };
 
@@ -90,6 +99,7 @@ const gcpAudit: JsonFamily = {
     'resource.labels.project_id': 'cloud.project.id',
     insertId: 'event.id',
   },
+  objects: { 'protoPayload.request': 'gcp.audit.request', 'protoPayload.response': 'gcp.audit.response' },
   extra: (o, b) => {
     b.timestamp = iso(o.timestamp);
     const code = getPath(o, 'protoPayload.status.code');
@@ -145,7 +155,6 @@ const gcpVpcflow: JsonFamily = {
     b.timestamp = iso(getPath(o, 'jsonPayload.start_time')) ?? iso(o.timestamp);
     const proto = getPath(o, 'jsonPayload.connection.protocol');
     if (typeof proto === 'number') b.set('network.iana_number', String(proto)).set('network.transport', transportName(proto));
-    b.set('event.category', ['network']);
   },
 };
 

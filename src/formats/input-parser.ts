@@ -7,6 +7,7 @@
  * record header (for formats with multi-line records).
  */
 import type { HitLine, LineEvent, LineMatch } from '../output/hit-document.js';
+import { categorise } from './ecs-event.js';
 import { fieldAt } from './event-builder.js';
 import { RecordFinder } from './record-finder.js';
 import type { LineParser, LogFormat, ParsedEvent } from './types.js';
@@ -125,6 +126,7 @@ export class InputParser {
   /** Event of a parsed line, with its dataset. */
   eventOf(parsed: ParsedEvent): LineEvent {
     const dataset = ((parsed.fields.event as Record<string, unknown> | undefined)?.dataset as string | undefined) ?? this.format.dataset;
+    categorise(dataset, parsed.fields as Record<string, unknown>);
     return { dataset, fields: parsed.fields, ...(parsed.timestamp ? { timestamp: parsed.timestamp } : {}) };
   }
 

@@ -1,7 +1,8 @@
 /**
  * Generic JSON lines: one JSON object per line, any field can hit. No ECS
- * mapping: a match is named by the dotted path of the JSON field it sat in
- * (`indicator`, `answers.Rdata`), and the event time is taken from the first
+ * mapping: the object is kept whole as `iochunt.json` (mapped `flattened`),
+ * a match is named by the dotted path of the JSON field it sat in under it
+ * (`iochunt.json.indicator`, `iochunt.json.answers.Rdata`), and the event time is taken from the first
  * of `@timestamp`, `timestamp`, `time`, `ts`, `eventTime` that reads as a time.
  */
 import { parseJsonWithSpans } from './json-spans.js';
@@ -27,7 +28,9 @@ export function parseGenericJson(line: string, zone = 'UTC'): ParsedEvent | unde
     timestamp = jsonTime(obj[k], zone);
     if (timestamp) break;
   }
-  return { fields: {}, spans: parsed.spans, ...(timestamp ? { timestamp } : {}) };
+  // The object itself is kept as `iochunt.json` (a flattened field), so that a match is named by a field the hit has.
+  const spans = parsed.spans.map((sp) => ({ ...sp, field: `iochunt.json.${sp.field}` }));
+  return { fields: { iochunt: { json: obj } }, spans, ...(timestamp ? { timestamp } : {}) };
 }
 
 /** The `json` format: any JSON object per line. Detected last among JSON formats. */

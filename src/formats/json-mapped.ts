@@ -16,6 +16,12 @@ export interface JsonFamily {
   is(obj: Record<string, unknown>): boolean;
   /** JSON path → ECS field; a function picks the field from the value (an IP or a name). */
   readonly fields: Readonly<Record<string, string | ((value: unknown) => string | undefined)>>;
+  /**
+   * JSON objects copied whole under a dataset field (Elastic's `flattened`
+   * fields, `aws.cloudtrail.flattened.request_parameters`): a match inside is
+   * named by that field plus its path in the object.
+   */
+  readonly objects?: Readonly<Record<string, string>>;
   /** Extra fields and the event time, from the whole object. */
   extra?(obj: Record<string, unknown>, b: EventBuilder): void;
 }
@@ -35,12 +41,32 @@ export function parseFamilyLine(family: JsonFamily, line: string): ParsedEvent |
     named.set(path, field);
     if (field) b.set(field, value);
   }
+  for (const [path, target] of Object.entries(family.objects ?? {})) {
+    const value = getPath(obj, path);
+    if (value !== null && typeof value === 'object') b.set(target, value);
+  }
   family.extra?.(obj, b);
   for (const s of parsed.spans) {
-    const field = named.get(s.field) ?? s.field;
-    b.span(field, s.start, s.end);
+    b.span(spanField(family, named, s.field), s.start, s.end);
   }
   return b.build();
+}
+
+/**
+ * The field a JSON path's span is named by: its ECS field, else (a path
+ * inside an array, `answers.Rdata`) the mapped field of the path, else its
+ * place in a copied object, else the JSON path itself (which the hit then
+ * names `message`).
+ */
+function spanField(family: JsonFamily, named: ReadonlyMap<string, string | undefined>, path: string): string {
+  const field = named.get(path);
+  if (field) return field;
+  const target = family.fields[path];
+  if (typeof target === 'string') return target;
+  for (const [prefix, to] of Object.entries(family.objects ?? {})) {
+    if (path.startsWith(`${prefix}.`)) return `${to}.${path.slice(prefix.length + 1)}`;
+  }
+  return path;
 }
 
 /** Whether most of the first lines are JSON objects that `family.is` accepts. */

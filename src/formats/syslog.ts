@@ -24,6 +24,12 @@ const HOST_TAG = new RegExp(String.raw`^(\S+) (?:(${IP_TOKEN}) )?([\w./-]+(?:\([
 const TAG_ONLY = /^([\w./-]+(?:\([^)]*\))?)(?:\[(\d+)\])?: /d;
 const AUTH_PROGRAMS = /^(sshd|sudo|su|login|passwd|useradd|userdel|groupadd|usermod|chpasswd|systemd-logind|pam|gdm|polkitd|CRON|cron)\b/;
 
+/** The HOSTNAME of a syslog header: `host.ip` (an array, as ECS has it) for an address, else `host.hostname`. */
+function hostField(b: EventBuilder, value: string, start: number, end: number): void {
+  if (peerField('host', value) === 'host.ip') b.setAt('host.ip', [value], start, end);
+  else b.setAt('host.hostname', value, start, end);
+}
+
 function priority(b: EventBuilder, pri: string | undefined): void {
   const p = toInt(pri);
   if (p === undefined || p > 191) return;
@@ -85,8 +91,8 @@ function program(b: EventBuilder, line: string, at: number, context: ParseContex
   const t = h ? undefined : TAG_ONLY.exec(rest);
   if (h) {
     const i = h.indices as unknown as Range[];
-    b.setAt(peerField('host', h[1] as string) === 'host.ip' ? 'host.ip' : 'host.hostname', h[1], at + (i[1] as Range)[0], at + (i[1] as Range)[1]);
-    if (h[2]) b.setAt('host.ip', h[2], at + (i[2] as Range)[0], at + (i[2] as Range)[1]);
+    hostField(b, h[1] as string, at + (i[1] as Range)[0], at + (i[1] as Range)[1]);
+    if (h[2]) b.setAt('host.ip', [h[2]], at + (i[2] as Range)[0], at + (i[2] as Range)[1]);
     const name = (h[3] as string).replace(/\(.*$/, '');
     b.setAt('process.name', h[3], at + (i[3] as Range)[0], at + (i[3] as Range)[1]);
     b.set('process.pid', toInt(h[4]));
@@ -111,9 +117,9 @@ export function parseSyslogLine(line: string, context: ParseContext): ParsedEven
     priority(b, r[1]);
     b.set('log.syslog.version', r[2]);
     b.timestamp = r[3] === '-' ? undefined : fromIsoTime(r[3] as string, context.timezone);
-    if (r[4] !== '-') b.setAt(peerField('host', r[4] as string) === 'host.ip' ? 'host.ip' : 'host.hostname', r[4], (i[4] as Range)[0], (i[4] as Range)[1]);
+    if (r[4] !== '-') hostField(b, r[4] as string, (i[4] as Range)[0], (i[4] as Range)[1]);
     if (r[5] !== '-') b.setAt('process.name', r[5], (i[5] as Range)[0], (i[5] as Range)[1]);
-    if (r[6] !== '-') b.set('process.pid', toInt(r[6]) ?? r[6]);
+    if (r[6] !== '-') b.set(toInt(r[6]) === undefined ? 'log.syslog.procid' : 'process.pid', toInt(r[6]) ?? r[6]);
     if (r[7] !== '-') b.set('log.syslog.msgid', r[7]);
     const end = structuredData(b, line, r[0].length);
     if (end < 0) return undefined;

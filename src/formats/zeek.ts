@@ -2,7 +2,9 @@
  * Zeek logs: TSV with a `#fields` header (any log path: dns, files, http,
  * intel …; headers may recur when files are concatenated), and JSON
  * (`"uid"` plus dotted `"id.orig_h"` keys). Known columns map to ECS; the
- * others are named `zeek.<path>.<column>`.
+ * others are named `zeek.<path>.<column>`. TSV values are typed by the
+ * `#types` header as Zeek's JSON writer types them, so that a TSV log and a
+ * JSON log of the same traffic give the same document.
  */
 import { EventBuilder } from './event-builder.js';
 import { parseJsonWithSpans } from './json-spans.js';
@@ -31,14 +33,49 @@ const ECS: Readonly<Record<string, string>> = {
   user_agent: 'user_agent.original',
   method: 'http.request.method',
   status_code: 'http.response.status_code',
-  'seen.indicator': 'threat.indicator.name',
-  indicator: 'threat.indicator.name',
   mime_type: 'file.mime_type',
   filename: 'file.name',
-  tx_hosts: 'server.ip',
-  rx_hosts: 'client.ip',
 };
+/** Columns read as numbers in a log without a `#types` header. */
 const NUMERIC = new Set(['id.orig_p', 'id.resp_p', 'status_code']);
+
+/**
+ * A TSV value as Zeek's JSON writer writes the same column, by its `#types`
+ * type: bool → boolean, count/int/port/double/interval/time → number (time
+ * as epoch seconds, as in Zeek JSON's default), vector/set of these → an
+ * array (`(empty)` → `[]`), anything else (string, addr, subnet, enum) → the
+ * unescaped string. Undefined when the value is not one of its type (kept as a string by the caller).
+ */
+export function zeekValue(raw: string, type: string, setSep: string): unknown {
+  const container = /^(?:vector|set)\[(.+)\]$/.exec(type);
+  if (container) {
+    if (raw === '(empty)') return [];
+    const inner = container[1] as string;
+    return raw.split(setSep).map((v) => (v === '-' ? null : (zeekScalar(v, inner) ?? unescapeZeek(v))));
+  }
+  return zeekScalar(raw, type);
+}
+
+function zeekScalar(raw: string, type: string): unknown {
+  switch (type) {
+    case 'bool':
+      return raw === 'T' ? true : raw === 'F' ? false : undefined;
+    case 'count':
+    case 'int':
+    case 'port': {
+      const n = /^-?\d+$/.test(raw) ? Number(raw) : NaN;
+      return Number.isSafeInteger(n) ? n : undefined;
+    }
+    case 'double':
+    case 'interval':
+    case 'time': {
+      const n = /^-?\d+(\.\d+)?(e[+-]?\d+)?$/i.test(raw) ? Number(raw) : NaN;
+      return Number.isFinite(n) ? n : undefined;
+    }
+    default:
+      return unescapeZeek(raw);
+  }
+}
 
 /** Undoes Zeek's `\xNN` escaping. */
 function unescapeZeek(value: string): string {
@@ -49,7 +86,7 @@ function fieldName(path: string, column: string): string {
   return ECS[column] ?? `zeek.${path}.${column}`;
 }
 
-function tsvRecord(line: string, columns: readonly string[], path: string, setSep: string): ParsedEvent | undefined {
+function tsvRecord(line: string, columns: readonly string[], types: readonly string[], path: string, setSep: string): ParsedEvent | undefined {
   const values = line.split('\t');
   if (values.length !== columns.length) return undefined;
   const b = new EventBuilder();
@@ -58,10 +95,20 @@ function tsvRecord(line: string, columns: readonly string[], path: string, setSe
     const col = columns[i] as string;
     const start = pos;
     pos += raw.length + 1;
-    if (raw === '-' || raw === '(empty)') return;
+    const type = types.length === columns.length ? (types[i] as string) : undefined;
+    const container = type !== undefined && /^(vector|set)\[/.test(type);
+    if (raw === '-' || (raw === '(empty)' && !container)) return;
     const field = fieldName(path, col);
     if (col === 'ts') {
       b.timestamp = fromEpochSeconds(raw);
+      return;
+    }
+    if (type !== undefined) {
+      const typed = zeekValue(raw, type, setSep);
+      const value = typed === undefined ? unescapeZeek(raw) : typed;
+      if (col === 'answers' && Array.isArray(value)) b.set('dns.answers', value.map((a) => ({ data: a })));
+      else b.set(field, value);
+      if (raw !== '(empty)') b.span(field, start, start + raw.length);
       return;
     }
     if (col === 'answers' || col === 'TTLs' || col === 'tx_hosts' || col === 'rx_hosts' || col === 'sources') {
@@ -105,18 +152,22 @@ export const zeekFormat: LogFormat = {
   detect: (lines) => lines.slice(0, 12).some((l) => l.startsWith('#fields\t') || l === '#separator \\x09'),
   open: (): LineParser => {
     let columns: string[] = [];
+    let types: string[] = [];
     let path = 'log';
     let setSep = ',';
     return {
       headerPrefix: '#',
       header(line) {
         if (!line.startsWith('#')) return false;
-        if (line.startsWith('#fields\t')) columns = line.split('\t').slice(1);
+        if (line.startsWith('#fields\t')) {
+          columns = line.split('\t').slice(1);
+          types = [];
+        } else if (line.startsWith('#types\t')) types = line.split('\t').slice(1);
         else if (line.startsWith('#path\t')) path = line.slice(6);
         else if (line.startsWith('#set_separator\t')) setSep = line.slice(15) || ',';
         return true;
       },
-      parse: (line) => (line.startsWith('#') ? undefined : tsvRecord(line, columns, path, setSep)),
+      parse: (line) => (line.startsWith('#') ? undefined : tsvRecord(line, columns, types, path, setSep)),
     };
   },
 };
@@ -130,9 +181,17 @@ export const zeekJsonFormat: LogFormat = {
     const first = lines.filter((l) => !l.startsWith('#')).slice(0, 5);
     return first.length > 0 && first.every((l) => /^\s*\{/.test(l)) && first.some((l) => ZEEK_JSON.test(l) && l.includes('"id.orig_h"'));
   },
-  open: (): LineParser => ({
-    headerPrefix: '#',
-    header: (line) => line.startsWith('#'),
-    parse: (line) => parseZeekJson(line, /"(query|qtype_name)"/.test(line) ? 'dns' : /"(uri|method)"/.test(line) ? 'http' : 'log'),
-  }),
+  open: (head, context): LineParser => {
+    // The log path of a JSON log: from Zeek's file name (dns.log, http.2024….log.json), else from what its first lines hold;
+    // kept for the whole input, so that every line of one log has one dataset.
+    const named = /(?:^|[/._-])(dns|http|conn|files|ssl|x509|intel|notice|weird|dhcp|smtp|ssh|ftp|rdp|smb_files|dpd|software|tunnel)\.(?:[^/]*\.)?(?:log|json)(?:\.gz)?$/.exec(context.path)?.[1];
+    const guess = (line: string): string | undefined => (/"(query|qtype_name)"/.test(line) ? 'dns' : /"(uri|method)"/.test(line) ? 'http' : undefined);
+    const fromHead = head.map(guess).find((g) => g !== undefined);
+    const path = named ?? fromHead;
+    return {
+      headerPrefix: '#',
+      header: (line) => line.startsWith('#'),
+      parse: (line) => parseZeekJson(line, path ?? guess(line) ?? 'log'),
+    };
+  },
 };

@@ -12,7 +12,7 @@ import { lineBlocks, type LineBlock } from '../input/line-blocks.js';
 import { openInput, type OpenedInput } from '../input/open-input.js';
 import { peek } from '../input/peek.js';
 import { IDLE, within } from '../input/within.js';
-import { buildHitDocument, type HitDocument, type HitLine } from '../output/hit-document.js';
+import { buildHitDocument, mergeFields, type HitDocument, type HitLine } from '../output/hit-document.js';
 import type { HitSink } from '../output/sink.js';
 import { outputIsInput, type OutputIdentity } from '../output/output-file.js';
 import type { Reporter } from '../report.js';
@@ -447,7 +447,7 @@ export async function search(paths: readonly string[], options: SearchOptions): 
       const line = options.refine ? options.refine(raw) : raw;
       if (!line || line.matches.length === 0) continue;
       const doc = buildHitDocument(line, options.store, options.timestamp, inode);
-      if (options.documentFields) Object.assign(doc, options.documentFields);
+      if (options.documentFields) mergeFields(doc, options.documentFields);
       stats.hitLines++;
       input.hitLines++;
       stats.matches += doc.threat.enrichments.length;

@@ -26,6 +26,7 @@ import { errors } from '@elastic/elasticsearch';
 import { IochuntError } from '../../errors.js';
 import type { Reporter } from '../../report.js';
 import type { HitDocument } from '../hit-document.js';
+import { dataStreamOf, inDataStream, type DataStreamFields } from './data-stream.js';
 import type { HitSink } from '../sink.js';
 import type { DeadLetterFile, DeadLetterReason } from './dead-letter.js';
 import { describeEsError, ElasticsearchError, isRetryable } from './es-client.js';
@@ -114,14 +115,19 @@ export class ElasticsearchSink implements HitSink {
     this.random = hooks.random ?? Math.random;
   }
 
+  /** `data_stream.*` of the documents when the target is named as a data stream. */
+  private get dataStream(): DataStreamFields | undefined {
+    return dataStreamOf(this.config.index);
+  }
+
   /** Never gone: a refusing cluster makes {@link write} throw instead. */
   get gone(): boolean {
     return false;
   }
 
-  private static item(doc: HitDocument): Item {
+  private static item(doc: HitDocument, ds?: DataStreamFields): Item {
     const id = hitId(doc);
-    const source = JSON.stringify(doc);
+    const source = JSON.stringify(ds ? inDataStream(doc, ds) : doc);
     // `{"create":{"_id":"` + id + `"}}` and a newline (ids are base64url: nothing to escape), then the source and a newline.
     return { id, source, bytes: 22 + id.length + 1 + Buffer.byteLength(source) + 1 };
   }
@@ -138,7 +144,7 @@ export class ElasticsearchSink implements HitSink {
   private refuseAfterFatal(docs: readonly HitDocument[], fatal: IochuntError): never {
     this.deadLetterUnsent(
       fatal,
-      docs.map((d) => ElasticsearchSink.item(d)),
+      docs.map((d) => ElasticsearchSink.item(d, this.dataStream)),
     );
     throw fatal;
   }
@@ -148,7 +154,7 @@ export class ElasticsearchSink implements HitSink {
     for (let i = 0; i < docs.length; i++) {
       if (this.timerDispatch) await this.timerDispatch;
       if (this.fatal) this.refuseAfterFatal(docs.slice(i), this.fatal);
-      const item = ElasticsearchSink.item(docs[i] as HitDocument);
+      const item = ElasticsearchSink.item(docs[i] as HitDocument, this.dataStream);
       if (this.items.length > 0 && this.bytes + item.bytes > batchBytes) await this.dispatch();
       this.items.push(item);
       this.bytes += item.bytes;
