@@ -63,8 +63,9 @@ export async function runIocsStats(files: readonly string[], options: IocsOption
     write(`  new ${f.added}, already listed ${f.duplicates}, skipped ${f.skipped}, invalid ${f.invalid}\n`);
     for (const [reason, n] of reasons(r.skipped, f.path)) write(`  skipped ${n}: ${reason}\n`);
     for (const [reason, n] of reasons(r.invalid, f.path)) write(`  invalid ${n}: ${reason}\n`);
+    for (const w of r.wide) if (w.feed === f.path) write(`  wide block at line ${w.line}: ${JSON.stringify(w.value)}: ${w.reason}\n`);
   }
-  write(`total: ${r.store.size} indicators (${types(r.store.countsByType())}); ${r.skipped.length} skipped, ${r.invalid.length} invalid\n`);
+  write(`total: ${r.store.size} indicators (${types(r.store.countsByType())}); ${r.skipped.length} skipped, ${r.invalid.length} invalid${r.wide.length > 0 ? `, ${r.wide.length} very wide blocks` : ''}\n`);
   return 0;
 }
 

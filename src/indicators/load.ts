@@ -12,6 +12,7 @@ import { detectFeedReader, feedReaderByName, FEED_READERS } from './loaders/inde
 import { normalizeIndicator } from './normalize.js';
 import { IndicatorStore } from './store.js';
 import { SOURCE_META_KEYS, type IndicatorSource, type InvalidEntry, type RawEntry } from './types.js';
+import { wideBlockReason } from './wide.js';
 
 export interface LoadFeedsOptions {
   /** Any invalid entry makes the load fail (after reporting). */
@@ -48,6 +49,8 @@ export interface FeedSummary {
   readonly invalid: number;
   /** Entries the feed itself said not to use (revoked, deleted, `to_ids` false, unsupported type). */
   readonly skipped: number;
+  /** Very wide address blocks loaded (see `wide.ts`); refused under `strict`. */
+  readonly wide: number;
 }
 
 export interface LoadResult {
@@ -59,6 +62,8 @@ export interface LoadResult {
   readonly skipped: readonly InvalidEntry[];
   /** Substring and regex entries (only with `allowlist`). */
   readonly patterns: readonly AllowPattern[];
+  /** Very wide address blocks that were loaded (with a warning), with the reason. */
+  readonly wide: readonly InvalidEntry[];
 }
 
 const HEAD_BYTES = 64 * 1024;
@@ -83,6 +88,7 @@ export async function loadFeeds(
   const invalid: InvalidEntry[] = [];
   const skipped: InvalidEntry[] = [];
   const patterns: AllowPattern[] = [];
+  const wide: InvalidEntry[] = [];
   const readOptions = { ...(options.mispAll ? { mispAll: true } : {}), ...(options.allowlist ? { allowlist: true } : {}) };
   const named = options.namedInvalidPerFeed ?? 5;
   const forced = options.format ? feedReaderByName(options.format) : undefined;
@@ -96,6 +102,7 @@ export async function loadFeeds(
     let duplicates = 0;
     let bad = 0;
     let policy = 0;
+    let wideHere = 0;
     const skip = (line: number, value: string, reason: string): void => {
       bad++;
       invalid.push({ feed: path, line, value, reason });
@@ -130,6 +137,12 @@ export async function loadFeeds(
           skip(entry.line, entry.value, r.reason);
           continue;
         }
+        const wideWhy = wideBlockReason(r.indicator, entry.value);
+        if (wideWhy) {
+          wideHere++;
+          wide.push({ feed: path, line: entry.line, value: entry.value, reason: wideWhy });
+          if (wideHere <= named) options.reporter?.warn(`${path}:${entry.line}: ${JSON.stringify(clip(entry.value))} is a ${wideWhy}${options.strict ? '' : '; loaded (--strict refuses it)'}`);
+        }
         const source = sourceOf(path, entry);
         if (store.add(r.indicator, source).isNew) added++;
         else duplicates++;
@@ -140,7 +153,8 @@ export async function loadFeeds(
       throw new FeedError(path, `cannot read indicator feed: ${why}`, { cause: err });
     }
     if (bad > named) options.reporter?.warn(`${path}: ${bad - named} more invalid entries skipped`);
-    feeds.push({ path, format, entries, added, duplicates, invalid: bad, skipped: policy });
+    if (wideHere > named) options.reporter?.warn(`${path}: ${wideHere - named} more very wide address blocks loaded`);
+    feeds.push({ path, format, entries, added, duplicates, invalid: bad, skipped: policy, wide: wideHere });
   }
 
   if (options.strict && invalid.length > 0) {
@@ -151,7 +165,15 @@ export async function loadFeeds(
       { code: 'E_FEED_INVALID_ENTRY' },
     );
   }
-  return { store, feeds, invalid, skipped, patterns };
+  if (options.strict && wide.length > 0) {
+    const first = wide[0] as InvalidEntry;
+    throw new FeedError(
+      first.feed,
+      `${wide.length} very wide address block${wide.length === 1 ? '' : 's'} (--strict refuses blocks wider than IPv4 /8 or IPv6 /16); first at line ${first.line}: ${JSON.stringify(clip(first.value))}: ${first.reason}`,
+      { code: 'E_FEED_INVALID_ENTRY' },
+    );
+  }
+  return { store, feeds, invalid, skipped, patterns, wide };
 }
 
 /** The source record of an entry: feed, line and every metadata field the entry has. */
