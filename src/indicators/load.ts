@@ -12,7 +12,7 @@ import { detectFeedReader, feedReaderByName, FEED_READERS } from './loaders/inde
 import { normalizeIndicator } from './normalize.js';
 import { IndicatorStore } from './store.js';
 import { SOURCE_META_KEYS, type IndicatorSource, type InvalidEntry, type RawEntry } from './types.js';
-import { wideBlockReason } from './wide.js';
+import { specialAddressReason, wideBlockReason } from './wide.js';
 
 export interface LoadFeedsOptions {
   /** Any invalid entry makes the load fail (after reporting). */
@@ -116,6 +116,10 @@ export async function loadFeeds(
       const reader = forced ?? detectFeedReader(headText);
       format = reader.name;
       for await (const entry of reader.read(chunks, headText, readOptions)) {
+        if ('notice' in entry) {
+          options.reporter?.warn(`${path}: ${entry.notice}`);
+          continue;
+        }
         entries++;
         if ('bad' in entry) {
           if (entry.policy) {
@@ -135,6 +139,11 @@ export async function loadFeeds(
         const r = normalizeIndicator(entry.value, entry.declaredType);
         if (!r.ok) {
           skip(entry.line, entry.value, r.reason);
+          continue;
+        }
+        const special = specialAddressReason(r.indicator);
+        if (special) {
+          skip(entry.line, entry.value, special);
           continue;
         }
         const wideWhy = wideBlockReason(r.indicator, entry.value);

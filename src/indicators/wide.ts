@@ -12,6 +12,24 @@ export const WIDE_V4_BELOW = 8;
 /** Shortest IPv6 prefix that is not "very wide". */
 export const WIDE_V6_BELOW = 16;
 
+const SPECIAL: Readonly<Record<string, string>> = {
+  '0.0.0.0': 'the unspecified address 0.0.0.0 is not an indicator (hosts-file blocklists map names to it; every listening-socket line would hit)',
+  '127.0.0.1': 'the loopback address 127.0.0.1 is not an indicator (hosts-file blocklists map names to it; every local connection would hit)',
+  '::': 'the unspecified address :: is not an indicator (every listening-socket line would hit)',
+  '::1': 'the loopback address ::1 is not an indicator (every local connection would hit)',
+};
+
+/**
+ * Why `indicator` is an address no feed can mean as a threat (`0.0.0.0`,
+ * `127.0.0.1`, `::`, `::1`: the sink addresses of hosts-file blocklists), or
+ * undefined. Such entries are invalid: skipped with a warning, refused by
+ * `--strict`.
+ */
+export function specialAddressReason(indicator: NormalizedIndicator): string | undefined {
+  if (indicator.type !== 'ipv4-addr' && indicator.type !== 'ipv6-addr') return undefined;
+  return Object.hasOwn(SPECIAL, indicator.name) ? SPECIAL[indicator.name] : undefined;
+}
+
 /**
  * Why `indicator` (read from the feed text `written`) is a very wide block,
  * or undefined when it is not one.
