@@ -3,6 +3,7 @@
  * least one indicator. The schema is documented in the README ("Hit
  * document"); field names follow ECS (`threat.enrichments[]`).
  */
+import { matchedText } from '../engine/escapes.js';
 import type { IndicatorLookup, StoredIndicator } from '../indicators/store.js';
 
 /** One indicator found in a line. Offsets are relative to the start of the line. */
@@ -168,7 +169,8 @@ export function buildHitDocument(hit: HitLine, store: IndicatorLookup, timestamp
     for (const t of tagsOf(stored)) tags.add(t);
     enrichments.push({
       indicator: indicatorObject(stored),
-      matched: { atomic: decoder.decode(hit.line.subarray(m.start, m.end)), field, type: 'indicator_match_rule' },
+      // Escaped text reads decoded (`evil%2Eexample` → `evil.example`); a URL found in the raw text stays as written.
+      matched: { atomic: matchedText(hit.line.subarray(m.start, m.end), stored.indicator.type === 'url'), field, type: 'indicator_match_rule' },
       feed: { name: [...new Set(stored.sources.map((s) => s.feed))] },
     });
   }
