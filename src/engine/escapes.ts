@@ -120,11 +120,12 @@ function isRawUrl(text: Uint8Array): boolean {
  * The matched text of a hit, as hits show it (`matched.atomic`) and as
  * allowlists judge it: the decoded view of the raw bytes `raw` (so
  * `evil%2Eexample` reads `evil.example`, `http%3A%2F%2Fevil.example%2Fx`
- * reads `http://evil.example/x`), except for a URL found in the raw text,
- * which stays as written. `url` says whether the hit's indicator is a URL.
+ * reads `http://evil.example/x`), except for a URL found in the raw text
+ * (a scheme and an unescaped `://`, which no other kind of token holds),
+ * which stays as written.
  */
-export function matchedText(raw: Uint8Array, url: boolean): string {
-  if (url && isRawUrl(raw)) return utf8.decode(raw);
+export function matchedText(raw: Uint8Array): string {
+  if (isRawUrl(raw)) return utf8.decode(raw);
   const v = decodeLine(raw, 0, raw.length);
   return utf8.decode(v ? v.bytes : raw);
 }

@@ -170,7 +170,7 @@ export function buildHitDocument(hit: HitLine, store: IndicatorLookup, timestamp
     enrichments.push({
       indicator: indicatorObject(stored),
       // Escaped text reads decoded (`evil%2Eexample` → `evil.example`); a URL found in the raw text stays as written.
-      matched: { atomic: matchedText(hit.line.subarray(m.start, m.end), stored.indicator.type === 'url'), field, type: 'indicator_match_rule' },
+      matched: { atomic: matchedText(hit.line.subarray(m.start, m.end)), field, type: 'indicator_match_rule' },
       feed: { name: [...new Set(stored.sources.map((s) => s.feed))] },
     });
   }
