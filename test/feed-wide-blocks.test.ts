@@ -64,3 +64,12 @@ describe('very wide address blocks', () => {
     expect(r2.stderr).not.toContain('wide');
   });
 });
+
+describe('IPv6 values with a dotted tail', () => {
+  it('only ::ffff:a.b.c.d is IPv4-mapped; ::a.b.c.d (IPv4-compatible) stays IPv6', async () => {
+    const feed = t.write('compat.txt', '::ffff:198.51.100.7\n::198.51.100.8\n::0.0.0.0/96\n64:ff9b::198.51.100.9\n');
+    const r = await loadFeeds([feed]);
+    expect(r.store.all().map((s) => s.indicator.name)).toEqual(['198.51.100.7', '::c633:6408', '::/96', '64:ff9b::c633:6409']);
+    expect(r.wide).toEqual([]);
+  });
+});

@@ -183,6 +183,13 @@ function refUrls(ref: Ref, s: string, esc: boolean[] | undefined, out: Set<strin
   }
 }
 
+/** The 16 bytes of an IPv6 address (a dotted tail rewritten as hex first: ipaddr.js reads `::a.b.c.d` as `::ffff:a.b.c.d`). */
+function v6Bytes(text: string): number[] {
+  const m = /^(.*:)(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  const hex = m ? `${m[1]}${((Number(m[2]) << 8) | Number(m[3])).toString(16)}:${((Number(m[4]) << 8) | Number(m[5])).toString(16)}` : text;
+  return ipaddr.IPv6.parse(hex).toByteArray();
+}
+
 /** The names of the indicators the README's rules find in one line. */
 function referenceNames(ref: Ref, line: string): Set<string> {
   const out = new Set<string>();
@@ -209,7 +216,7 @@ function referenceNames(ref: Ref, line: string): Set<string> {
     let ok = isIPv6(cand);
     if (!ok && cand.endsWith('.')) ok = isIPv6((cand = cand.slice(0, -1)));
     if (!ok && cand.endsWith(':') && !cand.endsWith('::')) ok = isIPv6((cand = cand.slice(0, -1)));
-    if (ok) lookupIp(ref, ipaddr.IPv6.parse(cand).toByteArray(), out);
+    if (ok) lookupIp(ref, v6Bytes(cand), out);
   }
   // Domains: maximal runs of label bytes and dots; every label-boundary suffix.
   for (const m of s.matchAll(/[A-Za-z0-9_\-\x80-\xff.]+/g)) {
