@@ -135,3 +135,12 @@ describe('common feed layouts load as meant', () => {
     expect(names(forced)).toEqual(['evil.example']);
   });
 });
+
+describe('CSV header choice', () => {
+  it('a first row of column names stays the header even below a commented header of the same width', async () => {
+    const feed = t.write('two-headers.csv', '# indicator,type,comment\nindicator,type,description\nevil.example,domain,x\n');
+    const r = await loadFeeds([feed]);
+    expect(names(r)).toEqual(['evil.example']);
+    expect(r.invalid).toEqual([]);
+  });
+});

@@ -187,10 +187,15 @@ export function detectCsvLayout(head: string): Layout | undefined {
       continue;
     }
     // A header in the last comment (abuse.ch dumps) wins over a first row with
-    // as many fields: that row is data, even when a cell reads like a column
-    // name (ThreatFox's `ioc_type` cell `domain`).
+    // as many fields that does not read as a row of column names: that row is
+    // data, even when one cell reads like a column name (ThreatFox's
+    // `ioc_type` cell `domain` next to a date and an address).
     const commented = lastComment !== undefined ? headerLayout(lastComment, true) : undefined;
-    if (commented && splitHeader(line, commented.delimiter).length === commented.columns.length) return commented;
+    if (commented) {
+      const cells = splitHeader(line, commented.delimiter);
+      const namesOnly = cells.every((c) => /^[A-Za-z_][A-Za-z0-9_ -]*$/.test(c));
+      if (cells.length === commented.columns.length && !namesOnly) return commented;
+    }
     return headerLayout(line, false) ?? commented;
   }
   return undefined;
