@@ -34,10 +34,16 @@ try {
 if (!gyp || !existsSync(gyp)) giveUp('node-gyp is not available');
 
 // Use the headers installed with this Node when there are some, so that no
-// download is needed.
+// download is needed. node-gyp lets npm_config_nodedir override --nodedir, and
+// Debian's npm sets it to /usr (the system Node's headers, which may be another
+// Node's or absent): set it too.
 const args = [gyp, 'rebuild', '--release', `--jobs=${process.env.JOBS ?? 'max'}`];
+const env = { ...process.env };
 const prefix = dirname(dirname(process.execPath));
-if (existsSync(join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${prefix}`);
+if (existsSync(join(prefix, 'include', 'node', 'node_api.h'))) {
+  args.push(`--nodedir=${prefix}`);
+  env.npm_config_nodedir = prefix;
+}
 
-const r = spawnSync(process.execPath, args, { cwd: here, stdio: ['ignore', 'inherit', 'inherit'] });
+const r = spawnSync(process.execPath, args, { cwd: here, env, stdio: ['ignore', 'inherit', 'inherit'] });
 if (r.status !== 0) giveUp(`node-gyp exited with ${r.status ?? r.signal}`);

@@ -16,6 +16,10 @@ export type ErrorCode =
   | 'E_OUTPUT'
   | 'E_ES_UNREACHABLE'
   | 'E_ES_REFUSED'
+  | 'E_STATE'
+  | 'E_STATE_LOCKED'
+  | 'E_CONFIG'
+  | 'E_SOURCE'
   | 'E_INTERNAL';
 
 /** Base class: carries a stable {@link ErrorCode} and an optional cause. */
@@ -113,6 +117,40 @@ export class NativeUnavailableError extends IochuntError {
 
   override get name(): string {
     return 'NativeUnavailableError';
+  }
+}
+
+/** A configuration file that cannot be read or does not validate; `problems` are `FILE:LINE: key.path: message` lines. */
+export class ConfigError extends IochuntError {
+  readonly path: string;
+  readonly problems: readonly string[];
+
+  constructor(path: string, problems: readonly string[], options?: { cause?: unknown }) {
+    super('E_CONFIG', problems.length === 1 ? (problems[0] as string) : `${path}: ${problems.length} problems:\n  ${problems.join('\n  ')}`, options);
+    this.path = path;
+    this.problems = problems;
+  }
+
+  override get name(): string {
+    return 'ConfigError';
+  }
+}
+
+/** A live feed source that could not be pulled (its previous feed stays in place). `retryable` is false for 4xx answers. */
+export class SourceError extends IochuntError {
+  readonly source: string;
+  readonly retryable: boolean;
+  readonly status?: number;
+
+  constructor(source: string, message: string, options?: { cause?: unknown; retryable?: boolean; status?: number }) {
+    super('E_SOURCE', `${source}: ${message}`, options);
+    this.source = source;
+    this.retryable = options?.retryable ?? false;
+    if (options?.status !== undefined) this.status = options.status;
+  }
+
+  override get name(): string {
+    return 'SourceError';
   }
 }
 

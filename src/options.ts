@@ -60,3 +60,21 @@ export function parseTimeZone(option: string, value: string): string {
     throw new UsageError(`Expected an IANA time zone such as UTC or Europe/Paris for ${option} but received ${JSON.stringify(value)}`);
   }
 }
+
+const DURATION = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?$/i;
+const DURATION_MS: Readonly<Record<string, number>> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/**
+ * Parses a duration such as `30d`, `12h`, `90m`, `45s`, `500ms` (a bare
+ * number is seconds) into milliseconds, within [minMs, maxMs].
+ */
+export function parseDuration(option: string, value: string, minMs: number, maxMs: number): number {
+  const m = DURATION.exec(value.trim());
+  const ms = m ? Math.round(Number(m[1]) * (DURATION_MS[(m[2] ?? 's').toLowerCase()] ?? 1000)) : Number.NaN;
+  if (!Number.isFinite(ms) || ms < minMs || ms > maxMs) {
+    throw new UsageError(
+      `Expected a duration (a number with ms, s, m, h, d or w; a bare number is seconds) from ${minMs / 1000} s to ${maxMs / 86_400_000} days for ${option} but received ${JSON.stringify(value)}`,
+    );
+  }
+  return ms;
+}

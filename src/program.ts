@@ -2,23 +2,29 @@
  * The command-line program: commands, options, help, and the mapping of
  * errors to grep-style exit codes (usage and run errors exit 2).
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
+import { COMPLETION_SHELLS, completionScript, type CompletionShell } from './completion.js';
 import { DEFAULT_MAX_LINE_BYTES, defaultThreads, runScan, type ScanOptions } from './commands/scan.js';
 import type { DomainMatch } from './engine/compile.js';
 import { ENGINE_CHOICES, type EngineChoice } from './engine/select.js';
 import { IochuntError, UsageError } from './errors.js';
 import { feedFormatNames } from './indicators/load.js';
 import { defaultCacheDir } from './cache/indicator-cache.js';
-import { parseByteSize, parseChoice, parseTimeZone, parseWholeNumber } from './options.js';
+import { parseByteSize, parseChoice, parseDuration, parseTimeZone, parseWholeNumber } from './options.js';
 import { runParse } from './commands/parse.js';
 import { runIocsCheck, runIocsFormats, runIocsStats, type IocsOptions } from './commands/iocs.js';
 import { NO_FORMAT } from './formats/open-format.js';
 import { FORMATS, formatNames } from './formats/registry.js';
 import { parseVpcflowFields } from './formats/vpcflow.js';
-import { stderrReporter, type Reporter } from './report.js';
-import { version } from './version.js';
-import { DEFAULT_ES_INDEX, DEFAULT_LIMITS, parseIndexName, validateEsOptions, type RawEsOptions } from './output/es/es-config.js';
-import { DEFAULT_DEAD_LETTER, runEsSetup } from './commands/es-output.js';
+import { escapeControls, stderrReporter, type Reporter } from './report.js';
+import { version, versionLine } from './version.js';
+import { finishStdout, guardStderr, guardStdout, writeStdout } from './output/stdout.js';
+import { DEFAULT_DEAD_LETTER, DEFAULT_ES_INDEX, DEFAULT_LIMITS, parseIndexName, validateEsOptions, type RawEsOptions } from './output/es/es-config.js';
+import { defaultStatePath, runSweep } from './commands/sweep.js';
+import type { WalkOptions } from './input/expand-paths.js';
+import { PathGlobs } from './input/path-globs.js';
+import type { ScanReport } from './output/input-report.js';
+import { addFeedsCommands } from './commands/feeds.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -43,6 +49,15 @@ interface RawScanOptions extends RawEsOptions {
   ignoreValidity?: boolean;
   maxAge?: string;
   allow?: string[];
+  info: boolean;
+  filesWithMatches?: boolean;
+  count?: boolean;
+  maxCount?: string;
+  glob?: string[];
+  hidden?: boolean;
+  maxDepth?: string;
+  text?: boolean;
+  progress: boolean;
 }
 
 interface RawParseOptions {
@@ -51,6 +66,10 @@ interface RawParseOptions {
   vpcflowFields?: string;
   summary: boolean;
   quiet?: boolean;
+  info: boolean;
+  glob?: string[];
+  hidden?: boolean;
+  maxDepth?: string;
 }
 
 function validateVpcflowFields(value: string | undefined): { vpcflowFields?: string[] } {
@@ -72,7 +91,7 @@ function validateScanOptions(raw: RawScanOptions): ScanOptions {
     strict: raw.strict === true,
     engine: parseChoice<EngineChoice>('--engine', raw.engine, ENGINE_CHOICES),
     threads: raw.threads === undefined ? defaultThreads() : parseWholeNumber('--threads', raw.threads, 1, 256),
-    summary: raw.summary && !raw.quiet,
+    summary: raw.summary && !raw.quiet && raw.info,
     ...(raw.cache ? { cacheDir: raw.cacheDir ?? defaultCacheDir() } : {}),
     ...validateFormat(raw.format),
     timezone: parseTimeZone('--timezone', raw.timezone),
@@ -82,6 +101,42 @@ function validateScanOptions(raw: RawScanOptions): ScanOptions {
     ...(raw.allow ? { allow: raw.allow } : {}),
     ...(raw.maxAge !== undefined ? { maxAgeDays: parseWholeNumber('--max-age', raw.maxAge, 1, 36500) } : {}),
     ...esScanOptions(raw),
+    ...grepScanOptions(raw),
+  };
+}
+
+/** `--glob`, `--hidden`, `--max-depth` of `scan` and `parse`. */
+function validateWalk(raw: { glob?: string[]; hidden?: boolean; maxDepth?: string }): WalkOptions {
+  const globs = raw.glob ?? [];
+  new PathGlobs(globs); // validates the patterns
+  return {
+    ...(globs.length > 0 ? { globs } : {}),
+    ...(raw.hidden ? { hidden: true } : {}),
+    ...(raw.maxDepth !== undefined ? { maxDepth: parseWholeNumber('--max-depth', raw.maxDepth, 0, 1_000_000) } : {}),
+  };
+}
+
+/** Directory-walk options, shared by `scan` and `parse`. */
+function addWalkOptions(cmd: Command): Command {
+  return cmd
+    .option('-g, --glob <GLOB>', 'walks and globs read only files matching GLOB; !GLOB excludes files and folders; last match wins, as rg; repeatable', collect)
+    .option('--hidden', 'walks and globs also read hidden files and folders (name starting with ".")')
+    .option('--max-depth <N>', 'walk at most N levels below a directory named on the command line (1: its own files)');
+}
+
+/** The grep and ripgrep habits of `scan`: -q, -l, -c, -m, --glob, --hidden, --max-depth, -a, progress. */
+function grepScanOptions(raw: RawScanOptions): Pick<ScanOptions, 'report' | 'maxCount' | 'walk' | 'text' | 'progress'> {
+  // As grep: -q wins over -l, and -l over -c.
+  const report: ScanReport = raw.quiet ? 'quiet' : raw.filesWithMatches ? 'files' : raw.count ? 'count' : 'hits';
+  const flag = report === 'quiet' ? '-q/--quiet' : report === 'files' ? '-l/--files-with-matches' : '-c/--count';
+  if (report !== 'hits' && raw.es !== undefined) throw new UsageError(`${flag} prints no hit documents and cannot be used with --es`);
+  if (report === 'quiet' && raw.output !== undefined) throw new UsageError('-q/--quiet prints nothing and cannot be used with --output');
+  return {
+    report,
+    ...(raw.maxCount !== undefined ? { maxCount: parseWholeNumber('--max-count', raw.maxCount, 0, Number.MAX_SAFE_INTEGER) } : {}),
+    walk: validateWalk(raw),
+    ...(raw.text ? { text: true } : {}),
+    progress: raw.progress && raw.info && !raw.quiet,
   };
 }
 
@@ -138,14 +193,33 @@ function iocsOptions(raw: { iocsFormat?: string; mispAll?: boolean }): IocsOptio
   };
 }
 
+/**
+ * Argument errors found by commander, as every other error: `iochunt: error:`
+ * and control characters escaped (an option value may hold anything). The
+ * hint to run --help stays on its own line.
+ */
+function commanderError(text: string, write: (s: string) => void): void {
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    if (line.startsWith('(run with --help')) write(`${line}\n`);
+    else write(`iochunt: error: ${escapeControls(line.replace(/^error: /, ''))}\n`);
+  }
+}
+
 /** Builds the program; `exit` receives the exit code of the command that ran. */
 export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: boolean) => Reporter = (q) => stderrReporter({ quiet: q })): Command {
-  const program = new Command('iochunt')
+  const program = new Command('iochunt');
+  // Before commander's own listener: --version also names the engine a scan would use, and why.
+  program.on('option:version', () => {
+    process.stdout.write(`${versionLine()}\n`);
+    throw new CommanderError(0, 'commander.version', version());
+  });
+  program
     .description('Hunt indicators of compromise in logs: exact, fast, ECS-shaped JSON hits.')
     .version(version(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: commanderError });
 
   const scan = program
     .command('scan')
@@ -153,16 +227,18 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .description(
       'Scan log files, directories (walked recursively in name order), globs, or stdin (no PATH or "-") ' +
         'for the indicators in the --iocs feeds. Gzip is recognised by content. Hits go to stdout (or --output) ' +
-        'as JSON Lines; messages go to stderr. Exit status: 0 hits found, 1 none, 2 error.',
+        'as JSON Lines (or, as grep, nothing with -q, paths with -l, counts with -c); messages go to stderr. ' +
+        'Walks skip hidden files and folders (--hidden) and binary files (-a). Exit status: 0 hits found, 1 none, 2 error.',
     )
     .argument('[PATH...]', 'log files, directories or globs; "-" or nothing for stdin')
     .option('-i, --iocs <FILE>', 'indicator feed (plain, CSV, STIX, MISP, OTX, Zeek intel, SCC ETD; see "iocs formats"); repeatable', collect)
+    .option('-f, --file <FILE>', 'same as --iocs (the pattern-file flag of grep and rg); repeatable')
     .addOption(new Option('--iocs-format <NAME>', `force the feed format instead of detecting it (${feedFormatNames().join(', ')})`))
     .option('--misp-all', 'MISP feeds: also use attributes whose to_ids is false')
     .option('--ignore-validity', 'also match indicators outside their validity window (STIX valid_from/valid_until, OTX expiration) and inactive ones')
     .option('--max-age <DAYS>', 'drop indicators whose newest feed time (modified, last seen, valid from, created) is older than DAYS days')
     .option('--allow <FILE>', 'allowlist (any feed format, MISP warninglists too): covered values never hit; repeatable', collect)
-    .option('-o, --output <FILE>', 'write hits to FILE instead of stdout')
+    .option('-o, --output <FILE>', 'write hits to FILE instead of stdout ("-": stdout); an input that is the output file is refused')
     .option('--max-line-bytes <SIZE>', 'scan longer lines in pieces of this size, with a warning', String(DEFAULT_MAX_LINE_BYTES))
     .option('--domain-match <MODE>', 'subdomain: a domain also matches its subdomains; exact: only itself', 'subdomain')
     .option('--strict', 'exit 2 when any feed entry is invalid, instead of skipping it')
@@ -174,7 +250,18 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--format <NAME>', `log format of every input instead of detecting it per input (${formatNames().join(', ')}; ${NO_FORMAT}: do not parse)`)
     .option('--timezone <ZONE>', 'time zone of log times written without one (RFC 3164 syslog, BIND), e.g. Europe/Paris', 'UTC')
     .option('--vpcflow-fields <LIST>', 'VPC / Transit Gateway flow log field order of files without a header, e.g. version,account-id,interface-id,srcaddr,...')
-    .option('-q, --quiet', 'print only warnings and errors on stderr');
+    .option('-q, --quiet', 'as grep -q: print no hits, stop at the first hit line, exit 0 if one was found (even after an error), 1 if none, 2 on error')
+    .option('--no-info', 'print only warnings and errors on stderr (no summaries, no progress line)')
+    .option('-l, --files-with-matches', 'print the path of each input with a hit line (once, in input order) instead of the hits')
+    .option('-c, --count', 'print the number of hit lines of each input (path:count; only the count for a single file or stdin) instead of the hits')
+    .option('-m, --max-count <N>', 'stop reading an input after N hit lines')
+    .option('-a, --text', 'also scan files found by walking whose start looks binary (NUL bytes: wtmp, journal files); named files are always scanned')
+    .option('--no-progress', 'no progress line on stderr (drawn only when stderr is a terminal)');
+  addWalkOptions(scan);
+  // -f is --iocs under grep's name: both fill one list, in the order given.
+  scan.on('option:file', (value: string) => {
+    scan.setOptionValueWithSource('iocs', collect(value, scan.getOptionValue('iocs') as string[] | undefined), 'cli');
+  });
   addEsConnectionOptions(scan)
     .option('--es-pipeline <ID>', 'ingest pipeline the hits go through')
     .option('--es-dead-letter <FILE>', `hits Elasticsearch refused, with the reason, appended as JSON lines (default ./${DEFAULT_DEAD_LETTER}, created only when needed)`)
@@ -186,10 +273,46 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--es-request-timeout <SECONDS>', `timeout of one bulk request (default ${DEFAULT_LIMITS.requestTimeoutMs / 1000})`)
     .action(async (paths: string[], raw: RawScanOptions) => {
       const options = validateScanOptions(raw);
-      exit(await runScan(paths, options, reporterFor(raw.quiet === true)));
+      exit(await runScan(paths, options, reporterFor(raw.quiet === true || !raw.info)));
     });
 
-  program
+  // `sweep` takes every option of `scan` (feeds, formats, filters, outputs), plus the registry's.
+  const sweep = program
+    .command('sweep')
+    .summary('scan only what is new since the last sweep; follow rotation; retro-hunt new indicators')
+    .description(
+      'Scan the files under PATHs (directories, files, globs) like scan, but remember in a state file how far each ' +
+        'file was read and delivered: each run reads only new bytes, follows rotation (rename, compression, copytruncate) ' +
+        'and truncation, and first rescans what was already swept for indicators added to the feeds since (retro-hunt, ' +
+        'hits marked iochunt.match.kind "retro"). --output FILE is appended to. Exit status: 0 hits found, 1 none, 2 error.',
+    )
+    .argument('<PATH...>', 'log files, directories or globs');
+  // Not the grep output modes: a sweep delivers every hit and commits whole files.
+  const notForSweep = new Set(['quiet', 'filesWithMatches', 'count', 'maxCount']);
+  for (const opt of scan.options) if (!notForSweep.has(opt.attributeName())) sweep.addOption(opt);
+  sweep
+    .option('--state <FILE>', `state file (default ${defaultStatePath()}; $XDG_STATE_HOME is honoured)`)
+    .option('--wait <SECONDS>', 'wait up to SECONDS for another sweep holding the state, instead of exiting 2')
+    .option('--reset-state', 'ignore and replace the state: every file is read again from its start')
+    .option('--forget-after <DURATION>', 'forget files not seen for DURATION (e.g. 7d, 12h)', '7d')
+    .option('--retro-lookback <DURATION>', 'retro-hunt only files modified within DURATION; 0 turns the retro-hunt off', '30d')
+    .option('--retro-only', 'run only the retro-hunt step (no new bytes are read)')
+    .option('--summary-json <FILE>', 'also write the run summary as JSON to FILE (for monitoring)')
+    .action(async (paths: string[], raw: RawScanOptions & { state?: string; wait?: string; resetState?: boolean; forgetAfter: string; retroLookback: string; retroOnly?: boolean; summaryJson?: string }) => {
+      const options = {
+        ...validateScanOptions(raw),
+        statePath: raw.state ?? defaultStatePath(),
+        waitMs: raw.wait === undefined ? 0 : parseDuration('--wait', raw.wait, 0, 7 * 86_400_000),
+        resetState: raw.resetState === true,
+        forgetAfterMs: parseDuration('--forget-after', raw.forgetAfter, 1000, 3650 * 86_400_000),
+        retroLookbackMs: parseDuration('--retro-lookback', raw.retroLookback, 0, 3650 * 86_400_000),
+        retroOnly: raw.retroOnly === true,
+        ...(raw.summaryJson ? { summaryJson: raw.summaryJson } : {}),
+      };
+      exit(await runSweep(paths, options, reporterFor(!raw.info)));
+    });
+
+  const parse = program
     .command('parse')
     .summary('print the parsed ECS document of every log line (no matching)')
     .description(
@@ -203,22 +326,24 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--vpcflow-fields <LIST>', 'VPC / Transit Gateway flow log field order of files without a header, e.g. version,account-id,interface-id,srcaddr,...')
     .option('--no-summary', 'do not print the per-input summary')
     .option('-q, --quiet', 'print only warnings and errors on stderr')
-    .action(async (paths: string[], raw: RawParseOptions) => {
-      const options = {
-        ...validateFormat(raw.format),
-        timezone: parseTimeZone('--timezone', raw.timezone),
-        ...validateVpcflowFields(raw.vpcflowFields),
-        summary: raw.summary && !raw.quiet,
-      };
-      exit(await runParse(paths, options, reporterFor(raw.quiet === true)));
-    });
+    .option('--no-info', 'same as -q here (the name scan uses, where -q is grep\'s)');
+  addWalkOptions(parse).action(async (paths: string[], raw: RawParseOptions) => {
+    const options = {
+      ...validateFormat(raw.format),
+      timezone: parseTimeZone('--timezone', raw.timezone),
+      ...validateVpcflowFields(raw.vpcflowFields),
+      summary: raw.summary && !raw.quiet && raw.info,
+      walk: validateWalk(raw),
+    };
+    exit(await runParse(paths, options, reporterFor(raw.quiet === true || !raw.info)));
+  });
 
   program
     .command('formats')
     .summary('list the log formats')
     .description('List the log formats that --format accepts, in detection order, with their event.dataset.')
     .action(() => {
-      for (const f of FORMATS) process.stdout.write(`${f.name.padEnd(18)} ${f.dataset.padEnd(28)} ${f.description}\n`);
+      for (const f of FORMATS) writeStdout(`${f.name.padEnd(18)} ${f.dataset.padEnd(28)} ${f.description}\n`);
       exit(0);
     });
 
@@ -236,6 +361,8 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('-q, --quiet', 'print only warnings and errors on stderr')
     .action(async (raw: RawEsOptions & { print?: boolean; quiet?: boolean }) => {
       const { print, quiet, ...rest } = raw;
+      // Loaded here, not at start-up: only `es` commands and `scan --es` need the Elasticsearch client.
+      const { runEsSetup } = await import('./commands/es-output.js');
       const reporter = reporterFor(quiet === true);
       if (print) {
         const index = rest.esIndex === undefined ? DEFAULT_ES_INDEX : parseIndexName('--es-index', rest.esIndex);
@@ -274,6 +401,22 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
       exit(await runIocsCheck(value, raw.iocs ?? [], { ...iocsOptions(raw), ...(raw.allow ? { allow: raw.allow } : {}) }, reporterFor(false)));
     });
 
+  addFeedsCommands(program, exit, reporterFor);
+
+  program
+    .command('completion')
+    .summary('print the shell completion script of iochunt (bash, zsh or fish)')
+    .description(
+      'Print a completion script, generated from the commands and options of this iochunt. ' +
+        'bash: source <(iochunt completion bash); zsh: iochunt completion zsh > ~/.zfunc/_iochunt (a folder of $fpath); ' +
+        'fish: iochunt completion fish > ~/.config/fish/completions/iochunt.fish.',
+    )
+    .addArgument(new Argument('<SHELL>', 'bash, zsh or fish').choices(COMPLETION_SHELLS))
+    .action((shell: CompletionShell) => {
+      process.stdout.write(completionScript(program, shell));
+      exit(0);
+    });
+
   return program;
 }
 
@@ -284,12 +427,24 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = buildProgram((c) => {
     code = c;
   });
+  // A closed stdout (`| head -1`) never crashes a command; a failed write is an error.
+  guardStdout();
+  guardStderr();
   try {
     await program.parseAsync(argv as string[]);
+    await finishStdout();
     return code;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+        try {
+          await finishStdout();
+        } catch (e) {
+          reporter.error((e as Error).message);
+          return 2;
+        }
+        return 0;
+      }
       return 2;
     }
     if (err instanceof IochuntError) {

@@ -12,10 +12,29 @@ export interface Reporter {
   info(message: string): void;
 }
 
-/** Writes `iochunt: …` lines to stderr; `quiet` drops `info`. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t', '\u001b': '\\e' };
+
+/**
+ * Makes text from feeds, logs and file names safe to print on a terminal:
+ * control characters (C0, DEL, C1, so ESC sequences and newlines too),
+ * Unicode line separators and bidirectional overrides are written as
+ * escapes (`\n`, `\e`, `\x07`, `\u202e`). Every message of a {@link stderrReporter} goes through it, so one
+ * message is always one line.
+ */
+export function escapeControls(text: string): string {
+  return text.replace(CONTROL, (c) => {
+    const named = NAMED[c];
+    if (named) return named;
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
+
+/** Writes `iochunt: …` lines to stderr, control characters escaped; `quiet` drops `info`. */
 export function stderrReporter(options: { quiet?: boolean } = {}): Reporter {
   const write = (line: string): void => {
-    process.stderr.write(`${line}\n`);
+    process.stderr.write(`${escapeControls(line)}\n`);
   };
   return {
     error: (m) => write(`iochunt: error: ${m}`),

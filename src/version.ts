@@ -3,6 +3,7 @@
  * cache and answers `--version`).
  */
 import { readFileSync } from 'node:fs';
+import { engineStatus } from './engine/native/load-addon.js';
 
 let cached: string | undefined;
 
@@ -13,4 +14,12 @@ export function version(): string {
     cached = pkg.version;
   }
   return cached;
+}
+
+/**
+ * The `--version` line: the version first (scripts read the first word), then
+ * what a bug report needs: `0.1.0 (node v24.11.1, engine: native, Hyperscan 5.4.2)`.
+ */
+export function versionLine(): string {
+  return `${version()} (node ${process.version}, ${engineStatus()})`;
 }

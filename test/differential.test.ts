@@ -2,13 +2,12 @@
  * The native engine must return exactly the hits of the TypeScript reference
  * engine: same packed arrays, byte for byte. Checked on random corpora with
  * planted indicators and decoys (many seeds), on the same lines mangled at
- * random around token boundaries, and on every real log sample in
- * ../shared/samples with indicators taken from those logs.
+ * random around token boundaries, and on every sample log in fixtures/
+ * (third-party and written by the project) with indicators taken from those logs.
  */
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { LineGenerator, LOG_FORMATS, makeIndicators, Rng, type IndicatorSet } from '../bench/corpus.js';
 import { compileIndicators, type DomainMatch } from '../src/engine/compile.js';
@@ -18,9 +17,9 @@ import { NativeEngine } from '../src/engine/native/native-engine.js';
 import { normalizeIndicator } from '../src/indicators/normalize.js';
 import { IndicatorStore } from '../src/indicators/store.js';
 import { engineNames } from './helpers/engines.js';
+import { OWN_LOGS, SAMPLES } from './helpers/samples.js';
 
 const hasNative = engineNames().includes('native');
-const SAMPLES = fileURLToPath(new URL('../../shared/samples/', import.meta.url));
 
 function storeFrom(values: Iterable<string>): IndicatorStore {
   const store = new IndicatorStore();
@@ -234,13 +233,14 @@ describe.skipIf(!hasNative)('native and TypeScript engines return identical hits
       }
     };
     walk(SAMPLES);
+    walk(OWN_LOGS);
     const logs = files.filter((f) => !f.includes('ti-feeds'));
     const texts = logs.map((f) => {
       const raw = readFileSync(f);
       return raw[0] === 0x1f && raw[1] === 0x8b ? gunzipSync(raw) : raw;
     });
     // Indicators: a sample of the addresses, names, hashes and URLs the logs contain,
-    // plus /16 and /24 blocks around some addresses, plus the shared feeds' entries.
+    // plus /16 and /24 blocks around some addresses, plus the sample feeds' entries.
     const rng = new Rng(2026);
     const values = new Set<string>();
     const all = Buffer.concat(texts).toString('latin1');
@@ -269,7 +269,8 @@ describe.skipIf(!hasNative)('native and TypeScript engines return identical hits
       texts.forEach((t, i) => {
         hits += expectSame(js, native, t, `${logs[i]} (${domainMatch})`);
       });
-      expect(hits).toBeGreaterThan(1000);
+      // About 700 with the samples in fixtures/ (a floor, so that the comparison is not over nothing).
+      expect(hits).toBeGreaterThan(500);
       native.close();
     }
   });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadFeeds } from '../src/indicators/load.js';
+import { SAMPLES } from './helpers/samples.js';
 import { tmpDir } from './helpers/tmp.js';
 
-const SAMPLES = new URL('../../shared/samples/', import.meta.url).pathname;
 
 describe('CSV indicator lists', () => {
   it('reads the value column, type, description, severity, confidence and reference', async () => {

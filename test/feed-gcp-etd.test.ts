@@ -31,7 +31,7 @@ describe('Google SCC ETD custom modules', () => {
       provider: 'Google SCC ETD custom module bad_domains',
     });
     const log = t.write('dns.log', '2024-05-01T10:00:00Z query xn--bcher-evil-9db.example A\n');
-    const r = await runCli(['scan', '-q', '--no-cache', '--format', 'none', '--iocs', feed, log]);
+    const r = await runCli(['scan', '--no-info', '--no-cache', '--format', 'none', '--iocs', feed, log]);
     expect(r.code).toBe(0);
     const doc = r.docs[0] as Record<string, any>;
     expect(doc.event.severity).toBe(73);

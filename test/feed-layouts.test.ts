@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { rmSync } from 'node:fs';
-import { FeedError } from '../src/errors.js';
+import { IochuntError } from '../src/errors.js';
 import { loadFeeds } from '../src/indicators/load.js';
 import { recordingReporter } from '../src/report.js';
 import { runCli } from './helpers/cli.js';
@@ -119,7 +119,7 @@ describe('common feed layouts load as meant', () => {
     expect(r.invalid.map((i) => i.value)).toEqual(['0.0.0.0', '127.0.0.1', '::', '::1', '0:0:0:0:0:0:0:1']);
     expect(r.invalid[0]?.reason).toMatch(/^the unspecified address 0\.0\.0\.0 is not an indicator/);
     expect(warnings(rep)).toHaveLength(5);
-    await expect(loadFeeds([feed], { strict: true })).rejects.toThrow(FeedError);
+    await expect(loadFeeds([feed], { strict: true })).rejects.toThrow(IochuntError);
     const cli = await runCli(['scan', '--strict', '--no-cache', '--iocs', feed], { stdin: '10.1.2.3\n' });
     expect(cli.code).toBe(2);
     const ok = await runCli(['scan', '--no-cache', '--iocs', feed], { stdin: 'listen 0.0.0.0:80\nfrom 10.1.2.3\n' });

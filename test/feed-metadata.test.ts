@@ -1,6 +1,3 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
 import { tmpDir } from './helpers/tmp.js';
@@ -12,8 +9,8 @@ describe('feed metadata in hits', () => {
     const stix = t.write('bundle.json', JSON.stringify(STIX_BUNDLE));
     const misp = t.write('event.json', JSON.stringify(MISP_EVENT));
     const log = t.write('app.log', 'connect 198.51.100.7 ok\nconnect 198.51.100.20 ok\n');
-    const cache = mkdtempSync(join(tmpdir(), 'iochunt-meta-cache-'));
-    const args = ['scan', '-q', '--format', 'none', '--cache-dir', cache, '--iocs', stix, '--iocs', misp, log];
+    const cache = tmpDir('iochunt-meta-cache-').dir;
+    const args = ['scan', '--no-info', '--format', 'none', '--cache-dir', cache, '--iocs', stix, '--iocs', misp, log];
     const first = await runCli(args);
     const second = await runCli(args);
     expect(first.code).toBe(0);

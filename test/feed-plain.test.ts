@@ -4,9 +4,9 @@ import { gzipSync } from 'node:zlib';
 import { FeedError } from '../src/errors.js';
 import { loadFeeds } from '../src/indicators/load.js';
 import { recordingReporter } from '../src/report.js';
+import { SAMPLES } from './helpers/samples.js';
 import { tmpDir } from './helpers/tmp.js';
 
-const SAMPLES = new URL('../../shared/samples/', import.meta.url).pathname;
 
 describe('plain indicator lists', () => {
   it('reads comments, blanks, CRLF, BOM, first fields and bullets', async () => {

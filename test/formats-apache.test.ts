@@ -72,7 +72,7 @@ describe('apache access logs', () => {
         'not an access log line from 203.0.113.9',
       ].join('\n'),
     );
-    const r = await runCli(['scan', '-q', '--iocs', iocs, log]);
+    const r = await runCli(['scan', '--no-info', '--iocs', iocs, log]);
     expect(r.code).toBe(0);
     const [first, second] = r.docs as Array<Record<string, any>>;
     expect(first?.['@timestamp']).toBe('2023-10-10T20:55:36.000Z');
@@ -87,7 +87,7 @@ describe('apache access logs', () => {
   it('--format none turns parsing off', async () => {
     const t = tmpDir();
     const iocs = t.write('iocs.txt', '::/127\n');
-    const r = await runCli(['scan', '-q', '--format', 'none', '--iocs', iocs, sample('beats/apache-access/darwin-2.4.23.log')]);
+    const r = await runCli(['scan', '--no-info', '--format', 'none', '--iocs', iocs, sample('beats/apache-access/darwin-2.4.23.log')]);
     expect(r.docs.map((d) => d.threat.enrichments[0].matched.field)).toEqual(['message', 'message', 'message']);
   });
 

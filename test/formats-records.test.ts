@@ -57,7 +57,7 @@ describe('CloudTrail Records files', () => {
   it('names the field of a hit anywhere inside a pretty-printed record, one document per record', async () => {
     const t = tmpDir();
     const iocs = t.write('iocs.txt', 'ec2.amazonaws.com\n');
-    const r = await runCli(['scan', '-q', '--iocs', iocs, sample(LOKI)]);
+    const r = await runCli(['scan', '--no-info', '--iocs', iocs, sample(LOKI)]);
     expect(r.code).toBe(0);
     expect(r.docs).toHaveLength(1);
     const [d] = r.docs;
@@ -77,7 +77,7 @@ describe('CloudTrail Records files', () => {
       const t = tmpDir();
       const log = t.write(gzip ? 'ct.json.gz' : 'ct.json', gzip ? gzipSync(text) : text);
       const iocs = t.write('iocs.txt', `${HIT.map((i) => records[i]?.sourceIPAddress).join('\n')}\nevil-bucket.example\ns3.amazonaws.com\n`);
-      const scan = await runCli(['scan', '-q', '--iocs', iocs, log]);
+      const scan = await runCli(['scan', '--no-info', '--iocs', iocs, log]);
       expect(scan.stderr).toBe('');
       expect(scan.docs.map((d) => d.log.offset)).toEqual(records.map((_, i) => offsetOf(text, i)));
       for (const d of scan.docs) {
@@ -105,7 +105,7 @@ describe('CloudTrail Records files', () => {
     const t = tmpDir();
     const log = t.write('ct.json', JSON.stringify({ Records: [record(1)], note: 'see 192.0.2.77' }, null, 2));
     const iocs = t.write('iocs.txt', '192.0.2.77\n10.0.0.1\n');
-    const r = await runCli(['scan', '-q', '--iocs', iocs, log]);
+    const r = await runCli(['scan', '--no-info', '--iocs', iocs, log]);
     expect(r.docs.map((d) => [d.event.dataset, d.threat.enrichments[0].matched.field])).toEqual([
       [undefined, 'message'],
       ['aws.cloudtrail', 'source.ip'],

@@ -1,5 +1,5 @@
 /**
- * Every sample log under ../shared/samples (not ti-feeds) is detected as its
+ * Every third-party sample log in fixtures/third-party (not ti-feeds) is detected as its
  * format and every line is parsed; known exceptions are listed with why.
  */
 import { describe, expect, it } from 'vitest';
@@ -123,7 +123,7 @@ describe('sample logs', () => {
     const iocs = t.write('iocs.txt', '3.239.232.29\n192.0.2.110\nbro.org\n');
     const r = await runCli([
       'scan',
-      '-q',
+      '--no-info',
       '--iocs',
       iocs,
       sample('loki/aws-vpcflow/vpcflowlog.log.gz'),
@@ -145,7 +145,7 @@ describe('sample logs', () => {
     const t = tmpDir();
     const iocs = t.write('iocs.txt', 'evil.example\n');
     const log = t.write('x.ndjson', '{"time":"2024-05-01T10:00:00+02:00","req":{"hosts":["a.example","www.evil.example"]},"note":"ok"}\n');
-    const r = await runCli(['scan', '-q', '--iocs', iocs, log]);
+    const r = await runCli(['scan', '--no-info', '--iocs', iocs, log]);
     expect(r.docs[0]?.threat.enrichments[0].matched.field).toBe('req.hosts');
     expect(r.docs[0]?.['@timestamp']).toBe('2024-05-01T08:00:00.000Z');
     expect(r.docs[0]?.event.dataset).toBe('json');

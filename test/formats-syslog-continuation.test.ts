@@ -90,7 +90,7 @@ describe('syslog continuation lines in scan', () => {
     const t = tmpDir();
     const iocs = t.write('iocs.txt', '203.0.113.9\n');
     const log = t.write('multi.log', `\tat 203.0.113.9 orphan\n${LOG}`);
-    const r = await runCli(['scan', '-q', '--iocs', iocs, log]);
+    const r = await runCli(['scan', '--no-info', '--iocs', iocs, log]);
     expect(r.code).toBe(0);
     expect(
       r.docs.map((d) => [d.log.offset, d.event.dataset, at(d, 'host.hostname'), d.threat.enrichments[0].matched.field, d.message]),

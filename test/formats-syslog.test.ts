@@ -12,8 +12,8 @@ const SYSLOG = [
   'beats/syslog/tz-offset.log',
   'beats/syslog-auth/test.log',
   'beats/syslog-auth/timestamp.log',
-  'loghub/syslog-linux/Linux_2k.log',
-  'loghub/syslog-sshd/OpenSSH_2k.log',
+  'logs/syslog/messages',
+  'logs/syslog/secure',
   'dynatrace-otel/syslog-rfc/RFC3164',
   'dynatrace-otel/syslog-rfc/RFC5424',
   'dynatrace-otel/syslog-rfc/rfc3164-skip-pri-absent',
@@ -61,6 +61,24 @@ describe('syslog', () => {
       [231, '2020-12-25T21:59:59.000Z', 'a-mac-with-esc-key', 'GoogleSoftwareUpdateAgent', 21412],
     ]);
     expect(docs[2]?.message).toBe("\t\tinstalled products, except:'com.google.Keystone'.");
+  });
+
+  it('names the sshd and pam_unix peers of the RHEL messages and secure logs (addresses, names, IPv6)', async () => {
+    const files = ['logs/syslog/messages', 'logs/syslog/secure'];
+    const r = await parseSamples(files);
+    const [messages, secure] = files.map((f) => docsOf(r, f));
+    const peer = (docs: Array<Record<string, any>> | undefined, text: string) => {
+      const d = docs?.find((x) => x.event.original.includes(text));
+      return [at(d, 'event.dataset'), at(d, 'process.name'), at(d, 'source.ip') ?? at(d, 'source.domain'), at(d, 'user.name')];
+    };
+    expect(peer(messages, 'rhost=host-22.scan.example.com')).toEqual(['system.auth', 'sshd(pam_unix)', 'host-22.scan.example.com', 'root']);
+    expect(peer(messages, 'rhost=2001:db8:0:7::15  user=guest')).toEqual(['system.auth', 'sshd(pam_unix)', '2001:db8:0:7::15', 'guest']);
+    expect(peer(messages, 'xinetd[2201]: START')).toEqual(['system.syslog', 'xinetd', undefined, undefined]);
+    expect(peer(secure, 'Failed password for invalid user oracle')).toEqual(['system.auth', 'sshd', '203.0.113.9', 'oracle']);
+    expect(peer(secure, 'Accepted password for alice')).toEqual(['system.auth', 'sshd', '2001:db8:10::5', 'alice']);
+    // rhost= followed by a trailing space and no user: the address without the space, no user.
+    const bare = messages?.find((x) => x.event.original.endsWith('rhost=198.51.100.23 '));
+    expect([at(bare, 'source.ip'), at(bare, 'user.name')]).toEqual(['198.51.100.23', undefined]);
   });
 
   it('keeps a header-less first line unparsed', async () => {
@@ -121,7 +139,7 @@ describe('syslog', () => {
     // The file was last written on 2024-01-05: December is the year before.
     const mtime = new Date('2024-01-05T12:00:00Z');
     utimesSync(log, mtime, mtime);
-    const r = await runCli(['scan', '-q', '--iocs', iocs, '--timezone', 'Europe/Paris', log]);
+    const r = await runCli(['scan', '--no-info', '--iocs', iocs, '--timezone', 'Europe/Paris', log]);
     expect(r.code).toBe(0);
     expect(r.docs.map((d) => d['@timestamp'])).toEqual(['2023-12-31T22:30:00.000Z', '2024-01-02T00:00:00.000Z']);
     expect(r.docs.map((d) => d.threat.enrichments[0].matched.field)).toEqual(['source.ip', 'source.ip']);
@@ -153,7 +171,7 @@ describe('DNS servers through syslog', () => {
       '07-Jun-2026 05:59:41.389 queries: info: client @0x7f3a2c001234 2001:db8::1#16361 (www.evil.example): view eu: query: www.evil.example IN A +E(0)DC (198.51.100.7)\n' +
         '07-Jun-2026 05:59:42.000 client 10.0.0.3#1035: query: 3.example.com IN A +\n',
     );
-    const r = await runCli(['scan', '-q', '--iocs', iocs, log]);
+    const r = await runCli(['scan', '--no-info', '--iocs', iocs, log]);
     const [d] = r.docs;
     expect(d?.event.dataset).toBe('bind.query');
     expect(d?.['@timestamp']).toBe('2026-06-07T05:59:41.389Z');

@@ -8,7 +8,7 @@ import { at, docsOf, parseSamples, sample, sampleLines } from './helpers/samples
 import { tmpDir } from './helpers/tmp.js';
 
 const CUSTOM = 'beats/aws-vpcflow/custom-transit-gateway.log';
-/** The 17-field v3 layout of the Beats sample (see ../shared/samples/SOURCES.md). */
+/** The 17-field v3 layout of the Beats sample (see fixtures/third-party/SOURCES.md). */
 const CUSTOM_FIELDS = 'version,interface-id,account-id,vpc-id,subnet-id,instance-id,srcaddr,dstaddr,srcport,dstport,protocol,tcp-flags,type,pkt-srcaddr,pkt-dstaddr,action,log-status';
 const TGW = 'integrations/aws-vpcflow/test-tgw-samples.log';
 const TGW_DEFAULT = (
@@ -33,7 +33,7 @@ describe('--vpcflow-fields', () => {
     const t = tmpDir();
     const iocs = t.write('iocs.txt', '10.40.2.236\n');
     const fields = CUSTOM_FIELDS.split(',').map((f) => `\${${f}}`).join(' ');
-    const r = await runCli(['scan', '-q', '--iocs', iocs, '--vpcflow-fields', fields, sample(CUSTOM)]);
+    const r = await runCli(['scan', '--no-info', '--iocs', iocs, '--vpcflow-fields', fields, sample(CUSTOM)]);
     expect(r.code).toBe(0);
     expect(r.docs.map((d) => [d.event.dataset, ...d.threat.enrichments.map((e: any) => e.matched.field)])).toEqual([
       ['aws.vpcflow', 'destination.ip', 'aws.vpcflow.pkt_dstaddr'],

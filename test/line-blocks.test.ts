@@ -38,13 +38,50 @@ describe('line-aligned blocks', () => {
     const cuts = blocks.filter((b) => b.cut).map((b) => b.cut);
     expect(cuts).toEqual([
       { lineStart: 2, at: 1002 },
-      { lineStart: 1002, at: 2002 },
+      { lineStart: 2, at: 2002 },
     ]);
     // No block holds more than the cap of one unterminated line.
     for (const b of blocks) {
       const lastNl = b.buf.lastIndexOf(0x0a);
       expect(b.buf.length - (lastNl + 1)).toBeLessThanOrEqual(1000);
     }
+  });
+});
+
+describe('--max-line-bytes cuts depend on the bytes only', () => {
+  // Long lines ending inside one chunk, lines of exactly the cap, a cap + 1
+  // line, a long last line without a newline.
+  const parts = [
+    'short\n',
+    'x'.repeat(2500) + ' 10.1.2.3 ' + 'y'.repeat(700) + '\n',
+    'a'.repeat(1000) + '\n',
+    'b'.repeat(1001) + '\n',
+    'ok\n'.repeat(300),
+    'c'.repeat(999) + '\n' + 'd'.repeat(4321),
+  ];
+  const data = Buffer.from(parts.join(''));
+  const shape = (blocks: LineBlock[]) => blocks.filter((b) => b.cut).map((b) => b.cut);
+
+  it.each([1, 7, 333, 1000, 1001, 4096, 1 << 20])('cuts at the same offsets with chunks of %i bytes', async (chunk) => {
+    const blocks = await collect(data, chunk, 64, 1000);
+    expect(Buffer.concat(blocks.map((b) => b.buf)).equals(data)).toBe(true);
+    expect(shape(blocks)).toEqual([
+      { lineStart: 6, at: 1006 },
+      { lineStart: 6, at: 2006 },
+      { lineStart: 6, at: 3006 },
+      { lineStart: 4218, at: 5218 },
+      { lineStart: 7120, at: 8120 },
+      { lineStart: 7120, at: 9120 },
+      { lineStart: 7120, at: 10120 },
+      { lineStart: 7120, at: 11120 },
+    ]);
+    // Every piece ends at a newline or holds exactly the cap of its line.
+    for (const b of blocks.filter((x) => x.cut)) expect(b.offset + b.buf.length).toBe(b.cut?.at);
+  });
+
+  it('a line of exactly the cap is never cut, whatever the chunks', async () => {
+    const exact = Buffer.from('a'.repeat(1000) + '\n' + 'b'.repeat(1000));
+    for (const chunk of [1, 999, 1000, 1001, 5000]) expect(shape(await collect(exact, chunk, 64, 1000))).toEqual([]);
   });
 });
 

@@ -11,7 +11,7 @@
  * is ignored (and the feeds are loaded as if there were no cache).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { FeedSummary } from '../indicators/load.js';
@@ -21,11 +21,19 @@ import { normalizeIndicator } from '../indicators/normalize.js';
 import type { PackedTables } from '../engine/native/native-engine.js';
 
 /** Bump when the file layout or the meaning of anything in it changes. */
-export const CACHE_FORMAT = 3;
+export const CACHE_FORMAT = 4;
 const MAGIC = Buffer.from('IOCHUNTC');
 const TRAILER = Buffer.from('IOCHUNT-END');
 const KEEP_FILES = 12;
 const STALE_TMP_MS = 60 * 60 * 1000;
+/**
+ * Names of the files iochunt writes in the cache directory; pruning never
+ * touches any other file (the directory may be `.` or `/tmp`).
+ */
+const ENTRY_NAME = /^iochunt-[0-9a-f]{64}\.iocc$/;
+const TMP_NAME = /^\.iochunt-[0-9a-f]{64}\.\d+\.[0-9a-f]{8}\.tmp$/;
+/** Entries of cache formats before 4 (no longer read): removed when they start with the magic bytes. */
+const LEGACY_ENTRY_NAME = /^[0-9a-f]{64}\.iocc$/;
 
 /** Where cache files live: `--cache-dir`, else `$IOCHUNT_CACHE_DIR`, else `$XDG_CACHE_HOME/iochunt`, else `~/.cache/iochunt`. */
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -97,9 +105,10 @@ interface Header {
   readonly warnings: readonly string[];
   readonly sections: readonly Section[];
   readonly bodyLength: number;
-  /** SHA-256 of the body: a damaged file is refused at open, not when a hit needs a record. */
-  readonly bodySha256: string;
 }
+
+/** SHA-256 length: the digest of everything before it, stored just before the trailer. */
+const DIGEST_BYTES = 32;
 
 /**
  * One indicator as a JSON array `[typeIndex, name, [[feedIndex, line, meta?], ...]]`.
@@ -149,10 +158,71 @@ class LazyStore implements IndicatorLookup {
     const stored: StoredIndicator = {
       id,
       indicator,
-      sources: sources.map(([f, line, meta]) => ({ feed: this.feedNames[f] as string, line, ...(meta ?? {}) })),
+      sources: sources.map(([f, line, meta]) => {
+        const feed = this.feedNames[f];
+        if (feed === undefined) throw new Error(`indicator cache record ${id} names an unknown feed; remove the cache file`);
+        return { feed, line, ...(meta ?? {}) };
+      }),
     };
     this.parsed.set(id, stored);
     return stored;
+  }
+}
+
+/** Offsets into a blob: non-decreasing, starting at 0, within the blob. */
+function checkOffsets(name: string, offsets: Uint32Array, blobLength: number): void {
+  let prev = 0;
+  if (offsets.length > 0 && offsets[0] !== 0) throw new Error(`bad section ${name}.offsets`);
+  for (const o of offsets) {
+    if (o < prev || o > blobLength) throw new Error(`bad section ${name}.offsets`);
+    prev = o;
+  }
+}
+
+/** Indicator ids of a table: each names a record of the store. */
+function checkIds(name: string, ids: Uint32Array, size: number): void {
+  for (const id of ids) if (id >= size) throw new Error(`bad section ${name}.ids`);
+}
+
+const isInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isStrings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/** The parsed header, checked field by field: any surprise makes the file unusable. */
+function checkHeader(h: unknown): Header {
+  const o = h as Partial<Header> | null;
+  const ok =
+    o !== null &&
+    typeof o === 'object' &&
+    isInt(o.format) &&
+    typeof o.key === 'string' &&
+    (o.domainMatch === 'exact' || o.domainMatch === 'subdomain') &&
+    isInt(o.size) &&
+    o.size < 0xffffffff &&
+    typeof o.counts === 'object' &&
+    o.counts !== null &&
+    INDICATOR_TYPES.every((t) => isInt((o.counts as Record<string, unknown>)[t])) &&
+    Array.isArray(o.feeds) &&
+    isStrings(o.feedNames) &&
+    o.feedNames.length === o.feeds.length &&
+    o.feedNames.length > 0 &&
+    o.feeds.every((f, i) => f !== null && typeof f === 'object' && f.path === o.feedNames?.[i]) &&
+    isInt(o.invalidCount) &&
+    isStrings(o.warnings) &&
+    isInt(o.bodyLength) &&
+    Array.isArray(o.sections) &&
+    o.sections.every((s) => s !== null && typeof s === 'object' && typeof s.name === 'string' && isInt(s.offset) && isInt(s.length) && (s.type === 'u8' || s.type === 'u32'));
+  if (!ok) throw new Error('bad header');
+  return o as Header;
+}
+
+/** True when the file at `path` begins with the cache file's magic bytes. */
+function startsWithMagic(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(MAGIC.length);
+    return readSync(fd, head, 0, head.length, 0) === head.length && head.equals(MAGIC);
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -178,7 +248,7 @@ export class IndicatorCache {
   constructor(readonly dir: string) {}
 
   private file(key: string): string {
-    return join(this.dir, `${key}.iocc`);
+    return join(this.dir, `iochunt-${key}.iocc`);
   }
 
   /**
@@ -207,23 +277,36 @@ export class IndicatorCache {
     }
   }
 
+  /**
+   * Decodes and checks a whole cache file. The SHA-256 at the end covers
+   * every byte before it (magic, header, body), so a flipped or shifted byte
+   * anywhere is refused here, never met later as a crash or a missed hit;
+   * the structure is then checked as well (a file written by a bug). Throws
+   * on any problem: the caller treats the file as unusable.
+   */
   private decode(key: string, data: Buffer): CachedIndicators {
-    if (data.length < MAGIC.length + 4 + TRAILER.length || !data.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('not an iochunt cache file');
+    const minLength = MAGIC.length + 4 + DIGEST_BYTES + TRAILER.length;
+    if (data.length < minLength || !data.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('not an iochunt cache file');
     if (!data.subarray(data.length - TRAILER.length).equals(TRAILER)) throw new Error('truncated');
+    const digestAt = data.length - TRAILER.length - DIGEST_BYTES;
+    const digest = createHash('sha256').update(data.subarray(0, digestAt)).digest();
+    if (!digest.equals(data.subarray(digestAt, digestAt + DIGEST_BYTES))) throw new Error('checksum mismatch (damaged file)');
     const headerLength = data.readUInt32LE(MAGIC.length);
     const headerStart = MAGIC.length + 4;
-    const header = JSON.parse(data.toString('utf8', headerStart, headerStart + headerLength)) as Header;
+    if (headerStart + headerLength > digestAt) throw new Error('bad header length');
+    const header = checkHeader(JSON.parse(data.toString('utf8', headerStart, headerStart + headerLength)));
     if (header.format !== CACHE_FORMAT || header.key !== key) throw new Error('written by another version');
+    if (INDICATOR_TYPES.reduce((n, t) => n + header.counts[t], 0) !== header.size) throw new Error('bad header (counts)');
     const bodyStart = align8(headerStart + headerLength);
-    if (bodyStart + header.bodyLength + TRAILER.length !== data.length) throw new Error('wrong length');
-    const digest = createHash('sha256').update(data.subarray(bodyStart, bodyStart + header.bodyLength)).digest('hex');
-    if (digest !== header.bodySha256) throw new Error('checksum mismatch (damaged file)');
+    if (bodyStart + header.bodyLength !== digestAt) throw new Error('wrong length');
     // Copy the body once into 8-aligned memory, so that typed arrays can view it.
     const body = new Uint8Array(header.bodyLength);
     body.set(data.subarray(bodyStart, bodyStart + header.bodyLength));
     const sections = new Map<string, Uint8Array | Uint32Array>();
     for (const s of header.sections) {
-      if (s.offset % 8 !== 0 || s.offset + s.length > body.length) throw new Error(`bad section ${s.name}`);
+      if (s.offset % 8 !== 0 || s.offset + s.length > body.length || (s.type === 'u32' && s.length % 4 !== 0) || sections.has(s.name)) {
+        throw new Error(`bad section ${s.name}`);
+      }
       sections.set(s.name, s.type === 'u32' ? new Uint32Array(body.buffer, s.offset, s.length / 4) : body.subarray(s.offset, s.offset + s.length));
     }
     const get = <T extends Uint8Array | Uint32Array>(name: string): T => {
@@ -231,8 +314,21 @@ export class IndicatorCache {
       if (!v) throw new Error(`missing section ${name}`);
       return v as T;
     };
-    const keys = (name: string) => ({ blob: get<Uint8Array>(`${name}.blob`), offsets: get<Uint32Array>(`${name}.offsets`), ids: get<Uint32Array>(`${name}.ids`) });
-    const ips = (name: string) => ({ bytes: get<Uint8Array>(`${name}.bytes`), prefix: get<Uint8Array>(`${name}.prefix`), ids: get<Uint32Array>(`${name}.ids`) });
+    const keys = (name: string) => {
+      const t = { blob: get<Uint8Array>(`${name}.blob`), offsets: get<Uint32Array>(`${name}.offsets`), ids: get<Uint32Array>(`${name}.ids`) };
+      if (t.offsets.length !== t.ids.length + 1 || t.offsets[t.ids.length] !== t.blob.length) throw new Error(`bad section ${name}`);
+      checkOffsets(name, t.offsets, t.blob.length);
+      checkIds(name, t.ids, header.size);
+      return t;
+    };
+    const ips = (name: string) => {
+      const t = { bytes: get<Uint8Array>(`${name}.bytes`), prefix: get<Uint8Array>(`${name}.prefix`), ids: get<Uint32Array>(`${name}.ids`) };
+      const width = name === 'ipv4' ? 4 : 16;
+      if (t.prefix.length !== t.ids.length || t.bytes.length !== t.ids.length * width) throw new Error(`bad section ${name}`);
+      for (const p of t.prefix) if (p > width * 8) throw new Error(`bad section ${name}.prefix`);
+      checkIds(name, t.ids, header.size);
+      return t;
+    };
     const hsDomainsDb = sections.get('hsDomainsDb') as Uint8Array | undefined;
     const tables: PackedTables = {
       domainMatch: header.domainMatch === 'exact' ? 'exact' : 'subdomain',
@@ -248,6 +344,8 @@ export class IndicatorCache {
     const storeOffsets = get<Uint32Array>('store.offsets');
     if (storeOffsets.length !== header.size + 1) throw new Error('store size mismatch');
     const blobView = get<Uint8Array>('store.blob');
+    checkOffsets('store', storeOffsets, blobView.length);
+    if (storeOffsets[header.size] !== blobView.length) throw new Error('bad section store.offsets');
     const storeBlob = Buffer.from(blobView.buffer, blobView.byteOffset, blobView.byteLength);
     return {
       tables,
@@ -310,18 +408,19 @@ export class IndicatorCache {
         warnings: entry.warnings,
         sections,
         bodyLength: offset,
-        bodySha256: createHash('sha256').update(body).digest('hex'),
       };
       const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
       const headerEnd = MAGIC.length + 4 + headerBytes.length;
       const bodyStart = align8(headerEnd);
-      const out = Buffer.alloc(bodyStart + offset + TRAILER.length);
+      const digestAt = bodyStart + offset;
+      const out = Buffer.alloc(digestAt + DIGEST_BYTES + TRAILER.length);
       MAGIC.copy(out, 0);
       out.writeUInt32LE(headerBytes.length, MAGIC.length);
       headerBytes.copy(out, MAGIC.length + 4);
       body.copy(out, bodyStart);
+      createHash('sha256').update(out.subarray(0, digestAt)).digest().copy(out, digestAt);
       TRAILER.copy(out, out.length - TRAILER.length);
-      const tmp = join(this.dir, `${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+      const tmp = join(this.dir, `.iochunt-${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
       writeFileSync(tmp, out);
       renameSync(tmp, this.file(key));
       this.prune();
@@ -331,16 +430,28 @@ export class IndicatorCache {
     }
   }
 
-  /** Keeps the newest entries and removes temporary files left by killed runs. */
+  /**
+   * Keeps the newest entries and removes temporary files left by killed runs.
+   * Only regular files named as iochunt names them are considered, and an
+   * entry is removed only when it starts with the cache file's magic bytes.
+   */
   private prune(): void {
     const now = Date.now();
     const entries: Array<{ path: string; mtime: number }> = [];
     for (const name of readdirSync(this.dir)) {
+      const tmp = TMP_NAME.test(name);
+      const legacy = LEGACY_ENTRY_NAME.test(name);
+      if (!tmp && !legacy && !ENTRY_NAME.test(name)) continue;
       const path = join(this.dir, name);
       try {
-        const st = statSync(path);
-        if (name.endsWith('.tmp') && now - st.mtimeMs > STALE_TMP_MS) unlinkSync(path);
-        else if (name.endsWith('.iocc')) entries.push({ path, mtime: st.mtimeMs });
+        const st = lstatSync(path);
+        if (!st.isFile()) continue;
+        if (tmp) {
+          if (now - st.mtimeMs > STALE_TMP_MS) unlinkSync(path);
+        } else if (startsWithMagic(path)) {
+          if (legacy) unlinkSync(path);
+          else entries.push({ path, mtime: st.mtimeMs });
+        }
       } catch {
         // another run removed it
       }

@@ -1,6 +1,7 @@
 /**
  * `scan --es`: the Elasticsearch sink of a scan, and `iochunt es setup`.
  */
+import { writeStdout } from '../output/stdout.js';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { IochuntError } from '../errors.js';
@@ -8,12 +9,11 @@ import type { Client } from '@elastic/elasticsearch';
 import type { Reporter } from '../report.js';
 import { DeadLetterFile } from '../output/es/dead-letter.js';
 import { connect, createEsClient } from '../output/es/es-client.js';
-import type { EsConfig } from '../output/es/es-config.js';
+import { DEFAULT_DEAD_LETTER, type EsConfig } from '../output/es/es-config.js';
 import { ElasticsearchSink } from '../output/es/es-sink.js';
 import { installTemplate, preflight, templateName, templateBody } from '../output/es/index-template.js';
 
-/** The default dead-letter file, in the working directory. */
-export const DEFAULT_DEAD_LETTER = 'iochunt-dead-letter.jsonl';
+export { DEFAULT_DEAD_LETTER };
 
 /** An Elasticsearch sink ready to take hits, with its client. */
 export interface EsOutput {
@@ -68,7 +68,7 @@ export async function openEsOutput(config: EsConfig, deadLetterPath: string | un
 /** `iochunt es setup`: installs the index template; `print` only prints it. Returns the exit code. */
 export async function runEsSetup(config: EsConfig, reporter: Reporter, print: boolean): Promise<number> {
   if (print) {
-    process.stdout.write(`${JSON.stringify({ name: templateName(config.index), body: templateBody(config.index, true) }, null, 2)}\n`);
+    writeStdout(`${JSON.stringify({ name: templateName(config.index), body: templateBody(config.index, true) }, null, 2)}\n`);
     return 0;
   }
   const client = createEsClient(config);

@@ -12,10 +12,12 @@ import { FEED_READERS } from '../indicators/loaders/index.js';
 import { normalizeIndicator } from '../indicators/normalize.js';
 import { refang } from '../indicators/refang.js';
 import { INDICATOR_TYPES, type IndicatorType, type InvalidEntry } from '../indicators/types.js';
-import type { Reporter } from '../report.js';
+import { escapeControls, type Reporter } from '../report.js';
+import { writeStdout } from '../output/stdout.js';
 
 type Write = (s: string) => void;
-const stdout: Write = (s) => process.stdout.write(s);
+/** Text for a terminal: feed names, values and reasons have their control characters escaped, line ends kept. */
+const stdout: Write = (s) => writeStdout(s.split('\n').map(escapeControls).join('\n'));
 
 /** Options shared by `iocs stats` and `iocs check`. */
 export interface IocsOptions {

@@ -8,11 +8,12 @@ import { describeError, IochuntError } from '../errors.js';
 import { openFormat, openRecords, type FormatOptions, type HeadOfInput, type RecordsInput } from '../formats/open-format.js';
 import { readRecords } from '../formats/read-records.js';
 import { decodeLine, type InputParser } from '../formats/input-parser.js';
-import { expandPaths } from '../input/expand-paths.js';
+import { expandPaths, type WalkOptions } from '../input/expand-paths.js';
 import { lineBlocks } from '../input/line-blocks.js';
 import { openInput } from '../input/open-input.js';
 import { peek } from '../input/peek.js';
 import { JsonlSink } from '../output/jsonl-sink.js';
+import { outputIsInput, stdoutIdentity } from '../output/output-file.js';
 import type { Reporter } from '../report.js';
 import { DEFAULT_MAX_LINE_BYTES } from './scan.js';
 
@@ -22,6 +23,8 @@ const NL = 0x0a;
 /** Validated options of `parse`. */
 export interface ParseOptions extends FormatOptions {
   readonly summary: boolean;
+  /** How directories are walked (`--glob`, `--hidden`, `--max-depth`), as in `scan`. */
+  readonly walk?: WalkOptions;
 }
 
 /** The document printed for one line at `offset` of `path`. */
@@ -83,11 +86,21 @@ export async function runParse(paths: readonly string[], options: ParseOptions, 
   const sink = JsonlSink.stdout();
   let errors = 0;
   let unparsed = 0;
+  // stdout redirected into an input (`parse logs > logs/out.jsonl`): never read it.
+  const stdoutFile = stdoutIdentity();
+  const named = new Set(paths.length === 0 ? ['-'] : paths);
   try {
-    for await (const entry of expandPaths(paths)) {
+    for await (const entry of expandPaths(paths, options.walk ?? {})) {
       if ('error' in entry) {
         errors++;
         reporter.error(entry.error.message);
+        continue;
+      }
+      if (stdoutFile && outputIsInput(entry.path, [stdoutFile])) {
+        if (named.has(entry.path)) {
+          errors++;
+          reporter.error(`${entry.path}: input file is also the output (stdout); not read`);
+        } else reporter.warn(`${entry.path}: skipped: it is the output (stdout)`);
         continue;
       }
       try {
@@ -102,7 +115,8 @@ export async function runParse(paths: readonly string[], options: ParseOptions, 
         const records = openRecords(head, options);
         if (records) {
           const { count, bad } = await printRecords(records, entry.path, peeked.chunks, sink);
-          if (sink.gone) return 0;
+          // stdout closed (`| head`): the status of what was printed, as scan does.
+          if (sink.gone) return errors > 0 ? 2 : unparsed + bad > 0 ? 1 : 0;
           unparsed += bad;
           if (options.summary) {
             reporter.info(`${entry.path}: ${records.parser.format.name} Records file; ${count} record(s)` + (bad > 0 ? `, ${bad} not parsed` : ', all parsed'));
@@ -137,7 +151,7 @@ export async function runParse(paths: readonly string[], options: ParseOptions, 
           }
           block.release?.();
           await sink.write(docs as never[]);
-          if (sink.gone) return 0;
+          if (sink.gone) return errors > 0 ? 2 : unparsed + bad > 0 ? 1 : 0;
         }
         unparsed += bad;
         if (options.summary) {

@@ -17,8 +17,13 @@ import { search } from '../search/search.js';
 import { loadAllowlist } from '../filters/allowlist.js';
 import { scanRefiner } from './scan-refine.js';
 import type { EsConfig } from '../output/es/es-config.js';
-import { openEsOutput, type EsOutput } from './es-output.js';
+// The Elasticsearch client is loaded only by runs with --es (it costs a quarter of a second at start-up).
+import type { EsOutput } from './es-output.js';
 import { TeeSink } from '../output/tee-sink.js';
+import type { WalkOptions } from '../input/expand-paths.js';
+import { InputReportSink, type ScanReport } from '../output/input-report.js';
+import { progressLine } from '../output/progress.js';
+import { openOutputFile, stdoutIdentity, type OutputIdentity } from '../output/output-file.js';
 
 /** Validated options of `scan`. */
 export interface ScanOptions {
@@ -51,6 +56,19 @@ export interface ScanOptions {
   readonly es?: EsConfig;
   /** Dead-letter file of the Elasticsearch output (`--es-dead-letter`). */
   readonly esDeadLetter?: string;
+  /**
+   * What stdout (or `output`) carries: hit documents (default), nothing and
+   * stop at the first hit (`-q`), paths of inputs with hits (`-l`), hit lines per input (`-c`).
+   */
+  readonly report?: ScanReport;
+  /** Stop reading an input after this many hit lines (`-m`). */
+  readonly maxCount?: number;
+  /** `--glob`, `--hidden`, `--max-depth`. */
+  readonly walk?: WalkOptions;
+  /** Also scan binary-looking files found by walking (`-a/--text`). */
+  readonly text?: boolean;
+  /** Draw a progress line on stderr when it is a terminal. */
+  readonly progress?: boolean;
 }
 
 export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
@@ -85,13 +103,29 @@ function mb(bytes: number): string {
 /** Runs a scan; returns the exit code. Throws {@link UsageError} and feed errors (exit 2 by the caller). */
 export async function runScan(paths: readonly string[], options: ScanOptions, reporter: Reporter): Promise<number> {
   if (options.iocs.length === 0) throw new UsageError('scan needs at least one --iocs FILE');
+  refuseSharedStdin(paths, options);
   const started = performance.now();
   // The cluster first: an unreachable one fails the run before feeds are loaded.
-  const es: EsOutput | undefined = options.es ? await openEsOutput(options.es, options.esDeadLetter, reporter) : undefined;
+  const es: EsOutput | undefined = options.es ? await (await import('./es-output.js')).openEsOutput(options.es, options.esDeadLetter, reporter) : undefined;
   try {
     return await scanTo(paths, options, reporter, started, es);
   } finally {
     await es?.client.close();
+  }
+}
+
+/**
+ * stdin can be read once: `--iocs -` (or `--allow -`) with logs from stdin
+ * (no PATH, or `-`), or `-` given twice, is refused before anything is read.
+ */
+function refuseSharedStdin(paths: readonly string[], options: ScanOptions): void {
+  const users = [
+    ...options.iocs.filter((f) => f === '-').map(() => '--iocs -'),
+    ...(options.allow ?? []).filter((f) => f === '-').map(() => '--allow -'),
+    ...(paths.length === 0 ? ['the logs (no PATH)'] : paths.filter((p) => p === '-').map(() => 'the logs (PATH -)')),
+  ];
+  if (users.length > 1) {
+    throw new UsageError(`stdin can be read only once, but ${users.join(' and ')} would ${users.length === 2 ? 'both' : 'all'} read it; give the feed or the logs as files`);
   }
 }
 
@@ -122,9 +156,37 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
     );
   }
   // With --es, hits go to Elasticsearch, and also to --output FILE when given.
-  const jsonl: HitSink | undefined = options.output ? JsonlSink.file(options.output) : es ? undefined : JsonlSink.stdout();
+  const report = options.report ?? 'hits';
+  // An output file is truncated only once no input named on the command line
+  // is that file; inputs found by walking are compared while they are read.
+  const toFile = options.output !== undefined && options.output !== '-';
+  // Feeds and allowlists are inputs too: `-o feed.txt` must not wipe the feed.
+  const named = [...(paths.length === 0 ? ['-'] : paths), ...options.iocs, ...(options.allow ?? [])];
+  const opened = toFile ? openOutputFile(options.output as string, named) : undefined;
+  const toStdout = !opened && (options.output === '-' || !es);
+  const outputs: OutputIdentity[] = [];
+  if (opened) outputs.push(opened.identity);
+  const stdoutFile = toStdout ? stdoutIdentity() : undefined;
+  if (stdoutFile) outputs.push(stdoutFile);
+  // The dead-letter file holds hit lines: scanning it would find them again.
+  if (es) outputs.push({ path: es.deadLetter.path, label: `the dead-letter file ${es.deadLetter.path}` });
+  // -q, -l, -c: one line per input (or nothing) instead of hit documents.
+  const perInput =
+    report === 'hits'
+      ? undefined
+      : report !== 'quiet' && opened
+        ? InputReportSink.fd(report, opened.fd, options.output as string, paths.length > 1)
+        : InputReportSink.stdout(report, paths.length > 1);
+  const jsonl: HitSink | undefined =
+    perInput ?? (opened ? JsonlSink.fd(opened.fd, options.output as string) : toStdout ? JsonlSink.stdout() : undefined);
   const sinks = [jsonl, es?.sink].filter((s): s is HitSink => s !== undefined);
   const sink: HitSink = sinks.length === 1 ? (sinks[0] as HitSink) : new TeeSink(sinks);
+  const progress =
+    options.progress && report !== 'quiet' && process.stderr.isTTY ? await progressLine(process.stderr, paths, options.walk ?? {}) : undefined;
+  // Messages printed while the progress line is drawn erase it first.
+  if (progress) reporter = progress.wrap(reporter);
+  // -l: the first hit line of an input is all it needs.
+  const maxCount = report === 'files' ? Math.min(1, options.maxCount ?? 1) : options.maxCount;
   const scanStart = performance.now();
   const scanTime = new Date();
   const allowlist = options.allow && options.allow.length > 0 ? await loadAllowlist(options.allow, reporter) : undefined;
@@ -160,8 +222,22 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
   try {
     try {
       try {
+        progress?.start();
         stats = await search(paths, {
           signal: interrupt.signal,
+          ...(options.walk ? { walk: options.walk } : {}),
+          ...(maxCount !== undefined ? { maxCount } : {}),
+          ...(report === 'quiet' ? { stopAfter: 1 } : {}),
+          skipBinary: options.text !== true,
+          observer: {
+            inputStart: (input) => progress?.inputStart(input),
+            inputEnd: async (input) => {
+              progress?.inputEnd(input);
+              await perInput?.inputEnd(input);
+            },
+            hits: (total) => progress?.hits(total),
+          },
+          outputs,
           engine,
           store,
           sink,
@@ -178,6 +254,7 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
             }),
         });
       } finally {
+        progress?.stop();
         engine.close();
       }
     } catch (err) {
@@ -197,6 +274,8 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
     process.off('SIGTERM', onSignal);
   }
   const secs = (performance.now() - scanStart) / 1000;
+  // An input left before its end (-m, -l) may be a pipe that would keep the process alive.
+  if (stats.cut > 0) markInputAbandoned();
   if (stats.stoppedEarly) {
     markInputAbandoned();
     return stats.hitLines > 0 ? 0 : 1;
@@ -208,6 +287,7 @@ async function scanTo(paths: readonly string[], options: ScanOptions, reporter: 
         `${stats.hitLines} line(s) with hits, ${stats.matches} match(es)` +
         filters.summary() +
         (stats.errors > 0 ? `; ${stats.errors} input(s) with errors` : '') +
+        (stats.binarySkipped > 0 ? `; ${stats.binarySkipped} binary file(s) skipped (-a/--text scans them)` : '') +
         (stats.interrupted ? '; interrupted before the end of the input' : ''),
     );
   }

@@ -96,6 +96,9 @@ export async function loadFeeds(
     throw new FeedError(options.format, `unknown feed format; known formats: ${feedFormatNames().join(', ')}`);
   }
 
+  // Per feed: where its first invalid entry is and why (--strict names each feed).
+  const firstInvalid = new Map<string, { at: string; reason: string }>();
+  const firstWide = new Map<string, string>();
   for (const path of paths) {
     let entries = 0;
     let added = 0;
@@ -103,10 +106,12 @@ export async function loadFeeds(
     let bad = 0;
     let policy = 0;
     let wideHere = 0;
+    let unit = forced?.position;
     const skip = (line: number, value: string, reason: string): void => {
       bad++;
       invalid.push({ feed: path, line, value, reason });
-      if (bad <= named) options.reporter?.warn(`${path}:${line}: skipped ${JSON.stringify(clip(value))}: ${reason}`);
+      if (bad === 1) firstInvalid.set(path, { at: where(path, line, unit), reason });
+      if (bad <= named) options.reporter?.warn(`${where(path, line, unit)}: skipped ${JSON.stringify(clip(value))}: ${reason}`);
     };
     let format = forced?.name ?? 'unknown';
     try {
@@ -115,6 +120,7 @@ export async function loadFeeds(
       const headText = head.toString('utf8').replace(/^\uFEFF/, '');
       const reader = forced ?? detectFeedReader(headText);
       format = reader.name;
+      unit = reader.position;
       for await (const entry of reader.read(chunks, headText, readOptions)) {
         if ('notice' in entry) {
           options.reporter?.warn(`${path}: ${entry.notice}`);
@@ -150,7 +156,10 @@ export async function loadFeeds(
         if (wideWhy) {
           wideHere++;
           wide.push({ feed: path, line: entry.line, value: entry.value, reason: wideWhy });
-          if (wideHere <= named) options.reporter?.warn(`${path}:${entry.line}: ${JSON.stringify(clip(entry.value))} is a ${wideWhy}${options.strict ? '' : '; loaded (--strict refuses it)'}`);
+          if (wideHere === 1) firstWide.set(path, where(path, entry.line, unit));
+          if (wideHere <= named) {
+            options.reporter?.warn(`${where(path, entry.line, unit)}: ${JSON.stringify(clip(entry.value))} is a ${wideWhy}${options.strict ? '' : '; loaded (--strict refuses it)'}`);
+          }
         }
         const source = sourceOf(path, entry);
         if (store.add(r.indicator, source).isNew) added++;
@@ -167,19 +176,23 @@ export async function loadFeeds(
   }
 
   if (options.strict && invalid.length > 0) {
-    const first = invalid[0] as InvalidEntry;
-    throw new FeedError(
-      first.feed,
-      `${invalid.length} invalid indicator entr${invalid.length === 1 ? 'y' : 'ies'} (--strict); first at line ${first.line}: ${first.reason}`,
-      { code: 'E_FEED_INVALID_ENTRY' },
-    );
+    // Each feed with invalid entries is named with its own count and first entry.
+    const perFeed = feeds
+      .filter((f) => f.invalid > 0)
+      .map((f) => {
+        const first = firstInvalid.get(f.path);
+        return `${f.invalid} in ${f.path} (first at ${first?.at}: ${first?.reason})`;
+      });
+    const n = invalid.length;
+    throw new IochuntError('E_FEED_INVALID_ENTRY', `${n} invalid indicator entr${n === 1 ? 'y' : 'ies'} (--strict): ${perFeed.join('; ')}`);
   }
   if (options.strict && wide.length > 0) {
-    const first = wide[0] as InvalidEntry;
-    throw new FeedError(
-      first.feed,
-      `${wide.length} very wide address block${wide.length === 1 ? '' : 's'} (--strict refuses blocks wider than IPv4 /8 or IPv6 /16); first at line ${first.line}: ${JSON.stringify(clip(first.value))}: ${first.reason}`,
-      { code: 'E_FEED_INVALID_ENTRY' },
+    // Each feed with very wide blocks is named with its own count and first one.
+    const perFeed = feeds.filter((f) => f.wide > 0).map((f) => `${f.wide} in ${f.path} (first at ${firstWide.get(f.path)})`);
+    const n = wide.length;
+    throw new IochuntError(
+      'E_FEED_INVALID_ENTRY',
+      `${n} very wide address block${n === 1 ? '' : 's'} (--strict refuses IPv4 blocks shorter than /8 and IPv6 blocks shorter than /16): ${perFeed.join('; ')}`,
     );
   }
   return { store, feeds, invalid, skipped, patterns, wide };
@@ -193,6 +206,11 @@ function sourceOf(feed: string, entry: RawEntry): IndicatorSource {
     if (v) source[k] = v;
   }
   return source as unknown as IndicatorSource;
+}
+
+/** Where an entry is: `feed.txt:12` for a line, `feed.json (object 3)` for a JSON feed's object. */
+function where(path: string, line: number, unit: string | undefined): string {
+  return unit === undefined ? `${path}:${line}` : `${path} (${unit} ${line})`;
 }
 
 function clip(s: string): string {

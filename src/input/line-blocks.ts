@@ -13,9 +13,10 @@ export interface LineBlock {
   readonly offset: number;
   /**
    * Set when the block ends with a piece of an over-long line, cut without a
-   * newline: `lineStart` is where that line (or its previous piece) starts and
-   * `at` where it was cut, both stream offsets. Tokens straddling the cut are
-   * not seen.
+   * newline: `lineStart` is where that line starts (the same for every piece
+   * of one line) and `at` where it was cut, both stream offsets. Tokens
+   * straddling the cut are not seen. Where cuts fall depends on the bytes
+   * only, never on how they were read.
    */
   readonly cut?: { readonly lineStart: number; readonly at: number };
   /** Call once the block (and every view of `buf`) is no longer used, so its memory can be reused. */
@@ -25,7 +26,7 @@ export interface LineBlock {
 export interface LineBlockOptions {
   /** Blocks are at least this large unless the stream ends (default 1 MiB). */
   readonly minBlockBytes?: number;
-  /** Longest line scanned whole; longer lines are scanned in pieces of this size. */
+  /** Longest line content scanned whole (newline excluded); longer lines are scanned in pieces of this size. */
   readonly maxLineBytes: number;
   /**
    * When the source has sent nothing for this long (a pipe that a `tail -F`
@@ -33,6 +34,15 @@ export interface LineBlockOptions {
    * block instead of waiting for `minBlockBytes`. Off when undefined.
    */
   readonly idleMs?: number;
+  /** Stream offset of the first byte of `chunks` (default 0): block offsets count from it. */
+  readonly startOffset?: number;
+  /**
+   * Leave an unterminated last line out (a line still being written at the
+   * end of a live file): the last block then ends at the last newline, and
+   * the bytes after it are neither yielded nor counted. Over-long lines are
+   * still cut into pieces as they fill.
+   */
+  readonly holdPartialTail?: boolean;
 }
 
 const NL = 0x0a;
@@ -45,18 +55,45 @@ const NL = 0x0a;
  */
 class BufferPool {
   private readonly free: Buffer[] = [];
+  /**
+   * Buffers larger than `size`, grown for a long line: kept for the next long
+   * line instead of being left to the garbage collector, which lets external
+   * memory pile up (a newline-free stream grew RSS with its length).
+   */
+  private readonly big: Buffer[] = [];
   constructor(
     readonly size: number,
     private readonly keep: number,
   ) {}
   take(min: number): Buffer {
     if (min <= this.size) return this.free.pop() ?? Buffer.allocUnsafe(this.size);
+    let best = -1;
+    for (let i = 0; i < this.big.length; i++) {
+      const len = (this.big[i] as Buffer).length;
+      if (len >= min && (best < 0 || len < (this.big[best] as Buffer).length)) best = i;
+    }
+    if (best >= 0) return this.big.splice(best, 1)[0] as Buffer;
     return Buffer.allocUnsafe(min);
   }
   give(buf: Buffer): void {
-    if (buf.length === this.size && this.free.length < this.keep) this.free.push(buf);
+    if (buf.length === this.size) {
+      if (this.free.length < this.keep) this.free.push(buf);
+      return;
+    }
+    if (buf.length < this.size) return;
+    if (this.big.length < BIG_KEEP) {
+      this.big.push(buf);
+      return;
+    }
+    // Full: keep the larger buffers, they serve any long line.
+    let smallest = 0;
+    for (let i = 1; i < this.big.length; i++) if ((this.big[i] as Buffer).length < (this.big[smallest] as Buffer).length) smallest = i;
+    if ((this.big[smallest] as Buffer).length < buf.length) this.big[smallest] = buf;
   }
 }
+
+/** Large buffers kept per pool; the blocks in flight hold the others. */
+const BIG_KEEP = 4;
 
 const pools = new Map<number, BufferPool>();
 function poolFor(size: number): BufferPool {
@@ -87,7 +124,14 @@ export async function* lineBlocks(chunks: AsyncIterable<Buffer>, options: LineBl
   let len = 0;
   /** Offset in `cur` just after the last newline, or 0. */
   let afterLastNl = 0;
-  let offset = 0;
+  let offset = options.startOffset ?? 0;
+  // The line-length check, in `cur` coordinates: `lineAt` is the start of the
+  // first line (or piece) not yet known to fit in maxLine; `clearTo` is how far
+  // past it no newline was found. Stream offset where that line began (for
+  // warnings: one line, however many pieces).
+  let lineAt = 0;
+  let clearTo = 0;
+  let lineOrigin = offset;
 
   /** Hands out cur[0, n) as a block and starts a new buffer with the rest. */
   const take = (n: number, cut?: LineBlock['cut']): LineBlock => {
@@ -98,6 +142,8 @@ export async function* lineBlocks(chunks: AsyncIterable<Buffer>, options: LineBl
     len = rest;
     const nl = rest > 0 ? cur.subarray(0, rest).lastIndexOf(NL) : -1;
     afterLastNl = nl + 1;
+    lineAt = Math.max(0, lineAt - n);
+    clearTo = Math.max(lineAt, clearTo - n);
     const block: LineBlock = {
       buf: owner.subarray(0, n),
       offset,
@@ -108,55 +154,88 @@ export async function* lineBlocks(chunks: AsyncIterable<Buffer>, options: LineBl
     return block;
   };
 
-  const iterator = chunks[Symbol.asyncIterator]();
-  // A read still under way when an idle block was yielded: waited for again.
-  let pending: Promise<IteratorResult<Buffer>> | undefined;
-  for (;;) {
-    let next: IteratorResult<Buffer>;
-    try {
-      pending ??= iterator.next();
-      if (options.idleMs !== undefined && afterLastNl > 0) {
-        const r = await within(pending, options.idleMs);
-        if (r === IDLE) {
-          yield take(afterLastNl);
-          continue;
-        }
-        next = r;
-      } else {
-        next = await pending;
+  /**
+   * The next forced cut, or undefined: a line whose content is longer than
+   * maxLine (maxLine + 1 bytes without a newline) is cut after maxLine bytes,
+   * whatever the chunks the bytes came in. Lines that fit are skipped a
+   * window at a time, not one by one.
+   */
+  const nextCut = (): number | undefined => {
+    for (;;) {
+      const limit = lineAt + maxLine;
+      const end = Math.min(len, limit + 1);
+      const from = Math.max(lineAt, clearTo);
+      const nl = from < end ? cur.subarray(from, end).lastIndexOf(NL) : -1;
+      if (nl >= 0) {
+        lineAt = clearTo = from + nl + 1;
+        lineOrigin = offset + lineAt;
+        continue;
       }
-      pending = undefined;
-    } catch (error) {
-      pending = undefined;
-      // The stream broke (corrupt gzip, read error): the complete lines read
-      // so far are still scanned. The unterminated tail is dropped: it may end
-      // inside a token, and a cut token can look like another indicator
-      // (10.1.2.34 cut to 10.1.2.3).
-      if (afterLastNl > 0) yield take(afterLastNl);
-      throw error;
+      clearTo = end;
+      return limit < len ? limit : undefined;
     }
-    if (next.done) break;
-    const chunk = next.value;
-    if (chunk.length === 0) continue;
-    if (len + chunk.length > cur.length) {
-      const bigger = pool.take(Math.max(len + chunk.length, cur.length * 2));
-      cur.copy(bigger, 0, 0, len);
-      pool.give(cur);
-      cur = bigger;
-    }
-    chunk.copy(cur, len);
-    const nl = chunk.lastIndexOf(NL);
-    if (nl >= 0) afterLastNl = len + nl + 1;
-    len += chunk.length;
+  };
 
-    // Over-long unterminated tail: cut pieces of exactly maxLine bytes.
-    while (len - afterLastNl >= maxLine) {
-      const end = afterLastNl + maxLine;
-      const lineStart = offset + afterLastNl;
-      yield take(end, { lineStart, at: offset + end });
-    }
-
-    if (len >= minBlock && afterLastNl > 0) yield take(afterLastNl);
+  const iterator = chunks[Symbol.asyncIterator]();
+  try {
+    yield* cutBlocks();
+  } finally {
+    // The buffer being filled goes back to the pool: many small inputs must
+    // not cost a fresh block buffer (and a garbage collection) each.
+    pool.give(cur);
   }
-  if (len > 0) yield take(len);
+
+  async function* cutBlocks(): AsyncGenerator<LineBlock> {
+    // A read still under way when an idle block was yielded: waited for again.
+    let pending: Promise<IteratorResult<Buffer>> | undefined;
+    for (;;) {
+      let next: IteratorResult<Buffer>;
+      try {
+        pending ??= iterator.next();
+        if (options.idleMs !== undefined && afterLastNl > 0) {
+          const r = await within(pending, options.idleMs);
+          if (r === IDLE) {
+            yield take(afterLastNl);
+            continue;
+          }
+          next = r;
+        } else {
+          next = await pending;
+        }
+        pending = undefined;
+      } catch (error) {
+        pending = undefined;
+        // The stream broke (corrupt gzip, read error): the complete lines read
+        // so far are still scanned. The unterminated tail is dropped: it may end
+        // inside a token, and a cut token can look like another indicator
+        // (10.1.2.34 cut to 10.1.2.3).
+        if (afterLastNl > 0) yield take(afterLastNl);
+        throw error;
+      }
+      if (next.done) break;
+      const chunk = next.value;
+      if (chunk.length === 0) continue;
+      if (len + chunk.length > cur.length) {
+        // Grown by doubling, but never past what the longest line needs.
+        const bigger = pool.take(Math.max(len + chunk.length, Math.min(cur.length * 2, pool.size + maxLine + 1)));
+        cur.copy(bigger, 0, 0, len);
+        pool.give(cur);
+        cur = bigger;
+      }
+      chunk.copy(cur, len);
+      const nl = chunk.lastIndexOf(NL);
+      if (nl >= 0) afterLastNl = len + nl + 1;
+      len += chunk.length;
+
+      // Over-long lines: cut pieces of exactly maxLine bytes.
+      for (let at = nextCut(); at !== undefined; at = nextCut()) {
+        yield take(at, { lineStart: lineOrigin, at: offset + at });
+      }
+
+      if (len >= minBlock && afterLastNl > 0) yield take(afterLastNl);
+    }
+    if (options.holdPartialTail) {
+      if (afterLastNl > 0) yield take(afterLastNl);
+    } else if (len > 0) yield take(len);
+  }
 }

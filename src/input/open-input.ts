@@ -32,6 +32,13 @@ export interface OpenedInput {
    * requested (file reads reuse one buffer): copy what must be kept.
    */
   readonly chunks: AsyncIterable<Buffer>;
+  /** Bytes read so far from the file or stdin (before decompression). */
+  readonly bytesRead: () => number;
+  /**
+   * Releases the file (or stdin) when `chunks` is not read to its end (a
+   * skipped binary file, a file left after `--max-count` hits); safe to call twice.
+   */
+  readonly close: () => void;
 }
 
 const READ_CHUNK = 1 << 20;
@@ -64,11 +71,16 @@ function unsupportedCompression(head: Buffer): { name: string; tool: string } | 
 }
 
 async function* prepend(head: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
-  if (head.length > 0) yield head;
-  for (;;) {
-    const r = await rest.next();
-    if (r.done) return;
-    yield r.value;
+  try {
+    if (head.length > 0) yield head;
+    for (;;) {
+      const r = await rest.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  } finally {
+    // A consumer that stops early closes the file (or the decompressor) too.
+    await rest.return?.(undefined);
   }
 }
 
@@ -136,9 +148,13 @@ async function* copied(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   for await (const chunk of source) yield Buffer.from(chunk);
 }
 
-async function* readChunks(source: AsyncIterable<Buffer | string>, path: string): AsyncGenerator<Buffer> {
+async function* readChunks(source: AsyncIterable<Buffer | string>, path: string, counter: { n: number }): AsyncGenerator<Buffer> {
   try {
-    for await (const chunk of source) yield typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    for await (const chunk of source) {
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+      counter.n += buf.length;
+      yield buf;
+    }
   } catch (err) {
     throw new InputError(path, describeRead(err), { cause: err });
   }
@@ -178,7 +194,8 @@ export async function openInput(path: string): Promise<OpenedInput> {
     source = fileChunks(file);
   }
 
-  const it = readChunks(source, path)[Symbol.asyncIterator]();
+  const counter = { n: 0 };
+  const it = readChunks(source, path, counter)[Symbol.asyncIterator]();
   // Peek enough bytes to recognise the compression.
   let head: Buffer = Buffer.alloc(0);
   for (;;) {
@@ -199,5 +216,5 @@ export async function openInput(path: string): Promise<OpenedInput> {
   }
   const compression: Compression = isGzip(head) ? 'gzip' : 'none';
   const chunks = compression === 'gzip' ? inflate(path, head, it) : prepend(head, it);
-  return { path, compression, ...(identity ? { identity } : {}), chunks };
+  return { path, compression, ...(identity ? { identity } : {}), chunks, bytesRead: () => counter.n, close };
 }

@@ -10,6 +10,12 @@ export interface HitSink {
   write(docs: readonly HitDocument[]): Promise<void>;
   /** Resolves once every document written so far has been delivered. */
   flush(): Promise<void>;
+  /**
+   * Flushes and makes what was written durable where the sink can (fsync of
+   * a file; delivery acknowledged by Elasticsearch). `sweep` and `tail`
+   * commit their read positions only after it resolves.
+   */
+  sync?(): Promise<void>;
   /** Flushes and releases the sink. */
   close(): Promise<void>;
   /** True when the consumer went away (a broken pipe): the search stops quietly. */

@@ -21,6 +21,10 @@ export class TeeSink implements HitSink {
     for (const s of this.sinks) await s.flush();
   }
 
+  async sync(): Promise<void> {
+    for (const s of this.sinks) await (s.sync ? s.sync() : s.flush());
+  }
+
   /** Closes every sink, even when one fails; throws the first failure. */
   async close(): Promise<void> {
     let first: unknown;

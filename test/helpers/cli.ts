@@ -2,15 +2,17 @@
  * Runs the built CLI (dist/cli.js) as a user would, in a child process.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tmpDir } from './tmp.js';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-// Runs of the CLI in tests cache compiled indicators here, not in $HOME.
-const TEST_CACHE = mkdtempSync(join(tmpdir(), 'iochunt-cache-'));
+let cacheDir: string | undefined;
+/** Runs of the CLI in tests cache compiled indicators here, not in $HOME (made on first use, removed with the test file's temp dirs). */
+function testCache(): string {
+  cacheDir ??= tmpDir('iochunt-cache-').dir;
+  return cacheDir;
+}
 export const CLI = `${ROOT}dist/cli.js`;
 
 export interface CliResult {
@@ -33,7 +35,7 @@ export function runCli(args: string[], options: { stdin?: string | Buffer; env?:
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: options.cwd ?? ROOT,
-      env: { ...process.env, IOCHUNT_CACHE_DIR: TEST_CACHE, ...options.env },
+      env: { ...process.env, IOCHUNT_CACHE_DIR: testCache(), ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
@@ -71,9 +73,10 @@ export interface BackgroundCli {
 export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv } = {}): BackgroundCli {
   const child = spawn(process.execPath, [CLI, ...args], {
     cwd: ROOT,
-    env: { ...process.env, IOCHUNT_CACHE_DIR: TEST_CACHE, ...options.env },
+    env: { ...process.env, IOCHUNT_CACHE_DIR: testCache(), ...options.env },
     stdio: 'pipe',
   });
+  running.add(child);
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -81,7 +84,27 @@ export function startCli(args: string[], options: { env?: NodeJS.ProcessEnv } = 
   // A child that exits without reading all of its stdin: no EPIPE in the test.
   child.stdin.on('error', () => undefined);
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  void exited.then(() => running.delete(child));
   return { child, exited, stdout: () => out, stderr: () => err };
+}
+
+const running = new Set<ChildProcessWithoutNullStreams>();
+process.once('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+/** Kills the background CLI runs a test left running (a failed or timed-out test) and waits until they are gone. */
+export async function stopBackgroundClis(): Promise<void> {
+  await Promise.all(
+    [...running].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          child.once('close', () => resolve());
+          if (child.exitCode !== null || child.signalCode !== null || !child.kill('SIGKILL')) resolve();
+        }),
+    ),
+  );
+  running.clear();
 }
 
 /** Runs a shell pipeline (bash) from the repository root. */

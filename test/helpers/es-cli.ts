@@ -7,6 +7,7 @@
  * already running. `stop` stops it and removes its data. The tests (their
  * global setup) use this node when it runs, and start their own otherwise.
  */
+import { rmSync } from 'node:fs';
 import { readSharedNode, removeNode, SHARED_STATE, startNode, stopNode, writeSharedNode } from './es-node.js';
 
 const SHARED_USER = 'iochunt_admin';
@@ -33,6 +34,7 @@ async function main(command: string | undefined): Promise<void> {
     }
     await stopNode(node);
     removeNode(node);
+    rmSync(SHARED_STATE, { force: true });
     console.error(`es:stop: stopped pid ${node.pid}`);
     return;
   }

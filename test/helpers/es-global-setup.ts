@@ -3,7 +3,8 @@
  * integration tests. Uses the node of `npm run es:start` when it runs (CI
  * starts it), and otherwise starts one for the run and stops it at the end.
  * Without Java or Maven the Elasticsearch tests are skipped, unless
- * IOCHUNT_REQUIRE_ES=1 (CI), which makes that an error.
+ * IOCHUNT_REQUIRE_ES=1 (CI), which makes that an error. IOCHUNT_TEST_ES=skip
+ * skips them on purpose (a run of a few files that need no node).
  */
 import type { TestProject } from 'vitest/node';
 import { canRunElasticsearch, readSharedNode, removeNode, startNode, stopNode, type EsNode } from './es-node.js';
@@ -15,6 +16,10 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
+  if (process.env.IOCHUNT_TEST_ES === 'skip') {
+    project.provide('esNode', null);
+    return undefined;
+  }
   const shared = readSharedNode();
   if (shared) {
     project.provide('esNode', shared);

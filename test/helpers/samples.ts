@@ -1,6 +1,8 @@
 /**
- * Access to the shared sample logs (read in place, never copied) and helpers
- * to check `iochunt parse` output against them.
+ * Access to the sample logs and feeds the tests read in place, and helpers to
+ * check `iochunt parse` output against them. Third-party samples are in
+ * fixtures/third-party (origin and licence of each in its SOURCES.md); logs
+ * the project wrote itself are in fixtures/logs.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,11 +10,19 @@ import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { runCli, type CliResult } from './cli.js';
 
-export const SAMPLES = fileURLToPath(new URL('../../../shared/samples/', import.meta.url));
+/** The repository's fixtures folder. */
+export const FIXTURES = fileURLToPath(new URL('../../fixtures/', import.meta.url));
+/** Third-party samples, copied verbatim (see its SOURCES.md). */
+export const SAMPLES = join(FIXTURES, 'third-party/');
+/** Logs written by the project (see its README.md). */
+export const OWN_LOGS = join(FIXTURES, 'logs/');
 
-/** Absolute path of a sample (`beats/apache-access/test.log`). */
+/**
+ * Absolute path of a sample: `logs/…` names a log the project wrote
+ * (fixtures/logs), anything else a third-party sample (`beats/apache-access/test.log`).
+ */
 export function sample(rel: string): string {
-  return join(SAMPLES, rel);
+  return rel.startsWith('logs/') ? join(FIXTURES, rel) : join(SAMPLES, rel);
 }
 
 /** The non-blank lines of a sample (gunzipped when needed; CR, trailing NULs and BOM removed). */

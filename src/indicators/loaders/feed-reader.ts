@@ -37,6 +37,12 @@ export interface ReadOptions {
 export interface FeedReader {
   /** Name used by `--iocs-format` and in messages. */
   readonly name: string;
+  /**
+   * What an entry's `line` counts, when it is not a line of the file: JSON
+   * feeds number their objects (`object`, `attribute`, `indicator`, `entry`).
+   * Messages then say `feed.json (object 3)` instead of `feed.json:3`.
+   */
+  readonly position?: string;
   /** One line for `iochunt iocs formats`. */
   readonly description: string;
   /**

@@ -15,6 +15,7 @@ import { asObject, asText, jsonItems, type JsonPath } from './json-walk.js';
 
 export const gcpEtdReader: FeedReader = {
   name: 'gcp-etd',
+  position: 'entry',
   description: 'Google SCC Event Threat Detection custom module (CONFIGURABLE_BAD_IP / CONFIGURABLE_BAD_DOMAIN) JSON',
   sniff: (head) =>
     /CONFIGURABLE_BAD_(IP|DOMAIN)/.test(head) ||

@@ -14,6 +14,7 @@ const DECLARED: Readonly<Record<string, DeclaredType | undefined>> = { string: u
 
 export const mispWarninglistReader: FeedReader = {
   name: 'misp-warninglist',
+  position: 'entry',
   description: 'MISP warninglist JSON (string, hostname, cidr, substring, regex lists), for --allow',
   sniff: (head) => /"list"\s*:\s*\[/.test(head) && /"(matching_attributes|version)"\s*:/.test(head),
   async *read(chunks): AsyncGenerator<RawEntry | BadRecord> {

@@ -71,10 +71,13 @@ function indicatorEntry(i: Record<string, unknown>, line: number, pulse: SourceM
 
 export const otxReader: FeedReader = {
   name: 'otx',
+  position: 'indicator',
   description: 'AlienVault OTX pulses (subscribed response, exported pulse) and flat indicator export; expiration, is_active',
   sniff: (head) =>
-    /"type"\s*:\s*"(IPv4|IPv6|CIDR|domain|hostname|URL|URI|email|FileHash-[A-Z0-9]+|YARA|CVE|Mutex|FilePath)"/.test(head) &&
-    /"indicator"\s*:/.test(head),
+    (/"type"\s*:\s*"(IPv4|IPv6|CIDR|domain|hostname|URL|URI|email|FileHash-[A-Z0-9]+|YARA|CVE|Mutex|FilePath)"/.test(head) &&
+      /"indicator"\s*:/.test(head)) ||
+    // An empty subscribed-pulses response (a live OTX source with no pulses yet).
+    /^\s*\{\s*"results"\s*:\s*\[\s*\]\s*\}\s*$/.test(head),
   async *read(chunks, head): AsyncGenerator<RawEntry | BadRecord> {
     const t = head.trimStart();
     const rootArray = t.startsWith('[');

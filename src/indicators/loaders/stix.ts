@@ -87,6 +87,7 @@ function validityProblem(o: Record<string, unknown>, meta: SourceMeta): string |
 
 export const stixReader: FeedReader = {
   name: 'stix',
+  position: 'object',
   description: 'STIX 2.1 bundle: indicator objects with stix patterns (=, ISSUBSET, OR); valid_from/until, revoked',
   sniff: (head) => /"type"\s*:\s*"(bundle|indicator)"/.test(head) && /"(objects|pattern)"\s*:/.test(head),
   async *read(chunks, head): AsyncGenerator<RawEntry | BadRecord> {

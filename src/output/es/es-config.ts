@@ -14,6 +14,8 @@ import { parseByteSize, parseWholeNumber } from '../../options.js';
 
 /** The default target: a data stream in the `logs` type, dataset `iochunt.hits`, namespace `default`. */
 export const DEFAULT_ES_INDEX = 'logs-iochunt.hits-default';
+/** The default dead-letter file, in the working directory. */
+export const DEFAULT_DEAD_LETTER = 'iochunt-dead-letter.jsonl';
 
 /** Environment variables that carry credentials (also the keys of an `--es-auth-file`). */
 export const AUTH_VARIABLES = ['IOCHUNT_ES_API_KEY', 'IOCHUNT_ES_USERNAME', 'IOCHUNT_ES_PASSWORD', 'IOCHUNT_ES_BEARER_TOKEN'] as const;
@@ -119,19 +121,26 @@ export function parseNodeUrl(option: string, value: string): string {
     );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new UsageError(`Expected an http:// or https:// URL for ${option} but received ${JSON.stringify(value)}`);
+    throw new UsageError(`Expected an http:// or https:// URL for ${option} but received ${JSON.stringify(redactUserinfo(value))}`);
   }
   // The query may hold a token: it is not echoed.
   if (url.search || url.hash) throw new UsageError(`${option}: a node URL takes no query or fragment, received ${url.origin}${url.pathname}?…`);
   return url.toString().replace(/\/+$/, '');
 }
 
-/** Hides everything before the last `@` of the authority (credentials may hold `@`, `/` or `:`). */
+/**
+ * A node URL as it may be shown in a message: everything before the last `@`
+ * (credentials, which may hold `@`, `/` or `:`) and any query or fragment
+ * (tokens) are hidden, whatever the form (`user:pass@host:9200` without a
+ * scheme, `http:user:pass@host`, `https://user:pass@host`). Only a scheme
+ * followed by `//` is kept: in `user:pass@host`, `user:` is not a scheme.
+ */
 function redactUserinfo(value: string): string {
   const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(value)?.[0] ?? '';
-  const rest = value.slice(scheme.length);
+  let rest = value.slice(scheme.length);
   const at = rest.lastIndexOf('@');
-  return at < 0 ? value : `${scheme}[redacted]@${rest.slice(at + 1)}`;
+  if (at >= 0) rest = `[redacted]@${rest.slice(at + 1)}`;
+  return scheme + rest.replace(/[?#][\s\S]*$/, '?…');
 }
 
 const INDEX_FORBIDDEN = /[\\/*?"<>| ,#:A-Z]/;

@@ -405,6 +405,11 @@ export class ElasticsearchSink implements HitSink {
     if (this.fatal) throw this.fatal;
   }
 
+  /** Every hit written so far is acknowledged by the cluster or in the (synchronously written) dead-letter file. */
+  async sync(): Promise<void> {
+    await this.flush();
+  }
+
   /** Flushes, waits for every request, closes the dead-letter file, and throws when delivery was stopped. */
   async close(): Promise<void> {
     try {

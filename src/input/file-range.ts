@@ -1,0 +1,195 @@
+/**
+ * Reading part of a file's (decompressed) bytes: its head, a byte range of a
+ * plain file, or a compressed file from a decompressed offset. Used by the
+ * registry (fingerprints) and by `sweep`/`tail` to resume where they stopped.
+ */
+import { open, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { InputError } from '../errors.js';
+import { openInput, type OpenedInput } from './open-input.js';
+
+const READ_CHUNK = 1 << 20;
+
+/** The first bytes of a file, decompressed. */
+export interface FileHead {
+  readonly bytes: Buffer;
+  /** True when `bytes` is the whole (decompressed) content. */
+  readonly complete: boolean;
+  readonly compression: OpenedInput['compression'];
+}
+
+/**
+ * Reads the first `n` decompressed bytes of `path` (fewer when the content
+ * is shorter) and closes it. A broken compressed stream yields what came
+ * before the break. Throws {@link InputError} when the file cannot be opened.
+ */
+export async function readHead(path: string, n: number): Promise<FileHead> {
+  const input = await openInput(path);
+  const parts: Buffer[] = [];
+  let len = 0;
+  let complete = true;
+  const it = input.chunks[Symbol.asyncIterator]();
+  try {
+    while (len < n) {
+      let r: IteratorResult<Buffer>;
+      try {
+        r = await it.next();
+      } catch {
+        break;
+      }
+      if (r.done) break;
+      parts.push(Buffer.from(r.value));
+      len += r.value.length;
+    }
+    if (len >= n) {
+      complete = false;
+      // Exactly n bytes: the content may still end right here.
+      if (len === n) {
+        try {
+          const r = await it.next();
+          complete = r.done === true;
+        } catch {
+          complete = false;
+        }
+      }
+    }
+  } finally {
+    await it.return?.(undefined)?.catch?.(() => undefined);
+  }
+  const all = Buffer.concat(parts);
+  return { bytes: all.subarray(0, Math.min(n, all.length)), complete: complete && all.length <= n, compression: input.compression };
+}
+
+/** SHA-256 (hex) of `bytes`. */
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Opens bytes `[start, end)` of an uncompressed regular file (`end`
+ * undefined: to the end as it grows while read). Chunks are fresh buffers.
+ */
+export async function openPlainRange(path: string, start: number, end?: number): Promise<OpenedInput> {
+  let st;
+  try {
+    st = await stat(path);
+  } catch (err) {
+    throw new InputError(path, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message, { cause: err });
+  }
+  // Opened on the first read, so that a range never read leaves nothing open.
+  let read = 0;
+  let file: Awaited<ReturnType<typeof open>> | undefined;
+  let closed = false;
+  async function* chunks(): AsyncGenerator<Buffer> {
+    let pos = start;
+    if (closed) return;
+    try {
+      file = await open(path, 'r');
+    } catch (err) {
+      throw new InputError(path, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message, { cause: err });
+    }
+    try {
+      for (;;) {
+        const want = end === undefined ? READ_CHUNK : Math.min(READ_CHUNK, end - pos);
+        if (want <= 0) return;
+        const buf = Buffer.allocUnsafe(want);
+        const { bytesRead } = await file.read(buf, 0, want, pos);
+        if (bytesRead === 0) return;
+        pos += bytesRead;
+        read += bytesRead;
+        yield buf.subarray(0, bytesRead);
+      }
+    } catch (err) {
+      throw new InputError(path, (err as Error).message, { cause: err });
+    } finally {
+      await file.close().catch(() => undefined);
+      file = undefined;
+    }
+  }
+  return {
+    path,
+    compression: 'none',
+    identity: { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs },
+    chunks: chunks(),
+    bytesRead: () => read,
+    close: () => {
+      closed = true;
+      void file?.close().catch(() => undefined);
+    },
+  };
+}
+
+/** Reads `len` bytes at `pos` of a plain file (fewer at its end). */
+export async function readPlainAt(path: string, pos: number, len: number): Promise<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(len);
+    const { bytesRead } = await fh.read(buf, 0, len, pos);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Opens a compressed file's decompressed bytes from `start` to `end`
+ * (undefined: its end). The skipped bytes are decompressed and discarded;
+ * `expectTail`, when given, is the SHA-256 of the `tailLen` bytes just before
+ * `start`: when they differ (the file is not the one recorded), the result is
+ * undefined and the file is closed.
+ */
+export async function openDecompressedRange(
+  path: string,
+  start: number,
+  end?: number,
+  expectTail?: { readonly hash: string; readonly len: number },
+): Promise<OpenedInput | undefined> {
+  const input = await openInput(path);
+  const it = input.chunks[Symbol.asyncIterator]();
+  let pos = 0;
+  let tail = Buffer.alloc(0);
+  let first: Buffer | undefined;
+  const tailLen = expectTail?.len ?? 0;
+  try {
+    while (pos < start) {
+      const r = await it.next();
+      if (r.done) break;
+      const chunk = r.value;
+      const take = Math.min(chunk.length, start - pos);
+      if (tailLen > 0) {
+        const piece = chunk.subarray(0, take);
+        tail = piece.length >= tailLen ? Buffer.from(piece.subarray(piece.length - tailLen)) : Buffer.concat([tail, piece]).subarray(-tailLen);
+      }
+      pos += take;
+      if (take < chunk.length) first = Buffer.from(chunk.subarray(take));
+    }
+  } catch (err) {
+    await it.return?.(undefined)?.catch?.(() => undefined);
+    throw err;
+  }
+  if (pos < start || (expectTail && sha256(tail.subarray(Math.max(0, tail.length - tailLen))) !== expectTail.hash)) {
+    await it.return?.(undefined)?.catch?.(() => undefined);
+    return undefined;
+  }
+  async function* chunks(): AsyncGenerator<Buffer> {
+    let at = start;
+    try {
+      if (first) {
+        const piece = end === undefined ? first : first.subarray(0, Math.max(0, end - at));
+        at += piece.length;
+        if (piece.length > 0) yield piece;
+      }
+      for (;;) {
+        if (end !== undefined && at >= end) return;
+        const r = await it.next();
+        if (r.done) return;
+        const piece = end === undefined ? r.value : r.value.subarray(0, end - at);
+        at += piece.length;
+        yield piece;
+      }
+    } finally {
+      await it.return?.(undefined)?.catch?.(() => undefined);
+    }
+  }
+  return { ...input, chunks: chunks() };
+}
