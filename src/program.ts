@@ -397,8 +397,10 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--iocs-format <NAME>', 'force the feed format instead of detecting it')
     .option('--misp-all', 'MISP feeds: also use attributes whose to_ids is false')
     .option('--allow <FILE>', 'allowlist: also say whether VALUE is allowlisted; repeatable', collect)
-    .action(async (value: string[], raw: { iocs?: string[]; iocsFormat?: string; mispAll?: boolean; allow?: string[] }) => {
-      exit(await runIocsCheck(value, raw.iocs ?? [], { ...iocsOptions(raw), ...(raw.allow ? { allow: raw.allow } : {}) }, reporterFor(false)));
+    .option('--domain-match <MODE>', 'as for scan: subdomain (default) or exact', 'subdomain')
+    .action(async (value: string[], raw: { iocs?: string[]; iocsFormat?: string; mispAll?: boolean; allow?: string[]; domainMatch: string }) => {
+      const domainMatch = parseChoice<DomainMatch>('--domain-match', raw.domainMatch, ['subdomain', 'exact']);
+      exit(await runIocsCheck(value, raw.iocs ?? [], { ...iocsOptions(raw), ...(raw.allow ? { allow: raw.allow } : {}), domainMatch }, reporterFor(false)));
     });
 
   addFeedsCommands(program, exit, reporterFor);

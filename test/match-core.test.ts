@@ -75,6 +75,16 @@ describe('iocs check finds what scan finds', () => {
     expect(decoy.stdout).toBe('110.1.2.3 (ipv4-addr): not covered\nhttp://bad.example/gate.phpx (url): not covered\n');
   });
 
+  it('--domain-match exact as scan has it', async () => {
+    const feed = t.write('dm.txt', 'evil.example\n');
+    const sub = await runCli(['iocs', 'check', 'cdn.evil.example', '-i', feed]);
+    expect(sub.code).toBe(0);
+    expect(sub.stdout).toBe(`cdn.evil.example: parent-domain domain-name evil.example from ${feed}:1\n`);
+    const exact = await runCli(['iocs', 'check', '--domain-match', 'exact', 'cdn.evil.example', 'EVIL.example.', '-i', feed]);
+    expect(exact.code).toBe(0);
+    expect(exact.stdout).toBe(`cdn.evil.example (domain-name): not covered\nevil.example: exact domain-name evil.example (matched "EVIL.example") from ${feed}:1\n`);
+  });
+
   it('with --allow, says which matched text is allowlisted, as scan would judge it', async () => {
     const feed = t.write('d.txt', 'http://bad.example/gate.php\n');
     const allow = t.write('d-allow.txt', 'http://bad.example/gate.php\n');

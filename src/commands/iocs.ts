@@ -6,6 +6,7 @@
  */
 import { UsageError } from '../errors.js';
 import { loadAllowlist } from '../filters/allowlist.js';
+import type { DomainMatch } from '../engine/compile.js';
 import { TextMatcher } from '../engine/text-matcher.js';
 import { loadFeeds, type LoadFeedsOptions } from '../indicators/load.js';
 import { FEED_READERS } from '../indicators/loaders/index.js';
@@ -25,6 +26,8 @@ export interface IocsOptions {
   readonly mispAll?: boolean;
   /** `iocs check`: allowlists to check VALUE against. */
   readonly allow?: readonly string[];
+  /** `iocs check`: how domain indicators match, as `scan --domain-match` (default subdomain). */
+  readonly domainMatch?: DomainMatch;
 }
 
 function loadOptions(options: IocsOptions): LoadFeedsOptions {
@@ -93,7 +96,7 @@ export async function runIocsCheck(
   const values = typeof value === 'string' ? [value] : value;
   if (values.length === 0 || values.some((v) => v.trim() === '')) throw new UsageError('iocs check needs a non-empty VALUE');
   const r = await loadFeeds(files, { ...loadOptions(options), reporter });
-  const matcher = new TextMatcher(r.store);
+  const matcher = new TextMatcher(r.store, options.domainMatch ?? 'subdomain');
   const allow = options.allow && options.allow.length > 0 ? await loadAllowlist(options.allow, reporter) : undefined;
   let covered = false;
   for (const v of values) {
