@@ -23,11 +23,15 @@ class DecodedView {
     marks_.clear();
     raw_ = buf;
     nextPct_ = nextBs_ = nextEf_ = kUnknown;
-    if (!MayChange(buf, len)) return false;
+    // Nothing is copied until the first escape (most blocks without one have
+    // a '%' or a '\\' somewhere that starts none).
+    const size_t first = FirstChange(buf, len);
+    if (first >= len) return false;
     if (bytes_.size() < len) bytes_.resize(len);
     uint8_t* out = bytes_.data();
-    size_t n = 0;
-    size_t i = 0;
+    std::memcpy(out, buf, first);
+    size_t n = first;
+    size_t i = first;
     bool changed = false;
     while (i < len) {
       // Copy up to the next byte that may start something.
@@ -134,15 +138,27 @@ class DecodedView {
     return -1;
   }
 
-  static bool MayChange(const uint8_t* buf, size_t len) {
-    if (std::memchr(buf, '%', len) || std::memchr(buf, '\\', len)) return true;
-    const void* p = std::memchr(buf, 0xef, len);
-    while (p) {
-      size_t at = static_cast<size_t>(static_cast<const uint8_t*>(p) - buf);
-      if ((at == 0 || buf[at - 1] == '\n') && at + 2 < len && buf[at + 1] == 0xbb && buf[at + 2] == 0xbf) return true;
-      p = at + 1 < len ? std::memchr(buf + at + 1, 0xef, len - at - 1) : nullptr;
+  // Offset of the first escape or line-start BOM (len when there is none),
+  // walking backslash pairs as Decode does.
+  size_t FirstChange(const uint8_t* buf, size_t len) {
+    size_t i = 0;
+    while (i < len) {
+      size_t at = NextTrigger(buf, i, len);
+      if (at >= len) return len;
+      uint8_t c = buf[at];
+      i = at + 1;
+      if (c == 0xef) {
+        if ((at == 0 || buf[at - 1] == '\n') && at + 2 < len && buf[at + 1] == 0xbb && buf[at + 2] == 0xbf) return at;
+      } else if (c == '%') {
+        if (at + 2 < len && HexVal(buf[at + 1]) >= 0 && HexVal(buf[at + 2]) >= 0) return at;
+      } else if (at + 1 < len && buf[at + 1] == '\\') {
+        i = at + 2;
+      } else if (at + 5 < len && buf[at + 1] == 'u' && buf[at + 2] == '0' && buf[at + 3] == '0') {
+        int h = HexVal(buf[at + 4]);
+        if (h >= 0 && h < 8 && HexVal(buf[at + 5]) >= 0) return at;
+      }
     }
-    return false;
+    return len;
   }
 
   // Next '%', '\\' or 0xef at or after from; the three positions are cached

@@ -142,7 +142,9 @@ void Matcher::Scan(const uint8_t* buf, size_t len, std::vector<Hit>& out) const 
   tk.view = decoded ? &view : nullptr;
   if (hasIp_ || (!domains_.empty() && !hsDomains_)) ScanDotted(tk);
   if (hsDomains_) HsDomains(tk);
-  if (hasIp_ || (decoded && urls)) ScanColons(tk, decoded && urls, true, hasIp_);
+  // Without a view, one pass over the colons finds URLs and IPv6 addresses;
+  // with one, the view's pass finds IPv6 and encoded URLs, the raw pass URLs.
+  if (hasIp_ || urls) ScanColons(tk, urls, decoded, hasIp_);
   if (!emails_.empty()) ScanEmails(tk);
   if (!hashes_.empty()) ScanHashes(tk);
   if (decoded) {
@@ -151,7 +153,7 @@ void Matcher::Scan(const uint8_t* buf, size_t len, std::vector<Hit>& out) const 
       out[i].end = static_cast<uint32_t>(view.Map(out[i].end));
     }
   }
-  if (urls) {
+  if (decoded && urls) {
     ScanState st;
     st.buf = buf;
     st.len = len;
