@@ -45,10 +45,12 @@ interface Ref {
   readonly emails: Map<string, string>;
   readonly urls: Map<string, string>;
   readonly bareUrls: Map<string, string>;
+  /** `--domain-match exact`: a domain matches only the whole name. */
+  readonly exact: boolean;
 }
 
-function refOf(indicators: readonly NormalizedIndicator[]): Ref {
-  const ref: Ref = { v4: [], v6: [], domains: new Map(), hashes: new Map(), emails: new Map(), urls: new Map(), bareUrls: new Map() };
+function refOf(indicators: readonly NormalizedIndicator[], exact = false): Ref {
+  const ref: Ref = { v4: [], v6: [], domains: new Map(), hashes: new Map(), emails: new Map(), urls: new Map(), bareUrls: new Map(), exact };
   for (const i of indicators) {
     switch (i.type) {
       case 'ipv4-addr':
@@ -222,7 +224,7 @@ function referenceNames(ref: Ref, line: string): Set<string> {
   for (const m of s.matchAll(/[A-Za-z0-9_\-\x80-\xff.]+/g)) {
     const name = lowerAscii(m[0].replace(/^\.+|\.+$/g, ''));
     if (!name.includes('.')) continue;
-    for (let k = 0; k < name.length; k++) {
+    for (let k = 0; k < (ref.exact ? 1 : name.length); k++) {
       if (k > 0 && name[k - 1] !== '.') continue;
       const hit = ref.domains.get(name.slice(k));
       if (hit) out.add(hit);
@@ -441,6 +443,7 @@ const scenarioArb = poolArb.chain((pool) =>
     mutations: fc.array(mutationArb, { maxLength: 8 }),
     huge: fc.option(fc.tuple(fc.integer({ min: 1000, max: 100_000 }), pieceArb(pool)), { freq: 6 }),
     finalNewline: fc.boolean(),
+    exact: fc.boolean(),
   }),
 );
 
@@ -478,10 +481,10 @@ describe('fuzz: engines against the reference matcher', () => {
       fc.property(scenarioArb, (sc) => {
         const store = storeOfPool(sc.pool);
         const ind = store.all().map((s) => s.indicator);
-        const ref = refOf(ind);
+        const ref = refOf(ind, sc.exact);
         const buf = bufferOf(sc);
         for (const name of ENGINES) {
-          const engine = makeEngine(name, store);
+          const engine = makeEngine(name, store, sc.exact ? 'exact' : 'subdomain');
           try {
             total += expectAgree(name, engine, store, ref, buf);
           } finally {
