@@ -447,14 +447,16 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     });
   iocs
     .command('check')
-    .summary('which indicator covers VALUE (exact, CIDR, parent domain), from which feed; exit 0 covered, 1 not')
-    .argument('<VALUE>', 'IP, domain, URL, hash or e-mail address')
+    .summary('which indicators scan finds in VALUE (exact, CIDR, parent domain), from which feed; exit 0 found, 1 not')
+    .argument('<VALUE...>', 'IP, domain, URL, hash, e-mail address, or a whole log line; each is scanned as a line')
     .option('-i, --iocs <FILE>', 'indicator feed; repeatable', collect)
     .option('--iocs-format <NAME>', 'force the feed format instead of detecting it')
     .option('--misp-all', 'MISP feeds: also use attributes whose to_ids is false')
     .option('--allow <FILE>', 'allowlist: also say whether VALUE is allowlisted; repeatable', collect)
-    .action(async (value: string, raw: { iocs?: string[]; iocsFormat?: string; mispAll?: boolean; allow?: string[] }) => {
-      exit(await runIocsCheck(value, raw.iocs ?? [], { ...iocsOptions(raw), ...(raw.allow ? { allow: raw.allow } : {}) }, reporterFor(false)));
+    .option('--domain-match <MODE>', 'as for scan: subdomain (default) or exact', 'subdomain')
+    .action(async (value: string[], raw: { iocs?: string[]; iocsFormat?: string; mispAll?: boolean; allow?: string[]; domainMatch: string }) => {
+      const domainMatch = parseChoice<DomainMatch>('--domain-match', raw.domainMatch, ['subdomain', 'exact']);
+      exit(await runIocsCheck(value, raw.iocs ?? [], { ...iocsOptions(raw), ...(raw.allow ? { allow: raw.allow } : {}), domainMatch }, reporterFor(false)));
     });
 
   addFeedsCommands(program, exit, reporterFor);

@@ -72,6 +72,47 @@ function mangle(rng: Rng, line: Buffer): Buffer {
   return Buffer.from(bytes.filter((b) => b !== 0x0a));
 }
 
+const hex2 = (c: number, upper: boolean): string => {
+  const h = c.toString(16).padStart(2, '0');
+  return upper ? h.toUpperCase() : h;
+};
+
+/**
+ * Escapes bytes of `line` as a URL parameter or a JSON string would (README,
+ * "Escaped text"): percent escapes of separators, dots, letters and UTF-8
+ * bytes, JSON \u00XX and \/, backslash pairs, a BOM at the start, and
+ * broken escapes (`%`, `%4`, `%zz`, `\u00`).
+ */
+function encode(rng: Rng, line: Buffer): Buffer {
+  let out = rng.int(6) === 0 ? String.fromCharCode(0xef, 0xbb, 0xbf) : '';
+  const rate = 1 + rng.int(4);
+  for (const c of line) {
+    const r = rng.int(10);
+    const special = c === 0x2f || c === 0x3a || c === 0x2e || c === 0x40 || c === 0x20 || c === 0x3d || c === 0x26 || c >= 0x80;
+    if ((special && r < rate) || r === 9) {
+      switch (rng.int(7)) {
+        case 0:
+        case 1:
+        case 2:
+          out += `%${hex2(c, rng.int(2) === 0)}`;
+          break;
+        case 3:
+          out += c < 0x80 ? `\\u00${hex2(c, rng.int(2) === 0)}` : `%${hex2(c, true)}`;
+          break;
+        case 4:
+          out += c === 0x2f ? '\\/' : `%25${hex2(c, false)}`;
+          break;
+        case 5:
+          out += ['%', '%4', '%zz', '\\u00', '\\\\', '\\\\u002f'][rng.int(6)] + String.fromCharCode(c);
+          break;
+        default:
+          out += String.fromCharCode(c);
+      }
+    } else out += String.fromCharCode(c);
+  }
+  return Buffer.from(out, 'latin1');
+}
+
 /** `perFormat` generated lines of every format, a third of them mangled, joined by newlines. */
 function mixedLog(rng: Rng, set: IndicatorSet, perFormat: number, hitRate: number, finalNewline: boolean): Buffer {
   const parts: Buffer[] = [];
@@ -140,6 +181,32 @@ describe.skipIf(!hasNative)('native and TypeScript engines return identical hits
       native.close();
     }
     expect(total).toBeGreaterThan(800);
+  });
+
+  it('on escaped text: percent and JSON escapes, BOMs, encoded URLs and broken escapes, 40 seeds', () => {
+    let total = 0;
+    for (let seed = 1; seed <= 40; seed++) {
+      const rng = new Rng(seed * 15485863);
+      const counts = {
+        ipv4: 5 + rng.int(40), cidr4: rng.int(8), ipv6: rng.int(12), cidr6: rng.int(4),
+        domains: 5 + rng.int(40), urls: 5 + rng.int(20), hashes: rng.int(15), emails: rng.int(10),
+      };
+      const set = makeIndicators(rng, counts);
+      const { js, native } = pair(storeFrom(setValues(set)), seed % 4 === 0 ? 'exact' : 'subdomain');
+      const parts: string[] = [];
+      for (const format of LOG_FORMATS) {
+        const gen = new LineGenerator(rng, set, format, { hitRate: 0.5, decoyRate: 0.3 });
+        for (let i = 0; i < 60; i++) {
+          let line = encode(rng, Buffer.from(gen.next().text));
+          if (rng.int(4) === 0) line = mangle(rng, line);
+          parts.push(line.toString('latin1'));
+        }
+      }
+      const buf = Buffer.from(parts.join('\n') + (seed % 2 === 0 ? '\n' : ''), 'latin1');
+      total += expectSame(js, native, buf, `escaped seed ${seed}`);
+      native.close();
+    }
+    expect(total).toBeGreaterThan(1000);
   });
 
   it('scanAsync returns what scan returns', async () => {

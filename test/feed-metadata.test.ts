@@ -42,7 +42,7 @@ describe('feed metadata in hits', () => {
     const r = await runCli(['iocs', 'formats']);
     expect(r.code).toBe(0);
     expect(r.stdout.split('\n').map((l) => l.split(' ')[0]).filter(Boolean)).toEqual([
-      'stix', 'gcp-etd', 'misp-warninglist', 'misp', 'otx', 'zeek-intel', 'csv', 'plain', 'guardduty-txt',
+      'stix', 'gcp-etd', 'misp-warninglist', 'misp', 'otx', 'zeek-intel', 'csv', 'hosts', 'plain', 'guardduty-txt',
       'guardduty-otx-csv', 'guardduty-alien-vault', 'guardduty-proof-point', 'guardduty-fire-eye',
     ]);
   });

@@ -28,12 +28,16 @@ describe('iocs stats and iocs check', () => {
     const exact = await runCli(['iocs', 'check', '192.168.1.1', '--iocs', subnet]);
     expect(exact.stdout).toMatch(/^192\.168\.1\.1: exact ipv4-addr 192\.168\.1\.1 from /);
     const parent = await runCli(['iocs', 'check', 'hxxp://a.www.pantz[.]org/x', '--iocs', certs]);
-    expect(parent.stdout).toBe(`http://a.www.pantz.org/x: parent-domain domain-name www.pantz.org from ${certs}:2 (test entry)\n`);
+    expect(parent.stdout).toBe(`http://a.www.pantz.org/x: parent-domain domain-name www.pantz.org (matched "a.www.pantz.org") from ${certs}:2 (test entry)\n`);
     const none = await runCli(['iocs', 'check', '10.9.9.9', '--iocs', certs]);
     expect(none.code).toBe(1);
     expect(none.stdout).toBe('10.9.9.9 (ipv4-addr): not covered\n');
-    const bad = await runCli(['iocs', 'check', 'not a value', '--iocs', certs]);
-    expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain('Expected an IP, CIDR, domain, URL, hash or e-mail address for VALUE but received "not a value"');
+    // Any text is scanned as a line: a value that is no indicator is simply not covered; an empty one is refused.
+    const text = await runCli(['iocs', 'check', 'not a value', '--iocs', certs]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toBe('not a value: not covered\n');
+    const empty = await runCli(['iocs', 'check', ' ', '--iocs', certs]);
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain('iocs check needs a non-empty VALUE');
   });
 });

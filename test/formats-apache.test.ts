@@ -90,7 +90,7 @@ describe('apache access logs', () => {
 
   it('--format none turns parsing off', async () => {
     const t = tmpDir();
-    const iocs = t.write('iocs.txt', '::1\n');
+    const iocs = t.write('iocs.txt', '::/127\n');
     const r = await runCli(['scan', '--no-info', '--format', 'none', '--iocs', iocs, sample('beats/apache-access/darwin-2.4.23.log')]);
     expect(r.docs.map((d) => d.threat.enrichments[0].matched.field)).toEqual(['message', 'message', 'message']);
   });

@@ -9,6 +9,7 @@
 #endif
 
 #include "char_class.h"
+#include "escapes.h"
 #include "ip_parse.h"
 #include "url.h"
 
@@ -36,6 +37,8 @@ struct Matcher::ScanState {
   const uint8_t* buf;
   size_t len;
   std::vector<Hit>* hits;
+  // Set while scanning a decoded view (escapes.h).
+  const DecodedView* view = nullptr;
   std::string url;
   std::string candidate;
   std::string key;
@@ -121,16 +124,42 @@ void Matcher::Scan(const uint8_t* buf, size_t len, std::vector<Hit>& out) const 
   // so bytes that cannot start anything are skipped by memchr. No token
   // contains '\n', so no pass needs to know where lines are; line starts are
   // attached to the (few) hits at the end.
-  ScanState st;
-  st.buf = buf;
-  st.len = len;
-  st.hits = &out;
+  //
+  // IP addresses, domain names, hashes and e-mail addresses are searched in
+  // the decoded view of the buffer (escapes.h), when decoding changes it, and
+  // their offsets mapped back; URLs in the raw buffer, and encoded URLs (an
+  // escaped "://") in the view.
   size_t first = out.size();
-  if (hasIp_ || (!domains_.empty() && !hsDomains_)) ScanDotted(st);
-  if (hsDomains_) HsDomains(st);
-  if (hasIp_ || !urls_.empty() || !urlsSchemeless_.empty()) ScanColons(st);
-  if (!emails_.empty()) ScanEmails(st);
-  if (!hashes_.empty()) ScanHashes(st);
+  const bool urls = !urls_.empty() || !urlsSchemeless_.empty();
+  const bool tokens = hasIp_ || !domains_.empty() || !emails_.empty() || !hashes_.empty();
+  // One view per scanning thread, reused from scan to scan.
+  thread_local DecodedView view;
+  const bool decoded = (tokens || urls) && view.Decode(buf, len);
+  ScanState tk;
+  tk.buf = decoded ? view.data() : buf;
+  tk.len = decoded ? view.size() : len;
+  tk.hits = &out;
+  tk.view = decoded ? &view : nullptr;
+  if (hasIp_ || (!domains_.empty() && !hsDomains_)) ScanDotted(tk);
+  if (hsDomains_) HsDomains(tk);
+  // Without a view, one pass over the colons finds URLs and IPv6 addresses;
+  // with one, the view's pass finds IPv6 and encoded URLs, the raw pass URLs.
+  if (hasIp_ || urls) ScanColons(tk, urls, decoded, hasIp_);
+  if (!emails_.empty()) ScanEmails(tk);
+  if (!hashes_.empty()) ScanHashes(tk);
+  if (decoded) {
+    for (size_t i = first; i < out.size(); i++) {
+      out[i].start = static_cast<uint32_t>(view.Map(out[i].start));
+      out[i].end = static_cast<uint32_t>(view.Map(out[i].end));
+    }
+  }
+  if (decoded && urls) {
+    ScanState st;
+    st.buf = buf;
+    st.len = len;
+    st.hits = &out;
+    ScanColons(st, true, false, false);
+  }
   if (out.size() == first) return;
   auto begin = out.begin() + static_cast<std::ptrdiff_t>(first);
   std::sort(begin, out.end(), [](const Hit& x, const Hit& y) { return x.start < y.start; });
@@ -307,10 +336,10 @@ void Matcher::HsDomains(ScanState& st) const {
 }
 
 // Every ':' may start a URL body ("://") and every IPv6 address holds two.
-void Matcher::ScanColons(ScanState& st) const {
+// With `encoded`, only URLs whose "://" holds an escape (in a decoded view).
+void Matcher::ScanColons(ScanState& st, bool urls, bool encoded, bool v6) const {
   const uint8_t* buf = st.buf;
   const size_t len = st.len;
-  const bool urls = !urls_.empty() || !urlsSchemeless_.empty();
   size_t v6Done = 0;
   size_t from = 0;
   while (from < len) {
@@ -318,8 +347,8 @@ void Matcher::ScanColons(ScanState& st) const {
     if (!hit) return;
     size_t q = static_cast<size_t>(static_cast<const uint8_t*>(hit) - buf);
     from = q + 1;
-    if (urls) UrlAt(st, q);
-    if (hasIp_ && q >= v6Done) v6Done = Ipv6Run(st, q);
+    if (urls) UrlAt(st, q, encoded);
+    if (v6 && q >= v6Done) v6Done = Ipv6Run(st, q);
   }
 }
 
@@ -507,11 +536,28 @@ bool Matcher::HostMayMatch(const uint8_t* buf, size_t bodyStart, size_t e) const
   return urlHosts_.FindBytes(buf + h, hostEnd - h) >= 0;
 }
 
-void Matcher::UrlAt(ScanState& st, size_t q) const {
+void Matcher::UrlAt(ScanState& st, size_t q, bool encoded) const {
   const uint8_t* buf = st.buf;
-  const size_t e = st.len;
+  size_t e = st.len;
   size_t bodyStart;
-  if (q + 2 < e && buf[q + 1] == '/' && buf[q + 2] == '/') bodyStart = q + 3;
+  if (encoded) {
+    // An encoded URL: its "://" holds an escape, and it ends at a raw '&'.
+    if (!(q + 2 < e && buf[q + 1] == '/' && buf[q + 2] == '/')) return;
+    if (!st.view || !(st.view->Escaped(q) || st.view->Escaped(q + 1) || st.view->Escaped(q + 2))) return;
+    bodyStart = q + 3;
+    const void* nl = std::memchr(buf + bodyStart, '\n', e - bodyStart);
+    if (nl) e = static_cast<size_t>(static_cast<const uint8_t*>(nl) - buf);
+    for (size_t k = bodyStart; k < e;) {
+      const void* amp = std::memchr(buf + k, '&', e - k);
+      if (!amp) break;
+      size_t at = static_cast<size_t>(static_cast<const uint8_t*>(amp) - buf);
+      if (!st.view->Escaped(at)) {
+        e = at;
+        break;
+      }
+      k = at + 1;
+    }
+  } else if (q + 2 < e && buf[q + 1] == '/' && buf[q + 2] == '/') bodyStart = q + 3;
   else if (q + 4 < e && buf[q + 1] == '\\' && buf[q + 2] == '/' && buf[q + 3] == '\\' && buf[q + 4] == '/')
     bodyStart = q + 5;
   else return;

@@ -59,9 +59,9 @@ class Matcher {
   void Ipv4InRun(ScanState& st, size_t s, size_t e) const;
   void Ipv4At(ScanState& st, size_t p, size_t segEnd) const;
   void DomainRun(ScanState& st, size_t a, size_t z) const;
-  void ScanColons(ScanState& st) const;
+  void ScanColons(ScanState& st, bool urls, bool encoded, bool v6) const;
   size_t Ipv6Run(ScanState& st, size_t q) const;
-  void UrlAt(ScanState& st, size_t q) const;
+  void UrlAt(ScanState& st, size_t q, bool encoded) const;
   bool HostMayMatch(const uint8_t* buf, size_t bodyStart, size_t e) const;
   void ScanHashes(ScanState& st) const;
   void ScanEmails(ScanState& st) const;

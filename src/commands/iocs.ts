@@ -2,14 +2,16 @@
  * `iochunt iocs ...`: look at indicator feeds without scanning anything.
  * `formats` lists the feed formats in detection order; `stats` counts what
  * feeds hold and what was skipped and why; `check` says which indicator
- * covers a value, and from which feed.
+ * finds in a value (with the engine, as `scan` would), and from which feed.
  */
 import { UsageError } from '../errors.js';
 import { loadAllowlist } from '../filters/allowlist.js';
-import { coveringIndicators } from '../indicators/cover.js';
+import type { DomainMatch } from '../engine/compile.js';
+import { TextMatcher } from '../engine/text-matcher.js';
 import { loadFeeds, type LoadFeedsOptions } from '../indicators/load.js';
 import { FEED_READERS } from '../indicators/loaders/index.js';
 import { normalizeIndicator } from '../indicators/normalize.js';
+import { refang } from '../indicators/refang.js';
 import { INDICATOR_TYPES, type IndicatorType, type InvalidEntry } from '../indicators/types.js';
 import { escapeControls, type Reporter } from '../report.js';
 import { writeStdout } from '../output/stdout.js';
@@ -24,6 +26,8 @@ export interface IocsOptions {
   readonly mispAll?: boolean;
   /** `iocs check`: allowlists to check VALUE against. */
   readonly allow?: readonly string[];
+  /** `iocs check`: how domain indicators match, as `scan --domain-match` (default subdomain). */
+  readonly domainMatch?: DomainMatch;
 }
 
 function loadOptions(options: IocsOptions): LoadFeedsOptions {
@@ -65,40 +69,66 @@ export async function runIocsStats(files: readonly string[], options: IocsOption
     write(`  new ${f.added}, already listed ${f.duplicates}, skipped ${f.skipped}, invalid ${f.invalid}\n`);
     for (const [reason, n] of reasons(r.skipped, f.path)) write(`  skipped ${n}: ${reason}\n`);
     for (const [reason, n] of reasons(r.invalid, f.path)) write(`  invalid ${n}: ${reason}\n`);
+    for (const w of r.wide) if (w.feed === f.path) write(`  wide block at line ${w.line}: ${JSON.stringify(w.value)}: ${w.reason}\n`);
   }
-  write(`total: ${r.store.size} indicators (${types(r.store.countsByType())}); ${r.skipped.length} skipped, ${r.invalid.length} invalid\n`);
+  write(`total: ${r.store.size} indicators (${types(r.store.countsByType())}); ${r.skipped.length} skipped, ${r.invalid.length} invalid${r.wide.length > 0 ? `, ${r.wide.length} very wide blocks` : ''}\n`);
   return 0;
 }
 
 /**
- * Says which loaded indicators cover `value` (exact, CIDR, parent domain)
- * and from which feed and line, and, with `allow`, whether an allowlist
- * covers it (an allowlisted value never hits). Returns 0 when covered, 1
- * when not (allowlisted or not).
- * Throws {@link UsageError} when `value` is not an indicator.
+ * Runs the matching engine over each VALUE as `scan` runs it over a log line
+ * (after refanging it, so `hxxp://bad[.]example/x` can be pasted), and says
+ * which indicators it finds (exact, CIDR, parent domain), from which feed and
+ * line. A VALUE need not be an indicator: a whole log line may be checked.
+ * With `allow`, also says whether each matched text is allowlisted (an
+ * allowlisted match never produces a hit). Returns 0 when an indicator was
+ * found in some VALUE, 1 when none was (allowlisted or not).
+ * Throws {@link UsageError} when a VALUE is empty.
  */
-export async function runIocsCheck(value: string, files: readonly string[], options: IocsOptions, reporter: Reporter, write: Write = stdout): Promise<number> {
+export async function runIocsCheck(
+  value: string | readonly string[],
+  files: readonly string[],
+  options: IocsOptions,
+  reporter: Reporter,
+  write: Write = stdout,
+): Promise<number> {
   if (files.length === 0) throw new UsageError('iocs check needs at least one --iocs FILE');
-  const n = normalizeIndicator(value);
-  if (!n.ok) throw new UsageError(`Expected an IP, CIDR, domain, URL, hash or e-mail address for VALUE but received ${JSON.stringify(value)} (${n.reason})`);
+  const values = typeof value === 'string' ? [value] : value;
+  if (values.length === 0 || values.some((v) => v.trim() === '')) throw new UsageError('iocs check needs a non-empty VALUE');
   const r = await loadFeeds(files, { ...loadOptions(options), reporter });
-  const covers = coveringIndicators(r.store, n.indicator);
-  if (options.allow && options.allow.length > 0) {
-    const allowed = (await loadAllowlist(options.allow, reporter)).covers(value);
-    write(
-      allowed
-        ? `${n.indicator.name}: allowlisted (${allowed.how} ${allowed.entry} from ${allowed.feed}:${allowed.line}); it never produces a hit\n`
-        : `${n.indicator.name}: not allowlisted\n`,
-    );
-  }
-  if (covers.length === 0) {
-    write(`${n.indicator.name} (${n.indicator.type}): not covered\n`);
-    return 1;
-  }
-  for (const c of covers) {
-    for (const s of c.stored.sources) {
-      write(`${n.indicator.name}: ${c.how} ${c.stored.indicator.type} ${c.stored.indicator.name} from ${s.feed}:${s.line}${s.description ? ` (${s.description})` : ''}\n`);
+  const matcher = new TextMatcher(r.store, options.domainMatch ?? 'subdomain');
+  const allow = options.allow && options.allow.length > 0 ? await loadAllowlist(options.allow, reporter) : undefined;
+  let covered = false;
+  for (const v of values) {
+    const text = refang(v.trim());
+    const n = normalizeIndicator(v);
+    const label = n.ok ? n.indicator.name : text;
+    const hits = matcher.find(text);
+    if (allow) {
+      const texts = hits.length > 0 ? [...new Set(hits.map((h) => h.matched))] : [n.ok ? n.indicator.name : text];
+      for (const t of texts) {
+        const allowed = allow.covers(t);
+        write(
+          allowed
+            ? `${t}: allowlisted (${allowed.how} ${allowed.entry} from ${allowed.feed}:${allowed.line}); it never produces a hit\n`
+            : `${t}: not allowlisted\n`,
+        );
+      }
+    }
+    if (hits.length === 0) {
+      write(n.ok ? `${label} (${n.indicator.type}): not covered\n` : `${label}: not covered\n`);
+      continue;
+    }
+    covered = true;
+    const seen = new Set<number>();
+    for (const h of hits) {
+      if (seen.has(h.stored.id)) continue;
+      seen.add(h.stored.id);
+      const at = h.matched === label ? '' : ` (matched ${JSON.stringify(h.matched)})`;
+      for (const s of h.stored.sources) {
+        write(`${label}: ${h.how} ${h.stored.indicator.type} ${h.stored.indicator.name}${at} from ${s.feed}:${s.line}${s.description ? ` (${s.description})` : ''}\n`);
+      }
     }
   }
-  return 0;
+  return covered ? 0 : 1;
 }

@@ -1,11 +1,13 @@
 /**
  * Allowlists (`--allow`): values that must never produce a hit, read from any
  * feed format (plain, CSV, STIX, MISP, OTX, Zeek intel, SCC ETD, MISP
- * warninglists). A match is dropped when its matched text, normalised as an
- * indicator, is covered by the allowlist: the same value, an allowlisted
- * CIDR block holding the address, an allowlisted parent domain of the name
- * (a URL's or e-mail address's host counts as a name), or a warninglist
- * `substring` found in it. Trusted beats threat: an allowlisted address
+ * warninglists). A match is dropped when the matching engine, run over its
+ * matched text (as hits show it, escapes decoded) with the allowlist's
+ * entries as indicators, finds an entry that matches the whole text, or the
+ * host of a URL, or the domain of an e-mail address: the same rules as
+ * `scan` (CIDR blocks, parent domains, a URL without a query covers every
+ * query, a scheme-less URL every scheme), by construction. A warninglist
+ * `substring` found in the text drops it too. Trusted beats threat: an allowlisted address
  * inside a listed CIDR, or an allowlisted subdomain of a listed domain,
  * produces no hit. Warninglist `regex` entries are compiled with RE2 (the
  * `re2-wasm` package: linear-time matching, so an untrusted pattern
@@ -13,12 +15,11 @@
  * against the matched text and its normalised form; a pattern RE2 rejects is
  * skipped and named in one warning.
  */
-import { coveringIndicators } from '../indicators/cover.js';
-import { parseIpIndicator } from '../indicators/ip.js';
+import { matchedText } from '../engine/escapes.js';
+import { representativeSpans, TextMatcher } from '../engine/text-matcher.js';
 import { loadFeeds, type AllowPattern, type LoadFeedsOptions } from '../indicators/load.js';
 import { normalizeIndicator } from '../indicators/normalize.js';
 import type { IndicatorStore, StoredIndicator } from '../indicators/store.js';
-import type { IpValue, NormalizedIndicator } from '../indicators/types.js';
 import type { HitLine } from '../output/hit-document.js';
 import type { Reporter } from '../report.js';
 
@@ -102,22 +103,10 @@ export async function compileAllowRegexes(
 }
 
 const MEMO_LIMIT = 65536;
-const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: true });
-
-function ipKey(ip: IpValue, prefix: number): string {
-  let key = `${ip.version}/${prefix}:`;
-  const full = Math.floor(prefix / 8);
-  for (let i = 0; i < full; i++) key += `${ip.bytes[i]}.`;
-  const rest = prefix % 8;
-  if (rest > 0) key += String((ip.bytes[full] as number) & ((0xff << (8 - rest)) & 0xff));
-  return key;
-}
 
 /** A loaded allowlist; see the module comment for what it covers. */
 export class Allowlist {
-  // Addresses and blocks by (version, prefix, masked network): one lookup per distinct prefix length.
-  private readonly ips = new Map<string, StoredIndicator>();
-  private readonly prefixes: { 4: number[]; 6: number[] } = { 4: [], 6: [] };
+  private readonly matcher: TextMatcher;
   private readonly substrings: AllowPattern[];
   private readonly memo = new Map<string, AllowMatch | null>();
   /** Matches dropped so far by {@link Allowlist.refine}. */
@@ -128,16 +117,8 @@ export class Allowlist {
     patterns: readonly AllowPattern[],
     private readonly regexes: readonly AllowRegex[] = [],
   ) {
-    const seen = { 4: new Set<number>(), 6: new Set<number>() };
-    for (const s of store.all()) {
-      const ind = s.indicator;
-      if (ind.type !== 'ipv4-addr' && ind.type !== 'ipv6-addr') continue;
-      const key = ipKey(ind.ip, ind.ip.prefix);
-      if (!this.ips.has(key)) this.ips.set(key, s);
-      seen[ind.ip.version].add(ind.ip.prefix);
-    }
-    this.prefixes[4] = [...seen[4]].sort((a, b) => b - a);
-    this.prefixes[6] = [...seen[6]].sort((a, b) => b - a);
+    // Allowlisted domains always cover their subdomains.
+    this.matcher = new TextMatcher(store, 'subdomain');
     this.substrings = patterns.filter((p) => p.kind === 'substring' && p.value !== '').map((p) => ({ ...p, value: p.value.toLowerCase() }));
   }
 
@@ -146,40 +127,36 @@ export class Allowlist {
     return this.store.size + this.substrings.length + this.regexes.length;
   }
 
-  private ipMatch(ip: IpValue): AllowMatch | undefined {
-    for (const prefix of this.prefixes[ip.version]) {
-      if (prefix > ip.prefix) continue;
-      const s = this.ips.get(ipKey(ip, prefix));
-      if (s) return from(s, prefix === ip.prefix ? 'exact' : 'cidr');
+  /**
+   * The allowlist entry that the matching engine finds covering the whole of
+   * `text` (the same rules as `scan`: CIDR blocks, parent domains, URLs
+   * without a query, scheme-less URLs under any scheme), or covering a URL's
+   * host or an e-mail address's domain.
+   */
+  private engineCovers(text: string): AllowMatch | undefined {
+    const hits = this.matcher.find(text);
+    if (hits.length === 0) return undefined;
+    const spans = representativeSpans(text);
+    for (const [a, b] of spans) {
+      const h = hits.find((x) => x.start === a && x.end === b);
+      if (h) return from(h.stored, h.how);
     }
     return undefined;
   }
 
-  /** The allowlist entry that covers the normalised `value`, if any. */
-  coversIndicator(value: NormalizedIndicator): AllowMatch | undefined {
-    if (value.type === 'ipv4-addr' || value.type === 'ipv6-addr') return this.ipMatch(value.ip);
-    const c = coveringIndicators(this.store, value)[0];
-    if (c) return from(c.stored, c.how);
-    if (value.type === 'url') {
-      const host = parseIpIndicator(value.url.host);
-      if (host.ok) return this.ipMatch(host.ip);
-    }
-    return undefined;
-  }
-
-  /** The allowlist entry that covers `text` (a matched token or a value typed by a user), if any. */
+  /** The allowlist entry that covers `text` (a matched token as hits show it, or a value typed by a user), if any. */
   covers(text: string): AllowMatch | undefined {
     const memo = this.memo.get(text);
     if (memo !== undefined) return memo ?? undefined;
-    const n = normalizeIndicator(text);
-    let found = n.ok ? this.coversIndicator(n.indicator) : undefined;
+    let found = this.engineCovers(text);
+    const n = found || (this.substrings.length === 0 && this.regexes.length === 0) ? undefined : normalizeIndicator(text);
     if (!found && this.substrings.length > 0) {
-      const hay = [text.toLowerCase(), ...(n.ok ? [n.indicator.name] : [])];
+      const hay = [text.toLowerCase(), ...(n?.ok ? [n.indicator.name] : [])];
       const p = this.substrings.find((x) => hay.some((h) => h.includes(x.value)));
       if (p) found = { how: 'substring', entry: p.value, feed: p.feed, line: p.line };
     }
     if (!found && this.regexes.length > 0) {
-      const hay = n.ok && n.indicator.name !== text ? [text, n.indicator.name] : [text];
+      const hay = n?.ok && n.indicator.name !== text ? [text, n.indicator.name] : [text];
       const r = this.regexes.find((x) => hay.some((h) => x.re.test(h)));
       if (r) found = { how: 'regex', entry: r.pattern.value, feed: r.pattern.feed, line: r.pattern.line };
     }
@@ -188,9 +165,9 @@ export class Allowlist {
     return found;
   }
 
-  /** Drops the matches of `line` whose matched text is allowlisted; undefined when none is left. */
+/** Drops the matches of `line` whose matched text is allowlisted; undefined when none is left. */
   refine(line: HitLine): HitLine | undefined {
-    const kept = line.matches.filter((m) => !this.covers(decoder.decode(line.line.subarray(m.start, m.end))));
+    const kept = line.matches.filter((m) => !this.covers(matchedText(line.line.subarray(m.start, m.end))));
     this.dropped += line.matches.length - kept.length;
     if (kept.length === line.matches.length) return line;
     return kept.length > 0 ? { ...line, matches: kept } : undefined;

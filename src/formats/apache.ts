@@ -113,7 +113,7 @@ export function parseAccessLine(line: string): ParsedEvent | undefined {
     const userAt = pos;
     const user = tokens.join(' ');
     if (user !== '-') b.setAt('user.name', unescapeApache(user), userAt, userAt + user.length);
-    b.timestamp = fromApacheTime(m[2] as string);
+    b.time(m[2], fromApacheTime(m[2] as string));
     const [reqStart] = idx[3] as Range;
     request(b, m[3] as string, reqStart);
     b.set('http.response.status_code', toInt(m[4]));
@@ -125,7 +125,7 @@ export function parseAccessLine(line: string): ParsedEvent | undefined {
   const s = SSL_REQUEST.exec(line);
   if (!s) return undefined;
   const idx = s.indices as unknown as Range[];
-  b.timestamp = fromApacheTime(s[1] as string);
+  b.time(s[1], fromApacheTime(s[1] as string));
   const client = s[2] as string;
   const [cs, ce] = idx[2] as Range;
   b.set('source.address', client).setAt(peerField('source', client), client, cs, ce);

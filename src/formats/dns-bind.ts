@@ -4,7 +4,7 @@
  * variant), `query-errors`, and other client lines. Also bare BIND log files
  * (`07-Jun-2026 05:59:41.389 queries: info: client …`).
  */
-import type { EventBuilder } from './event-builder.js';
+import { TIME_INVALID_FIELD, type EventBuilder } from './event-builder.js';
 import { peerField, stripDot, toInt } from './net.js';
 import { fromBindTime } from './time.js';
 
@@ -26,6 +26,7 @@ export function isBindQuery(msg: string): boolean {
 export function parseBindMessage(b: EventBuilder, msg: string, at: number, zone: string): string | undefined {
   const p = PREFIX.exec(msg) as RegExpExecArray;
   const time = p[2] ? fromBindTime(p[2], zone) : undefined;
+  if (p[2] && !time) b.set(TIME_INVALID_FIELD, p[2]);
   if (p[1] ?? p[3]) b.set('log.logger', p[1] ?? p[3]);
   if (p[4]) b.set('log.level', p[4]);
   let pos = p[0].length;

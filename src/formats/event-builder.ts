@@ -22,11 +22,29 @@ export function setPath(obj: Record<string, unknown>, path: string, value: unkno
   cur[keys[keys.length - 1] as string] = value;
 }
 
+/**
+ * The field that holds a line's time as written when it is not a real time:
+ * such a line's hit keeps the scan time as `@timestamp`.
+ */
+export const TIME_INVALID_FIELD = 'iochunt.time_invalid';
+
 /** Collects fields, spans and the event time of one line. */
 export class EventBuilder {
   readonly fields: Record<string, unknown> = {};
   readonly spans: FieldSpan[] = [];
   timestamp: string | undefined;
+
+  /**
+   * Sets the event time to `parsed`, the time read from `text`. When the line
+   * has a time (`text`) that is not a real one (`31/Feb/2024`, a `+9999`
+   * zone), the event keeps no time of its own (the hit gets the scan time) and
+   * the text is kept in {@link TIME_INVALID_FIELD}.
+   */
+  time(text: string | undefined, parsed: string | undefined): this {
+    this.timestamp = parsed;
+    if (parsed === undefined && text !== undefined && text !== '') this.set(TIME_INVALID_FIELD, text);
+    return this;
+  }
 
   /** Sets `path` to `value` (skipped when undefined or `''`). */
   set(path: string, value: unknown): this {

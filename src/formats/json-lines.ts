@@ -24,13 +24,17 @@ export function parseGenericJson(line: string, zone = 'UTC'): ParsedEvent | unde
   if (!parsed || parsed.value === null || typeof parsed.value !== 'object' || Array.isArray(parsed.value)) return undefined;
   const obj = parsed.value as Record<string, unknown>;
   let timestamp: string | undefined;
+  let invalid: string | undefined;
   for (const k of TIME_KEYS) {
     timestamp = jsonTime(obj[k], zone);
     if (timestamp) break;
+    if (invalid === undefined && typeof obj[k] === 'string' && /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d/.test(obj[k])) invalid = obj[k];
   }
   // The object itself is kept as `iochunt.json` (a flattened field), so that a match is named by a field the hit has.
+  // A time-shaped value that is not a real time (`2024-02-31T…`, a `+99:99` zone) is named, and the hit keeps the scan time.
   const spans = parsed.spans.map((sp) => ({ ...sp, field: `iochunt.json.${sp.field}` }));
-  return { fields: { iochunt: { json: obj } }, spans, ...(timestamp ? { timestamp } : {}) };
+  const iochunt = { json: obj, ...(!timestamp && invalid !== undefined ? { time_invalid: invalid } : {}) };
+  return { fields: { iochunt }, spans, ...(timestamp ? { timestamp } : {}) };
 }
 
 /** The `json` format: any JSON object per line. Detected last among JSON formats. */

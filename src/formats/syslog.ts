@@ -12,7 +12,7 @@ import { EventBuilder } from './event-builder.js';
 import { peerField, toInt } from './net.js';
 import { parseAuthMessage } from './sshd.js';
 import { continuationEvent, mayStartRecord } from './syslog-continuation.js';
-import { fromBsdTime, fromIsoTime } from './time.js';
+import { fromBsdTime, fromIsoTime, monthIndex } from './time.js';
 import type { LineParser, LogFormat, ParseContext, ParsedEvent } from './types.js';
 
 type Range = [number, number];
@@ -116,7 +116,7 @@ export function parseSyslogLine(line: string, context: ParseContext): ParsedEven
     const i = r.indices as unknown as Range[];
     priority(b, r[1]);
     b.set('log.syslog.version', r[2]);
-    b.timestamp = r[3] === '-' ? undefined : fromIsoTime(r[3] as string, context.timezone);
+    b.time(r[3] === '-' ? undefined : r[3], r[3] === '-' ? undefined : fromIsoTime(r[3] as string, context.timezone));
     if (r[4] !== '-') hostField(b, r[4] as string, (i[4] as Range)[0], (i[4] as Range)[1]);
     if (r[5] !== '-') b.setAt('process.name', r[5], (i[5] as Range)[0], (i[5] as Range)[1]);
     if (r[6] !== '-') b.set(toInt(r[6]) === undefined ? 'log.syslog.procid' : 'process.pid', toInt(r[6]) ?? r[6]);
@@ -129,16 +129,15 @@ export function parseSyslogLine(line: string, context: ParseContext): ParsedEven
   const bsd = BSD.exec(line);
   if (bsd) {
     priority(b, bsd[1]);
-    b.timestamp = fromBsdTime(bsd[2] as string, Number(bsd[3]), bsd[4] as string, context.timezone, context.referenceMs);
-    if (!b.timestamp) return undefined;
+    if (monthIndex(bsd[2] as string) === undefined) return undefined;
+    b.time(`${bsd[2]} ${bsd[3]} ${bsd[4]}`, fromBsdTime(bsd[2] as string, Number(bsd[3]), bsd[4] as string, context.timezone, context.referenceMs));
     program(b, line, bsd[0].length, context);
     return b.build();
   }
   const iso = ISO.exec(line);
   if (iso) {
     priority(b, iso[1]);
-    b.timestamp = fromIsoTime(iso[2] as string, context.timezone);
-    if (!b.timestamp) return undefined;
+    b.time(iso[2], fromIsoTime(iso[2] as string, context.timezone));
     program(b, line, iso[0].length, context);
     return b.build();
   }

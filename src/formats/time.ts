@@ -12,6 +12,18 @@ export function monthIndex(name: string): number | undefined {
   return MONTHS[name.slice(0, 3).toLowerCase()];
 }
 
+/**
+ * True when the fields name a real calendar time: a day that exists in its
+ * month (`31/Feb` and `30/Feb` of any year, `29/Feb` of a common year are
+ * not), hours 0-23, minutes 0-59, seconds 0-60 (60: a leap second). Months
+ * are 0-based, as `Date.UTC` takes them.
+ */
+export function isRealTime(year: number, month: number, day: number, h = 0, m = 0, s = 0): boolean {
+  if (!Number.isInteger(year) || month < 0 || month > 11 || day < 1 || h < 0 || h > 23 || m < 0 || m > 59 || s < 0 || s > 60) return false;
+  const d = new Date(Date.UTC(year, month, day));
+  return d.getUTCFullYear() === year && d.getUTCMonth() === month && d.getUTCDate() === day;
+}
+
 function iso(ms: number): string | undefined {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 }
@@ -71,11 +83,15 @@ export function wallClockToUtc(
   return utc;
 }
 
-/** `+0200`, `+02:00`, `-0530`, `Z` → minutes east of UTC; undefined when not an offset. */
+/**
+ * `+0200`, `+02:00`, `-0530`, `Z` → minutes east of UTC; undefined when not an
+ * offset. As in RFC 3339, hours are 00-23 and minutes 00-59 (`+9999` is not an
+ * offset).
+ */
 export function offsetMinutes(text: string): number | undefined {
   if (text === 'Z' || text === 'z') return 0;
   const m = /^([+-])(\d{2}):?(\d{2})$/.exec(text);
-  if (!m) return undefined;
+  if (!m || Number(m[2]) > 23 || Number(m[3]) > 59) return undefined;
   const v = Number(m[2]) * 60 + Number(m[3]);
   return m[1] === '-' ? -v : v;
 }
@@ -87,6 +103,7 @@ export function fromApacheTime(text: string): string | undefined {
   const month = monthIndex(m[2] as string);
   const off = offsetMinutes(m[7] as string);
   if (month === undefined || off === undefined) return undefined;
+  if (!isRealTime(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]))) return undefined;
   return iso(Date.UTC(Number(m[3]), month, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6])) - off * 60_000);
 }
 
@@ -99,9 +116,10 @@ export function fromIsoTime(text: string, zone = 'UTC'): string | undefined {
   if (!m) return undefined;
   const ms = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
   const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number];
-  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || s > 60) return undefined;
+  if (!isRealTime(y, mo - 1, d, h, mi, s)) return undefined;
   if (m[8] !== undefined) {
-    const off = offsetMinutes(m[8]) ?? 0;
+    const off = offsetMinutes(m[8]);
+    if (off === undefined) return undefined;
     return iso(Date.UTC(y, mo - 1, d, h, mi, s, ms) - off * 60_000);
   }
   return iso(wallClockToUtc(zone, y, mo - 1, d, h, mi, s, ms));
@@ -117,10 +135,17 @@ export function fromBsdTime(month: string, day: number, time: string, zone: stri
   const mo = monthIndex(month);
   const t = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/.exec(time);
   if (mo === undefined || !t || day < 1 || day > 31) return undefined;
+  const [h, mi, s] = [Number(t[1]), Number(t[2]), Number(t[3])];
   const ms = t[4] ? Math.floor(Number(`0.${t[4]}`) * 1000) : 0;
   const refYear = new Date(referenceMs).getUTCFullYear();
-  let utc = wallClockToUtc(zone, refYear, mo, day, Number(t[1]), Number(t[2]), Number(t[3]), ms);
-  if (utc > referenceMs + 86_400_000) utc = wallClockToUtc(zone, refYear - 1, mo, day, Number(t[1]), Number(t[2]), Number(t[3]), ms);
+  let year = refYear;
+  let utc = wallClockToUtc(zone, year, mo, day, h, mi, s, ms);
+  if (utc > referenceMs + 86_400_000) {
+    year = refYear - 1;
+    utc = wallClockToUtc(zone, year, mo, day, h, mi, s, ms);
+  }
+  // 29 Feb is real in a leap year only; 30 Feb never.
+  if (!isRealTime(year, mo, day, h, mi, s)) return undefined;
   return iso(utc);
 }
 
@@ -129,6 +154,6 @@ export function fromBindTime(text: string, zone: string): string | undefined {
   const m = /^(\d{2})-([A-Za-z]{3})-(\d{4}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,3}))?$/.exec(text);
   if (!m) return undefined;
   const mo = monthIndex(m[2] as string);
-  if (mo === undefined) return undefined;
+  if (mo === undefined || !isRealTime(Number(m[3]), mo, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]))) return undefined;
   return iso(wallClockToUtc(zone, Number(m[3]), mo, Number(m[1]), Number(m[4]), Number(m[5]), Number(m[6]), m[7] ? Number(m[7].padEnd(3, '0')) : 0));
 }

@@ -138,7 +138,8 @@ export function parseZeekJson(line: string, path = 'dns'): ParsedEvent | undefin
     if (k === 'answers' && Array.isArray(v)) b.set('dns.answers', v.map((a) => ({ data: a })));
     else b.set(fieldName(path, k), v);
   }
-  b.timestamp = typeof obj.ts === 'number' ? fromEpochSeconds(obj.ts) : typeof obj.ts === 'string' ? fromIsoTime(obj.ts) : undefined;
+  if (typeof obj.ts === 'string') b.time(obj.ts, fromIsoTime(obj.ts));
+  else b.timestamp = typeof obj.ts === 'number' ? fromEpochSeconds(obj.ts) : undefined;
   for (const s of parsed.spans) b.span(fieldName(path, s.field), s.start, s.end);
   b.set('event.dataset', `zeek.${path}`);
   return b.build();

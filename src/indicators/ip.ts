@@ -33,6 +33,19 @@ function isMappedV4(bytes: Uint8Array): boolean {
 }
 
 /**
+ * Writes an IPv6 address's trailing dotted quad as two hex groups
+ * (`::1.2.3.4` → `::102:304`): ipaddr.js reads every `::a.b.c.d` as the
+ * IPv4-mapped `::ffff:a.b.c.d`, but `::1.2.3.4` (IPv4-compatible) is another
+ * address, and the engines read it as the bytes it names.
+ */
+function dottedTailAsHex(s: string): string {
+  const m = /^(.*:)(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(s);
+  if (!m) return s;
+  const [a, b, c, d] = [m[2], m[3], m[4], m[5]].map(Number) as [number, number, number, number];
+  return `${m[1]}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+}
+
+/**
  * Parses an IP address or CIDR block in any common spelling: `10.1.2.3`,
  * `10.0.0.0/8`, `2001:DB8::1`, `[2001:db8::1]`, `fe80::1%eth0`, `::ffff:10.1.2.3`,
  * and an address with a port (`10.1.2.3:443`, `[2001:db8::1]:443`), which names the address.
@@ -63,7 +76,7 @@ export function parseIpIndicator(text: string): IpParse {
     bytes = Uint8Array.from(ipaddr.IPv4.parse(s).toByteArray());
   } else if (isIPv6(s)) {
     version = 6;
-    bytes = Uint8Array.from(ipaddr.IPv6.parse(s).toByteArray());
+    bytes = Uint8Array.from(ipaddr.IPv6.parse(dottedTailAsHex(s)).toByteArray());
   } else {
     return { ok: false, reason: 'not an IP address' };
   }

@@ -12,6 +12,7 @@ import { detectFeedReader, feedReaderByName, FEED_READERS } from './loaders/inde
 import { normalizeIndicator } from './normalize.js';
 import { IndicatorStore } from './store.js';
 import { SOURCE_META_KEYS, type IndicatorSource, type InvalidEntry, type RawEntry } from './types.js';
+import { specialAddressReason, wideBlockReason } from './wide.js';
 
 export interface LoadFeedsOptions {
   /** Any invalid entry makes the load fail (after reporting). */
@@ -48,6 +49,8 @@ export interface FeedSummary {
   readonly invalid: number;
   /** Entries the feed itself said not to use (revoked, deleted, `to_ids` false, unsupported type). */
   readonly skipped: number;
+  /** Very wide address blocks loaded (see `wide.ts`); refused under `strict`. */
+  readonly wide: number;
 }
 
 export interface LoadResult {
@@ -59,6 +62,8 @@ export interface LoadResult {
   readonly skipped: readonly InvalidEntry[];
   /** Substring and regex entries (only with `allowlist`). */
   readonly patterns: readonly AllowPattern[];
+  /** Very wide address blocks that were loaded (with a warning), with the reason. */
+  readonly wide: readonly InvalidEntry[];
 }
 
 const HEAD_BYTES = 64 * 1024;
@@ -83,6 +88,7 @@ export async function loadFeeds(
   const invalid: InvalidEntry[] = [];
   const skipped: InvalidEntry[] = [];
   const patterns: AllowPattern[] = [];
+  const wide: InvalidEntry[] = [];
   const readOptions = { ...(options.mispAll ? { mispAll: true } : {}), ...(options.allowlist ? { allowlist: true } : {}) };
   const named = options.namedInvalidPerFeed ?? 5;
   const forced = options.format ? feedReaderByName(options.format) : undefined;
@@ -92,12 +98,14 @@ export async function loadFeeds(
 
   // Per feed: where its first invalid entry is and why (--strict names each feed).
   const firstInvalid = new Map<string, { at: string; reason: string }>();
+  const firstWide = new Map<string, string>();
   for (const path of paths) {
     let entries = 0;
     let added = 0;
     let duplicates = 0;
     let bad = 0;
     let policy = 0;
+    let wideHere = 0;
     let unit = forced?.position;
     const skip = (line: number, value: string, reason: string): void => {
       bad++;
@@ -114,6 +122,10 @@ export async function loadFeeds(
       format = reader.name;
       unit = reader.position;
       for await (const entry of reader.read(chunks, headText, readOptions)) {
+        if ('notice' in entry) {
+          options.reporter?.warn(`${path}: ${entry.notice}`);
+          continue;
+        }
         entries++;
         if ('bad' in entry) {
           if (entry.policy) {
@@ -135,6 +147,20 @@ export async function loadFeeds(
           skip(entry.line, entry.value, r.reason);
           continue;
         }
+        const special = specialAddressReason(r.indicator);
+        if (special) {
+          skip(entry.line, entry.value, special);
+          continue;
+        }
+        const wideWhy = wideBlockReason(r.indicator, entry.value);
+        if (wideWhy) {
+          wideHere++;
+          wide.push({ feed: path, line: entry.line, value: entry.value, reason: wideWhy });
+          if (wideHere === 1) firstWide.set(path, where(path, entry.line, unit));
+          if (wideHere <= named) {
+            options.reporter?.warn(`${where(path, entry.line, unit)}: ${JSON.stringify(clip(entry.value))} is a ${wideWhy}${options.strict ? '' : '; loaded (--strict refuses it)'}`);
+          }
+        }
         const source = sourceOf(path, entry);
         if (store.add(r.indicator, source).isNew) added++;
         else duplicates++;
@@ -145,7 +171,8 @@ export async function loadFeeds(
       throw new FeedError(path, `cannot read indicator feed: ${why}`, { cause: err });
     }
     if (bad > named) options.reporter?.warn(`${path}: ${bad - named} more invalid entries skipped`);
-    feeds.push({ path, format, entries, added, duplicates, invalid: bad, skipped: policy });
+    if (wideHere > named) options.reporter?.warn(`${path}: ${wideHere - named} more very wide address blocks loaded`);
+    feeds.push({ path, format, entries, added, duplicates, invalid: bad, skipped: policy, wide: wideHere });
   }
 
   if (options.strict && invalid.length > 0) {
@@ -159,7 +186,16 @@ export async function loadFeeds(
     const n = invalid.length;
     throw new IochuntError('E_FEED_INVALID_ENTRY', `${n} invalid indicator entr${n === 1 ? 'y' : 'ies'} (--strict): ${perFeed.join('; ')}`);
   }
-  return { store, feeds, invalid, skipped, patterns };
+  if (options.strict && wide.length > 0) {
+    // Each feed with very wide blocks is named with its own count and first one.
+    const perFeed = feeds.filter((f) => f.wide > 0).map((f) => `${f.wide} in ${f.path} (first at ${firstWide.get(f.path)})`);
+    const n = wide.length;
+    throw new IochuntError(
+      'E_FEED_INVALID_ENTRY',
+      `${n} very wide address block${n === 1 ? '' : 's'} (--strict refuses IPv4 blocks shorter than /8 and IPv6 blocks shorter than /16): ${perFeed.join('; ')}`,
+    );
+  }
+  return { store, feeds, invalid, skipped, patterns, wide };
 }
 
 /** The source record of an entry: feed, line and every metadata field the entry has. */

@@ -14,6 +14,13 @@ import type { IndicatorLookup } from './store.js';
 import type { IndicatorType } from './types.js';
 import type { PackedTables } from '../engine/native/native-engine.js';
 
+/**
+ * Changes whenever the same feed bytes load into different indicators (a new
+ * layout is detected, an entry becomes invalid), so that cache files written
+ * by an earlier build of the same version are not restored.
+ */
+const LOADER_REVISION = 2;
+
 export interface PrepareOptions {
   readonly iocs: readonly string[];
   readonly iocsFormat?: string;
@@ -51,7 +58,13 @@ export async function prepareIndicators(options: PrepareOptions, reporter: Repor
   const key = cache
     ? cacheKey({
         feeds: options.iocs,
-        options: { format: options.iocsFormat, domainMatch: options.domainMatch, strict: options.strict, mispAll: options.mispAll === true },
+        options: {
+          format: options.iocsFormat,
+          domainMatch: options.domainMatch,
+          strict: options.strict,
+          mispAll: options.mispAll === true,
+          loaders: LOADER_REVISION,
+        },
         version: version(),
       })
     : undefined;

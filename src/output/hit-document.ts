@@ -7,6 +7,7 @@
  */
 import { hostname } from 'node:os';
 import { isIpAddress } from '../formats/net.js';
+import { matchedText } from '../engine/escapes.js';
 import type { IndicatorLookup, StoredIndicator } from '../indicators/store.js';
 import type { IndicatorSource } from '../indicators/types.js';
 import { version } from '../version.js';
@@ -303,7 +304,8 @@ export function buildHitDocument(hit: HitLine, store: IndicatorLookup, timestamp
     if (seen.has(key)) continue;
     seen.add(key);
     const stored = store.get(m.id);
-    const atomic = atomicValue(decoder.decode(hit.line.subarray(m.start, m.end)));
+    // Escaped text reads decoded (`evil%2Eexample` → `evil.example`), JSON escapes undone (`http:\/\/`).
+    const atomic = atomicValue(matchedText(hit.line.subarray(m.start, m.end)));
     for (const source of stored.sources) {
       const n = severityNumber(source.severity);
       if (n !== undefined && (severity === undefined || n > severity)) severity = n;

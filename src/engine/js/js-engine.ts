@@ -10,6 +10,7 @@ import type { MatchEngine, PackedHits } from '../engine.js';
 import { BitTrie } from './bit-trie.js';
 import { CLASS, DIGIT, DOMAIN, HEX, LOCAL, LOWER, SCHEME, URL_STOP, V6, WORD } from './char-class.js';
 import { parseDottedQuad, parseIpv6 } from './ip-parse.js';
+import { decodeLine } from '../escapes.js';
 
 const NL = 0x0a;
 const DOT = 0x2e;
@@ -18,6 +19,7 @@ const SLASH = 0x2f;
 const BACKSLASH = 0x5c;
 const AT = 0x40;
 const PERCENT = 0x25;
+const AMP = 0x26;
 const HASH_LENGTHS = new Set([32, 40, 64, 128]);
 /** Characters taken for sentence punctuation at the end of a URL (tried without them first). */
 const URL_TRAIL = new Set([...'.,;:!?)]'].map((c) => c.charCodeAt(0)));
@@ -63,6 +65,9 @@ export class JsEngine implements MatchEngine {
   // Per-scan state.
   private buf: Uint8Array = new Uint8Array(0);
   private hits: number[] = [];
+  /** While scanning a decoded view: raw offset of every view byte (see escapes.ts), and which were escapes. */
+  private rawPos: Int32Array | undefined;
+  private escaped: Uint8Array | undefined;
   private lineStart = 0;
   private readonly u32 = new Uint32Array(1);
   private readonly v6 = new Uint8Array(16);
@@ -123,7 +128,9 @@ export class JsEngine implements MatchEngine {
   }
 
   private emit(a: number, b: number, id: number): void {
-    this.hits.push(this.lineStart, a, b, id);
+    const m = this.rawPos;
+    if (m) this.hits.push(this.lineStart, m[a] as number, m[b] as number, id);
+    else this.hits.push(this.lineStart, a, b, id);
   }
 
   private pack(): PackedHits {
@@ -155,14 +162,32 @@ export class JsEngine implements MatchEngine {
   }
 
   private scanLine(s: number, e: number): void {
-    if (this.hasIp) {
-      this.scanIpv4(s, e);
-      this.scanIpv6(s, e);
+    const urls = this.urls.size > 0 || this.urlsSchemeless.size > 0;
+    // URLs in the raw text; every other token in the decoded view (escapes.ts).
+    if (urls) this.scanUrls(s, e, false);
+    const raw = this.buf;
+    const view = decodeLine(raw, s, e);
+    if (view) {
+      this.buf = view.bytes;
+      this.rawPos = view.rawPos;
+      this.escaped = view.escaped;
+      s = 0;
+      e = view.bytes.length;
     }
-    if (this.domains.size > 0) this.scanDomains(s, e);
-    if (this.hashes.size > 0) this.scanHashes(s, e);
-    if (this.emails.size > 0) this.scanEmails(s, e);
-    if (this.urls.size > 0 || this.urlsSchemeless.size > 0) this.scanUrls(s, e);
+    try {
+      if (this.hasIp) {
+        this.scanIpv4(s, e);
+        this.scanIpv6(s, e);
+      }
+      if (this.domains.size > 0) this.scanDomains(s, e);
+      if (this.hashes.size > 0) this.scanHashes(s, e);
+      if (this.emails.size > 0) this.scanEmails(s, e);
+      if (view && urls) this.scanUrls(s, e, true);
+    } finally {
+      this.buf = raw;
+      this.rawPos = undefined;
+      this.escaped = undefined;
+    }
   }
 
   private lookupV4(addr: number, a: number, b: number): void {
@@ -311,12 +336,28 @@ export class JsEngine implements MatchEngine {
     }
   }
 
-  /** URLs: `scheme://` (or JSON-escaped `scheme:\/\/`) up to a stop byte, normalised, then shortened by trailing punctuation. */
-  private scanUrls(s: number, e: number): void {
+  /**
+   * URLs: `scheme://` (or JSON-escaped `scheme:\/\/`) up to a stop byte,
+   * normalised, then shortened by trailing punctuation. With `encoded` (in a
+   * decoded view), only URLs whose `://` was escaped, ending at an unescaped `&`.
+   */
+  private scanUrls(s: number, lineEnd: number, encoded: boolean): void {
     const buf = this.buf;
-    for (let q = buf.indexOf(COLON, s); q >= 0 && q < e; q = buf.indexOf(COLON, q + 1)) {
+    const esc = this.escaped;
+    for (let q = buf.indexOf(COLON, s); q >= 0 && q < lineEnd; q = buf.indexOf(COLON, q + 1)) {
       let bodyStart: number;
-      if (q + 2 < e && buf[q + 1] === SLASH && buf[q + 2] === SLASH) bodyStart = q + 3;
+      let e = lineEnd;
+      if (encoded) {
+        if (!(q + 2 < e && buf[q + 1] === SLASH && buf[q + 2] === SLASH)) continue;
+        if (!esc || (esc[q] === 0 && esc[q + 1] === 0 && esc[q + 2] === 0)) continue;
+        bodyStart = q + 3;
+        for (let k = bodyStart; k < e; k++) {
+          if (buf[k] === AMP && esc[k] === 0) {
+            e = k;
+            break;
+          }
+        }
+      } else if (q + 2 < e && buf[q + 1] === SLASH && buf[q + 2] === SLASH) bodyStart = q + 3;
       else if (q + 4 < e && buf[q + 1] === BACKSLASH && buf[q + 2] === SLASH && buf[q + 3] === BACKSLASH && buf[q + 4] === SLASH) bodyStart = q + 5;
       else continue;
       let a = q;

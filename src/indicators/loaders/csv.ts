@@ -39,6 +39,8 @@ const TYPED_VALUE: Readonly<Record<string, DeclaredType>> = {
   ipv6: 'ipv6-addr',
   cidr: 'ip',
   network: 'ip',
+  // abuse.ch Feodo Tracker (`first_seen_utc,dst_ip,dst_port,c2_status,last_online,malware`).
+  dst_ip: 'ip',
   domain: 'domain-name',
   domain_name: 'domain-name',
   hostname: 'domain-or-ip',
@@ -73,7 +75,11 @@ const OTHER_ROLES: Readonly<Record<string, Role>> = {
   severity: { kind: 'severity' },
   priority: { kind: 'severity' },
   confidence: { kind: 'confidence' },
+  confidence_level: { kind: 'confidence' },
   score: { kind: 'confidence' },
+  // abuse.ch: ThreatFox `malware_printable`, Feodo Tracker `malware`.
+  malware_printable: { kind: 'description' },
+  malware: { kind: 'description' },
   reference: { kind: 'reference' },
   references: { kind: 'reference' },
   ref: { kind: 'reference' },
@@ -95,6 +101,12 @@ export function declaredTypeFromLabel(label: string): DeclaredType | 'unsupporte
     ipv6addr: 'ipv6-addr',
     ipsrc: 'ip',
     ipdst: 'ip',
+    // ThreatFox `ioc_type` values: ip:port, domain, url, md5_hash, sha1_hash, sha256_hash.
+    ipport: 'ip',
+    md5hash: 'md5',
+    sha1hash: 'sha1',
+    sha256hash: 'sha256',
+    sha512hash: 'sha512',
     cidr: 'ip',
     subnet: 'ip',
     network: 'ip',
@@ -174,9 +186,17 @@ export function detectCsvLayout(head: string): Layout | undefined {
       lastComment = line.replace(/^#+\s*/, '');
       continue;
     }
-    const layout = headerLayout(line, false);
-    if (layout) return layout;
-    return lastComment !== undefined ? headerLayout(lastComment, true) : undefined;
+    // A header in the last comment (abuse.ch dumps) wins over a first row with
+    // as many fields that does not read as a row of column names: that row is
+    // data, even when one cell reads like a column name (ThreatFox's
+    // `ioc_type` cell `domain` next to a date and an address).
+    const commented = lastComment !== undefined ? headerLayout(lastComment, true) : undefined;
+    if (commented) {
+      const cells = splitHeader(line, commented.delimiter);
+      const namesOnly = cells.every((c) => /^[A-Za-z_][A-Za-z0-9_ -]*$/.test(c));
+      if (cells.length === commented.columns.length && !namesOnly) return commented;
+    }
+    return headerLayout(line, false) ?? commented;
   }
   return undefined;
 }
@@ -225,7 +245,7 @@ export const csvReader: FeedReader = {
       let typeLabel = '';
       roles.forEach((role, i) => {
         const v = record[i];
-        if (!role || v === undefined || v === '') return;
+        if (!role || v === undefined || v === '' || (role.kind !== 'value' && role.kind !== 'type' && v === 'None')) return;
         if (role.kind === 'type') {
           typeLabel = v;
           rowType = declaredTypeFromLabel(v);

@@ -17,6 +17,14 @@ export interface BadRecord {
   readonly policy?: true;
 }
 
+/**
+ * Something the user should know about how the feed was read (a layout that
+ * may have been misread): the loader prints it as a warning naming the feed.
+ */
+export interface FeedNotice {
+  readonly notice: string;
+}
+
 /** Options that change what a reader yields (they are part of the cache key). */
 export interface ReadOptions {
   /** MISP: use attributes whose `to_ids` is false too (`--misp-all`). */
@@ -43,5 +51,5 @@ export interface FeedReader {
    */
   sniff(head: string): boolean;
   /** Reads the whole feed as raw entries (values still defanged, untyped or typed). */
-  read(chunks: AsyncIterable<Buffer>, head: string, options?: ReadOptions): AsyncIterable<RawEntry | BadRecord>;
+  read(chunks: AsyncIterable<Buffer>, head: string, options?: ReadOptions): AsyncIterable<RawEntry | BadRecord | FeedNotice>;
 }

@@ -16,11 +16,12 @@ import {
 import { mispWarninglistReader } from './misp-warninglist.js';
 import { mispReader } from './misp.js';
 import { otxReader } from './otx.js';
+import { hostsReader } from './hosts.js';
 import { plainReader } from './plain.js';
 import { stixReader } from './stix.js';
 import { zeekIntelReader } from './zeek-intel.js';
 
-export type { BadRecord, FeedReader, ReadOptions } from './feed-reader.js';
+export type { BadRecord, FeedNotice, FeedReader, ReadOptions } from './feed-reader.js';
 
 export const FEED_READERS: readonly FeedReader[] = [
   stixReader,
@@ -30,6 +31,7 @@ export const FEED_READERS: readonly FeedReader[] = [
   otxReader,
   zeekIntelReader,
   csvReader,
+  hostsReader,
   plainReader,
   guarddutyTxtReader,
   guarddutyOtxCsvReader,

@@ -9,6 +9,7 @@
  * synchronously. (Piping it as a Node stream costs one stream hop and one
  * `for await` turn per token, which was most of the load time of big feeds.)
  */
+import { isRealTime, offsetMinutes } from '../../formats/time.js';
 import { jsonParser } from 'stream-json/parser.js';
 import { getManyValues, isMany, none } from 'stream-chain/defs.js';
 
@@ -200,8 +201,17 @@ export function asTime(value: unknown): string | undefined {
   return iso;
 }
 
+const ISO_SHAPE = /^(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d)(?:[.,]\d+)?)?)?\s*(Z|z|[+-]\d\d:?\d\d)?$/;
+
 function parseTime(t: string): string | undefined {
   if (/^\d{9,10}(\.\d+)?$/.test(t)) return new Date(Number(t) * 1000).toISOString();
+  // ISO-shaped times must name a real day and zone (Date.parse reads `2024-02-31` as 2 March).
+  const m = ISO_SHAPE.exec(t);
+  if (m) {
+    const [y, mo, d, h, mi, s] = [m[1], m[2], m[3], m[4], m[5], m[6]].map((x) => Number(x ?? 0)) as [number, number, number, number, number, number];
+    if (!isRealTime(y, mo - 1, d, h, mi, s)) return undefined;
+    if (m[7] !== undefined && offsetMinutes(m[7]) === undefined) return undefined;
+  }
   // No zone: feeds (OTX, MISP) mean UTC.
   const iso = /^\d{4}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d+)?)?$/.test(t) ? `${t.replace(' ', 'T')}Z` : t;
   const ms = Date.parse(iso);

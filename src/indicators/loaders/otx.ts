@@ -49,6 +49,10 @@ function indicatorEntry(i: Record<string, unknown>, line: number, pulse: SourceM
   const type = asText(i.type) ?? '';
   const declaredType = TYPES[type];
   if (!declaredType) return { bad: true, line, value, reason: `OTX type "${type}" is not an indicator iochunt matches`, policy: true };
+  const expiration = i.expiration;
+  if (expiration !== undefined && expiration !== null && expiration !== '' && asTime(expiration) === undefined) {
+    return { bad: true, line, value, reason: `expiration is not a valid time: ${JSON.stringify(expiration)}` };
+  }
   const inactive = i.is_active === 0 || i.is_active === false || i.is_active === '0';
   const description = asText(i.description) ?? asText(i.title);
   return {

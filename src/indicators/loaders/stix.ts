@@ -67,6 +67,24 @@ function indicatorMeta(o: Record<string, unknown>, markings: Map<string, string>
   return meta as SourceMeta;
 }
 
+/**
+ * Why the validity window of indicator `o` cannot be used, or undefined:
+ * `valid_from` or `valid_until` present but not a time (a window that cannot
+ * be read is not "forever"), or `valid_until` not after `valid_from` (STIX
+ * 2.1 requires it to be later; such an indicator would never match).
+ */
+function validityProblem(o: Record<string, unknown>, meta: SourceMeta): string | undefined {
+  for (const key of ['valid_from', 'valid_until'] as const) {
+    const v = o[key];
+    const parsed = key === 'valid_from' ? meta.validFrom : meta.validUntil;
+    if (v !== undefined && v !== null && parsed === undefined) return `${key} is not a valid time: ${JSON.stringify(v)}`;
+  }
+  if (meta.validFrom && meta.validUntil && Date.parse(meta.validUntil) <= Date.parse(meta.validFrom)) {
+    return `valid_until ${meta.validUntil} is not after valid_from ${meta.validFrom}`;
+  }
+  return undefined;
+}
+
 export const stixReader: FeedReader = {
   name: 'stix',
   position: 'object',
@@ -115,6 +133,11 @@ export const stixReader: FeedReader = {
         continue;
       }
       const meta = indicatorMeta(o, markings, identities);
+      const timeProblem = validityProblem(o, meta);
+      if (timeProblem) {
+        yield { bad: true, line: n, value: pattern, reason: timeProblem };
+        continue;
+      }
       for (const v of parsed.values) yield { value: v.value, line: n, declaredType: v.declaredType, ...meta };
     }
   },
