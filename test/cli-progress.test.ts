@@ -85,7 +85,8 @@ describe('the progress line', () => {
     const drawn = frames(shown);
     expect(drawn.length).toBeGreaterThanOrEqual(2);
     for (const f of drawn) expect(f).toMatch(/^iochunt: \d+(\.\d)? k?B, (-|\d+(\.\d)? k?B\/s), \d+ hit line\(s\)/);
-    expect(drawn.some((f) => f.endsWith(fifo))).toBe(true);
+    // The name may be shortened from the left to fit the terminal (a long TMPDIR): its end is kept.
+    expect(drawn.some((f) => f.endsWith('slow.fifo'))).toBe(true);
     // The last frame is erased before the summary, and nothing is drawn after it.
     const lastFrame = shown.lastIndexOf('hit line(s)');
     const summary = shown.indexOf('iochunt: scanned');

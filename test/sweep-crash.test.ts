@@ -33,7 +33,9 @@ describe('iochunt sweep killed at random moments', () => {
       const args = ['sweep', '--no-cache', '--threads', '1', '-i', x.feed, '--state', x.state, '-o', x.out, '--wait', '30', x.logs];
       let killed = 0;
       for (let i = 0; i < 10; i++) {
-        if ((await killAfter(args, 150 + Math.floor(Math.random() * 700))) === null) killed++;
+        // Every round brings new lines, so each run has work to be killed in the middle of.
+        for (let f = 0; f < 4; f++) x.append(`app${f}.log`, 20_000, 20);
+        if ((await killAfter(args, 100 + Math.floor(Math.random() * 700))) === null) killed++;
       }
       const last = await runCli(args);
       expect(last.code, last.stderr).toBeLessThan(2);
@@ -60,7 +62,7 @@ describe.skipIf(!node)('iochunt sweep --es killed at random moments (real node)'
   });
 
   it('20 SIGKILLs, then a complete run: exactly one document per hit line', async () => {
-    const x = bigWorld(3, 40_000, 10);
+    const x = bigWorld(3, 10_000, 10);
     try {
       const env = esEnv(n);
       const setup = await runCli(['es', 'setup', '--es', n.url, '--es-index', index], { env });
@@ -69,7 +71,9 @@ describe.skipIf(!node)('iochunt sweep --es killed at random moments (real node)'
       const args = ['sweep', '--no-cache', '-i', x.feed, '--state', x.state, '--es', n.url, '--es-index', index, '--es-dead-letter', deadLetter, '--wait', '30', x.logs];
       let killed = 0;
       for (let i = 0; i < 20; i++) {
-        if ((await killAfter(args, 400 + Math.floor(Math.random() * 1600), env)) === null) killed++;
+        // Every round brings new lines, so each run has hits to deliver when it is killed.
+        for (let f = 0; f < 3; f++) x.append(`app${f}.log`, 5_000, 10);
+        if ((await killAfter(args, 100 + Math.floor(Math.random() * 900), env)) === null) killed++;
       }
       const last = await runCli(args, { env });
       expect(last.code, last.stderr).toBeLessThan(2);

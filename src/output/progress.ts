@@ -124,13 +124,22 @@ export class ProgressLine implements SearchObserver {
       secs > 0 ? `${size(Math.round(done / secs))}/s` : '-',
       `${this.hitLines} hit line(s)`,
     ];
-    if (cur) parts.push(cur.path === '-' ? '(standard input)' : printable(cur.path));
-    return `iochunt: ${parts.join(', ')}`;
+    const head = `iochunt: ${parts.join(', ')}`;
+    if (!cur) return head;
+    // A long path is shortened from the left, so that the file name stays in view.
+    let name = cur.path === '-' ? '(standard input)' : printable(cur.path);
+    const room = this.width() - head.length - 2;
+    if (name.length > room && room >= 8) name = `…${name.slice(name.length - room + 1)}`;
+    return `${head}, ${name}`;
+  }
+
+  /** Columns available; a terminal that does not say its width (0) is taken as 80 columns. */
+  private width(): number {
+    return Math.max(20, (this.stream.columns || 80) - 1);
   }
 
   private draw(): void {
-    // A terminal that does not say its width (0) is taken as 80 columns.
-    const width = Math.max(20, (this.stream.columns || 80) - 1);
+    const width = this.width();
     let line = this.text();
     if (line.length > width) line = `${line.slice(0, width - 1)}…`;
     this.stream.write(`${ERASE}${line}`);
