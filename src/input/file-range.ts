@@ -67,57 +67,11 @@ export function sha256(bytes: Uint8Array): string {
 
 /**
  * Opens bytes `[start, end)` of an uncompressed regular file (`end`
- * undefined: to the end as it grows while read). Chunks are fresh buffers.
+ * undefined: to the end as it grows while read), with positional reads into
+ * one reused buffer (see {@link openInput}).
  */
 export async function openPlainRange(path: string, start: number, end?: number): Promise<OpenedInput> {
-  let st;
-  try {
-    st = await stat(path);
-  } catch (err) {
-    throw new InputError(path, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message, { cause: err });
-  }
-  // Opened on the first read, so that a range never read leaves nothing open.
-  let read = 0;
-  let file: Awaited<ReturnType<typeof open>> | undefined;
-  let closed = false;
-  async function* chunks(): AsyncGenerator<Buffer> {
-    let pos = start;
-    if (closed) return;
-    try {
-      file = await open(path, 'r');
-    } catch (err) {
-      throw new InputError(path, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message, { cause: err });
-    }
-    try {
-      for (;;) {
-        const want = end === undefined ? READ_CHUNK : Math.min(READ_CHUNK, end - pos);
-        if (want <= 0) return;
-        const buf = Buffer.allocUnsafe(want);
-        const { bytesRead } = await file.read(buf, 0, want, pos);
-        if (bytesRead === 0) return;
-        pos += bytesRead;
-        read += bytesRead;
-        yield buf.subarray(0, bytesRead);
-      }
-    } catch (err) {
-      throw new InputError(path, (err as Error).message, { cause: err });
-    } finally {
-      await file.close().catch(() => undefined);
-      file = undefined;
-    }
-  }
-  return {
-    path,
-    compression: 'none',
-    start,
-    identity: { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs },
-    chunks: chunks(),
-    bytesRead: () => read,
-    close: () => {
-      closed = true;
-      void file?.close().catch(() => undefined);
-    },
-  };
+  return openInput(path, { start, ...(end !== undefined ? { end } : {}) });
 }
 
 /** Reads `len` bytes at `pos` of a plain file (fewer at its end). */
