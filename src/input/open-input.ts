@@ -107,11 +107,16 @@ interface FileReadPlan {
  * open: it was truncated while being read.
  */
 async function* fileChunks(path: string, fh: FileHandle, plan: FileReadPlan): AsyncGenerator<Buffer> {
-  const buf = Buffer.allocUnsafe(READ_CHUNK);
+  // A small file gets a buffer of its size (plus a byte to see its end), not a
+  // megabyte each: ten thousand small files must not cost ten gigabytes of
+  // allocations for the garbage collector. A file that grows meanwhile is read
+  // on in pieces of that size.
+  const expected = (plan.end ?? plan.sizeAtOpen) - plan.start + 1;
+  const buf = Buffer.allocUnsafe(plan.positional ? Math.min(READ_CHUNK, Math.max(8 * 1024, expected)) : READ_CHUNK);
   let pos = plan.start;
   try {
     for (;;) {
-      const want = plan.end === undefined ? READ_CHUNK : Math.min(READ_CHUNK, plan.end - pos);
+      const want = plan.end === undefined ? buf.length : Math.min(buf.length, plan.end - pos);
       if (want <= 0) return;
       let bytesRead: number;
       try {

@@ -244,9 +244,29 @@ export class Registry {
       plan(f, e, 'resumed', h.compression);
     }
 
+    // Entries a file with an unknown inode may continue, by fingerprint length and hash:
+    // one hash of a file's head per distinct length, not one per entry.
+    const byFingerprint = new Map<number, Map<string, FileEntry[]>>();
+    for (const e of this.state.files) {
+      if (e.offset === 0 || e.fpLen === 0) continue;
+      let ofLen = byFingerprint.get(e.fpLen);
+      if (!ofLen) byFingerprint.set(e.fpLen, (ofLen = new Map()));
+      const list = ofLen.get(e.fp);
+      if (list) list.push(e);
+      else ofLen.set(e.fp, [e]);
+    }
+    const sameStart = (head: Buffer): FileEntry[] => {
+      const out: FileEntry[] = [];
+      for (const [len, ofLen] of byFingerprint) {
+        if (len > head.length) continue;
+        const found = ofLen.get(sha256(head.subarray(0, len)));
+        if (found) out.push(...found);
+      }
+      // Entries re-keyed meanwhile are checked against their current fingerprint.
+      return out.filter((e) => prefixMatches(e, head));
+    };
     for (const { f, head: h, reused } of unmatched) {
-      const candidates = this.state.files
-        .filter((e) => e.offset > 0 && e.fpLen > 0 && prefixMatches(e, h.bytes))
+      const candidates = sameStart(h.bytes)
         // Entries nobody holds first (a rotated or copied file), then copies of held ones; newest first.
         .sort((a, b) => Number(claimed.has(a)) - Number(claimed.has(b)) || b.lastSeenMs - a.lastSeenMs);
       let match: FileEntry | undefined;
