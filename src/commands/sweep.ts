@@ -236,7 +236,7 @@ async function sweepWith(
           continue;
         }
         try {
-          const st = await stat(entry.path);
+          const st = entry.stats ?? (await stat(entry.path));
           if (!st.isFile()) continue;
           const output = outputs.find((o) => sameFile(st, o));
           if (output) {
