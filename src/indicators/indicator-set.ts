@@ -36,14 +36,15 @@ export function indicatorSetId(store: IndicatorLookup): string {
  * The id of the indicator set the feeds at `paths` make with `options`,
  * from their bytes (cheap: nothing is parsed). The same bytes and options
  * give the same id; any change gives another id, whose difference from the
- * earlier set {@link setDifference} computes (possibly empty).
+ * earlier set {@link setDifference} computes (possibly empty). `readPaths`
+ * (same order) reads the bytes from copies of the feeds named by `paths`.
  */
-export async function feedSetId(paths: readonly string[], options: Readonly<Record<string, unknown>>): Promise<string> {
+export async function feedSetId(paths: readonly string[], options: Readonly<Record<string, unknown>>, readPaths: readonly string[] = paths): Promise<string> {
   const h = createHash('sha256');
   h.update(JSON.stringify(options));
-  for (const p of paths) {
+  for (const [i, p] of paths.entries()) {
     h.update(`\0${p.length}\0`);
-    for await (const chunk of createReadStream(p)) h.update(chunk as Buffer);
+    for await (const chunk of createReadStream(readPaths[i] ?? p)) h.update(chunk as Buffer);
   }
   return h.digest('hex').slice(0, 32);
 }
@@ -83,6 +84,23 @@ export class IndicatorSetSnapshots {
       return name;
     });
     writeFileAtomic(join(folder, 'manifest.json'), `${JSON.stringify({ feeds: names, sources: paths, ...options })}\n`);
+  }
+
+  /** True when the snapshot of `id` holds the bytes that give `id` (the feeds at `paths` with `options`). */
+  async matches(id: string, paths: readonly string[], options: Readonly<Record<string, unknown>>): Promise<boolean> {
+    try {
+      const folder = this.folder(id);
+      const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as { feeds: string[] };
+      if (manifest.feeds.length !== paths.length) return false;
+      return (await feedSetId(paths, options, manifest.feeds.map((n) => join(folder, n)))) === id;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Removes the snapshot of `id`. */
+  remove(id: string): void {
+    rmSync(this.folder(id), { recursive: true, force: true });
   }
 
   /** The member keys of set `id`, or undefined when it was not recorded (or cannot be read). */

@@ -66,6 +66,8 @@ export interface PlannedFile {
   pendingTail: Buffer;
   /** Retro-hunt progress not yet committed. */
   retroPending?: number;
+  /** Marked read to its end without being scanned ({@link Registry.skipTo}). */
+  skipped?: boolean;
 }
 
 /** Counts of a run, for the summary. */
@@ -96,6 +98,11 @@ export interface PlanOptions {
   readonly setId: string;
   /** A renamed plain file idle this long counts as finished (default 30 s). */
   readonly renamedIdleMs?: number;
+  /**
+   * Paths found outside the followed paths (`tail` looks for a followed file
+   * renamed away beside its old path): they count as renamed away.
+   */
+  readonly away?: ReadonlySet<string>;
   readonly now?: number;
   /** Called for a file that could not be fingerprinted (vanished, unreadable). */
   readonly onError?: (file: SeenFile, err: unknown) => void;
@@ -167,8 +174,10 @@ export class Registry {
     const unmatched: Array<{ f: SeenFile; head: FileHead; reused?: boolean }> = [];
 
     const plan = (f: SeenFile, entry: FileEntry, status: FileStatus, compression: string): void => {
-      const renamed = f.path !== entry.path;
-      const finished = compression !== 'none' || (renamed && now - f.mtimeMs >= renamedIdleMs);
+      const renamed = f.path !== entry.path || options.away?.has(f.path) === true;
+      // Renamed once, renamed for good: the file stays "away" across later plans.
+      if (renamed && status !== 'new' && status !== 'truncated') entry.rotatedAway = true;
+      const finished = compression !== 'none' || ((renamed || entry.rotatedAway === true) && now - f.mtimeMs >= renamedIdleMs);
       const start = status === 'new' || status === 'truncated' ? 0 : entry.offset;
       entry.path = f.path;
       entry.dev = f.dev;
@@ -287,6 +296,16 @@ export class Registry {
     p.pending = endOffset;
     p.pendingTail =
       block.length >= TAIL_LEN ? Buffer.from(block.subarray(block.length - TAIL_LEN)) : Buffer.concat([p.pendingTail, block]).subarray(-TAIL_LEN);
+  }
+
+  /**
+   * Marks `p` as read up to `offset` without scanning it (`tail --from end`
+   * for a file it has no state for); `tail` is the bytes just before `offset`.
+   * Committed like a read.
+   */
+  skipTo(p: PlannedFile, offset: number, tail: Buffer): void {
+    p.pending = offset;
+    p.pendingTail = Buffer.from(tail.subarray(Math.max(0, tail.length - TAIL_LEN)));
   }
 
   /** Notes retro-hunt progress (hits up to `endOffset` handed to the sink) under indicator set `setId`. */

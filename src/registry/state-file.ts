@@ -42,6 +42,8 @@ export interface FileEntry {
   retro?: { set: string; upto: number };
   firstSeenMs: number;
   lastSeenMs: number;
+  /** The file was renamed away from the path it was read at (rotated): idle, it is finished. */
+  rotatedAway?: boolean;
   /** The inode no longer holds this content (truncated, rewritten, reused); a copy may still claim it by fingerprint. */
   detached?: boolean;
 }
