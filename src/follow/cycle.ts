@@ -97,6 +97,7 @@ export class FollowPipeline {
   private planned: PlannedFile[] = [];
   private retroSet: string | undefined;
   private lastWrite = 0;
+  private lastCommit = 0;
   private dirty = false;
   private stateWarned = false;
 
@@ -105,6 +106,11 @@ export class FollowPipeline {
   /** True when committed positions wait to be written to the state file. */
   get unsaved(): boolean {
     return this.dirty;
+  }
+
+  /** Milliseconds since the state file was last written (or tried). */
+  get sinceWrite(): number {
+    return performance.now() - this.lastWrite;
   }
 
   /**
@@ -148,11 +154,11 @@ export class FollowPipeline {
     const started = performance.now();
     const { sink, registry } = this.parts;
     await (sink.sync ? sink.sync() : sink.flush());
-    registry.commit(this.planned, this.retroSet);
-    this.dirty = true;
+    if (registry.commit(this.planned, this.retroSet)) this.dirty = true;
+    this.lastCommit = performance.now();
     this.parts.observer?.committed?.(performance.now() - started);
     if (write === 'always') this.saveState(false);
-    else if (write === 'throttled' && performance.now() - this.lastWrite >= (this.parts.writeEveryMs ?? 1000)) this.saveState(false);
+    else if (write === 'throttled' && this.dirty && performance.now() - this.lastWrite >= (this.parts.writeEveryMs ?? 1000)) this.saveState(false);
   }
 
   /** Writes the state file now; with `strict` a failure is thrown, else reported (once) and left for the next try. Returns true when written. */
@@ -175,7 +181,7 @@ export class FollowPipeline {
   }
 
   private async checkpoint(): Promise<void> {
-    if (performance.now() - this.lastWrite < (this.parts.writeEveryMs ?? 1000)) return;
+    if (performance.now() - this.lastCommit < (this.parts.writeEveryMs ?? 1000)) return;
     await this.commit('throttled');
   }
 

@@ -154,6 +154,18 @@ export class Registry {
   }
 
   /**
+   * True when the file at `f` is the file of entry `e` (same inode) or
+   * carries its content (fingerprint and the bytes before its offset agree):
+   * what `tail` asks of a file beside a followed one that went missing.
+   */
+  async continues(f: SeenFile, e: FileEntry): Promise<boolean> {
+    if (f.dev === e.dev && f.ino === e.ino && !e.detached) return true;
+    if (e.offset === 0 || e.fpLen === 0) return false;
+    const h = await readHead(f.path, FP_LEN);
+    return prefixMatches(e, h.bytes) && (await this.tailAgrees(f, e, h.compression));
+  }
+
+  /**
    * Matches the files found in this run to the registry's entries and says
    * what to read of each (see {@link FileStatus}). Files are taken in the
    * order given; the same inode twice is planned once.
@@ -316,17 +328,24 @@ export class Registry {
   /**
    * Commits what was handed to the sink: call only after the sink confirmed
    * delivery of everything written so far (flushed, fsynced, acknowledged).
+   * Returns true when a position moved.
    */
-  commit(planned: readonly PlannedFile[], retroSet: string | undefined): void {
+  commit(planned: readonly PlannedFile[], retroSet: string | undefined): boolean {
+    let changed = false;
     for (const p of planned) {
       const e = p.entry;
       if (p.status !== 'unchanged' && p.pending !== e.offset) {
+        changed = true;
         e.offset = p.pending;
         e.tailLen = Math.min(p.pendingTail.length, e.offset);
         e.tail = sha256(p.pendingTail.subarray(p.pendingTail.length - e.tailLen));
       }
-      if (retroSet !== undefined && p.retroPending !== undefined) e.retro = { set: retroSet, upto: p.retroPending };
+      if (retroSet !== undefined && p.retroPending !== undefined) {
+        e.retro = { set: retroSet, upto: p.retroPending };
+        changed = true;
+      }
     }
+    return changed;
   }
 
   /** A live read of `p` ended (an error stops at the last committed block); records the size it was planned at. */
