@@ -218,8 +218,9 @@ class Tail {
         });
         await pipeline.commit('throttled');
         this.syncingSince = undefined;
-        first = false;
         this.afterCycle(planned, now);
+        if (first) reporter.info(`first pass done: ${planned.length} file(s), ${(pipeline.live.bytes / 1e6).toFixed(1)} MB read, ${pipeline.live.hitLines} hit line(s); following`);
+        first = false;
         if (pipeline.unsaved && pipeline.sinceWrite >= 1000) {
           if (!pipeline.saveState(false)) this.metrics.stateWriteFailures.inc();
         } else if (pipeline.sinceWrite >= STATE_REFRESH_MS) {
