@@ -64,6 +64,8 @@ const MIN_CYCLE_GAP_MS = 100;
 const STATE_REFRESH_MS = 60_000;
 /** Forgotten files and unused set snapshots are pruned this often. */
 const PRUNE_EVERY_MS = 10 * 60_000;
+/** An unknown file beside a followed one is read only once unmodified for this long (a compressor may be writing it). */
+const SETTLE_MS = 1500;
 /** A failed indicator load is tried again this often while the feeds stay as they are. */
 const LOAD_RETRY_MS = 60_000;
 /** A sink that has not confirmed delivery for this long makes /readyz fail. */
@@ -106,6 +108,12 @@ class Tail {
   private lastAttempt = 0;
   /** Entries followed: files planned in earlier cycles that may still grow or be renamed away. */
   private readonly following = new Set<FileEntry>();
+  /** The followed name (file name under the paths) each entry was first read under: rotated names start with it. */
+  private readonly followedName = new Map<FileEntry, string>();
+  /** Time of the previous look at the files (undefined on a first start with no state: old archives are not read). */
+  private lastLook: number | undefined;
+  /** Unknown files beside followed ones, modified too recently to be read yet (device:inode). */
+  private readonly settling = new Set<string>();
   private signalName: NodeJS.Signals | undefined;
   private syncingSince: number | undefined;
   private server: Server | undefined;
@@ -124,8 +132,10 @@ class Tail {
       reporter.warn(`cannot watch ${dir} for changes (${describeError(err)}); it is polled every ${options.scanIntervalMs / 1000} s instead`);
     this.watcher = new ChangeWatcher(onWatchFailure);
     this.feedWatcher = new ChangeWatcher(onWatchFailure);
-    // At start every known file is followed: one renamed away while no tail ran is found beside its old path.
+    // At start every known file is followed: one renamed away while no tail ran is found beside its old path,
+    // and files rotated away unseen since the state was written are read.
     for (const e of state.files) if (!e.detached) this.following.add(e);
+    if (state.files.length > 0 && state.updated !== '') this.lastLook = Date.parse(state.updated) || undefined;
   }
 
   async run(): Promise<number> {
@@ -206,6 +216,7 @@ class Tail {
         const set = this.set;
         const now = Date.now();
         lastCycle = performance.now();
+        const lookedAt = Date.now();
         const files = await this.discover(pipeline);
         const isFirst = first;
         this.syncingSince = performance.now();
@@ -213,11 +224,12 @@ class Tail {
           files,
           now,
           renamedIdleMs: options.closeRenamedAfterMs,
-          more: (p) => this.lostFiles(p, files),
+          more: (p) => this.lostFiles(p, files, this.lastLook),
           ...(isFirst && options.from === 'end' ? { startAtEnd: () => true } : {}),
         });
         await pipeline.commit('throttled');
         this.syncingSince = undefined;
+        this.lastLook = lookedAt;
         this.afterCycle(planned, now);
         if (first) reporter.info(`first pass done: ${planned.length} file(s), ${(pipeline.live.bytes / 1e6).toFixed(1)} MB read, ${pipeline.live.hitLines} hit line(s); following`);
         first = false;
@@ -282,49 +294,98 @@ class Tail {
   }
 
   /**
-   * Followed files that the paths no longer show (renamed away, or their
-   * content copied away before a truncation): files beside the old path
-   * whose name starts with its name and that are the same inode or carry
-   * the same content. Followed entries found nowhere are let go.
+   * Files beside the followed ones that the paths do not show, found when a
+   * followed file went missing, was truncated, or a followed name holds a
+   * new file (a rotation): in the folder of each followed file, names that
+   * start with the followed name (`app.log.1`, `app.log.2.gz`,
+   * `app.log-20250101`) and
+   * - are the same inode as a followed file, or carry its content (a
+   *   renamed, compressed or copied rotation: read on from its offset), or
+   * - are unknown and were modified since the previous look: a generation
+   *   written and rotated away between two looks (or while no tail ran),
+   *   read whole.
+   * Followed entries found nowhere are let go.
    */
-  private async lostFiles(planned: readonly PlannedFile[], found: readonly SeenFile[]): Promise<SeenFile[]> {
+  private async lostFiles(planned: readonly PlannedFile[], found: readonly SeenFile[], since: number | undefined): Promise<SeenFile[]> {
     const plannedEntries = new Set(planned.map((p) => p.entry));
+    for (const p of planned) if (!this.followedName.has(p.entry) && p.status !== 'unchanged') this.followedName.set(p.entry, basename(p.file.path));
     const lost = [...this.following].filter((e) => !plannedEntries.has(e) || e.detached === true);
-    if (lost.length === 0) return [];
+    const rotation = lost.length > 0 || this.settling.size > 0 || planned.some((p) => p.status === 'new' || p.status === 'truncated');
+    if (!rotation) return [];
     const taken = new Set(found.map((f) => f.path));
+    const known = new Set<string>();
+    for (const e of this.state.files) if (!e.detached) known.add(`${e.dev}:${e.ino}`);
     const listings = new Map<string, string[]>();
+    const list = async (dir: string): Promise<string[]> => {
+      let names = listings.get(dir);
+      if (!names) {
+        names = (await readdir(dir).catch(() => [] as string[])).sort();
+        listings.set(dir, names);
+      }
+      return names;
+    };
+    const statOf = async (path: string): Promise<SeenFile | undefined> => {
+      try {
+        const st = await stat(path);
+        return st.isFile() ? { path, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs } : undefined;
+      } catch {
+        return undefined; // vanished meanwhile
+      }
+    };
     const out: SeenFile[] = [];
     for (const e of lost) {
       const dir = dirname(e.path);
-      let names = listings.get(dir);
-      if (!names) {
-        names = await readdir(dir).catch(() => [] as string[]);
-        listings.set(dir, names);
-      }
-      const base = basename(e.path);
+      const base = this.followedName.get(e) ?? basename(e.path);
       let match: SeenFile | undefined;
-      for (const n of names) {
-        if (!n.startsWith(base)) continue;
+      for (const n of await list(dir)) {
         const path = join(dir, n);
-        if (taken.has(path)) continue;
+        if (!n.startsWith(base) || taken.has(path)) continue;
+        const f = await statOf(path);
+        if (!f) continue;
         try {
-          const st = await stat(path);
-          if (!st.isFile()) continue;
-          const f = { path, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
           if (await this.registry.continues(f, e)) {
             match = f;
             break;
           }
         } catch {
-          // vanished meanwhile: not this one
+          // unreadable: not this one
         }
       }
       if (match) {
         taken.add(match.path);
         out.push(match);
+        this.followedName.set(e, base);
       } else {
         this.following.delete(e);
       }
+    }
+    if (since !== undefined) {
+      // Generations never seen: unknown files under a followed name, modified since the last look.
+      const followedDirs = new Map<string, Set<string>>();
+      for (const f of found) {
+        const d = dirname(f.path);
+        followedDirs.set(d, (followedDirs.get(d) ?? new Set()).add(basename(f.path)));
+      }
+      const present = new Set<string>();
+      for (const [dir, bases] of followedDirs) {
+        for (const n of await list(dir)) {
+          const path = join(dir, n);
+          if (taken.has(path) || ![...bases].some((b) => n.startsWith(b))) continue;
+          const f = await statOf(path);
+          const key = `${f?.dev}:${f?.ino}`;
+          present.add(key);
+          if (!f || known.has(key) || (f.mtimeMs <= since && !this.settling.has(key))) continue;
+          // Still being written (a compressor at work): looked at again once it has settled.
+          if (Date.now() - f.mtimeMs < SETTLE_MS) {
+            this.settling.add(key);
+            continue;
+          }
+          this.settling.delete(key);
+          taken.add(path);
+          out.push(f);
+        }
+      }
+      for (const key of [...this.settling]) if (!present.has(key)) this.settling.delete(key);
     }
     return out;
   }

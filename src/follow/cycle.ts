@@ -128,7 +128,8 @@ export class FollowPipeline {
     if (req.more) {
       const extra = await req.more(this.planned);
       if (extra.length > 0) {
-        this.planned.push(...(await registry.plan(extra, { setId: set.id, now: req.now, onError, away: new Set(extra.map((f) => f.path)), ...renamedIdle })));
+        const claimed = new Set(this.planned.map((p) => p.entry));
+        this.planned.push(...(await registry.plan(extra, { setId: set.id, now: req.now, onError, away: new Set(extra.map((f) => f.path)), claimed, ...renamedIdle })));
       }
     }
     try {
@@ -355,7 +356,7 @@ async function* retroInputs(group: readonly PlannedFile[], setId: string): Async
       startOffset: from,
       ...(from > 0 ? { head: await headOf(p) } : {}),
       open: async () => {
-        if (p.compression === 'none') return openPlainRange(path, from, to);
+        if (p.compression === 'none') return openPlainRange(path, from, to, p.file);
         const opened = await openDecompressedRange(path, from, to);
         if (!opened) throw new IochuntError('E_INPUT', `${path}: shorter than the ${from} bytes already retro-hunted`);
         return opened;
@@ -377,7 +378,7 @@ async function* liveInputs(planned: readonly PlannedFile[]): AsyncGenerator<Sear
       holdPartialTail: !p.finished,
       ...(p.start > 0 ? { head: await headOf(p) } : {}),
       open: async () => {
-        if (p.compression === 'none') return openPlainRange(path, p.start, p.end);
+        if (p.compression === 'none') return openPlainRange(path, p.start, p.end, p.file);
         const opened = await openDecompressedRange(path, p.start);
         if (!opened) throw new IochuntError('E_INPUT', `${path}: shorter than its recorded offset ${p.start}`);
         return opened;

@@ -16,6 +16,27 @@ export interface FileHead {
   /** True when `bytes` is the whole (decompressed) content. */
   readonly complete: boolean;
   readonly compression: OpenedInput['compression'];
+  /** Device and inode of the file that was read. */
+  readonly identity?: { readonly dev: number; readonly ino: number };
+}
+
+/** The file at a path is no longer the one expected (replaced by a rotation between a stat and a read). */
+export class FileReplacedError extends InputError {
+  constructor(path: string) {
+    super(path, 'replaced while it was being read (a rotation); it is looked at again');
+  }
+}
+
+/** Expected device and inode of a file about to be read. */
+export interface ExpectedFile {
+  readonly dev: number;
+  readonly ino: number;
+}
+
+async function checkSame(path: string, fh: import('node:fs/promises').FileHandle, expect: ExpectedFile | undefined): Promise<void> {
+  if (!expect) return;
+  const st = await fh.stat();
+  if (st.dev !== expect.dev || st.ino !== expect.ino) throw new FileReplacedError(path);
 }
 
 /**
@@ -57,7 +78,12 @@ export async function readHead(path: string, n: number): Promise<FileHead> {
     await it.return?.(undefined)?.catch?.(() => undefined);
   }
   const all = Buffer.concat(parts);
-  return { bytes: all.subarray(0, Math.min(n, all.length)), complete: complete && all.length <= n, compression: input.compression };
+  return {
+    bytes: all.subarray(0, Math.min(n, all.length)),
+    complete: complete && all.length <= n,
+    compression: input.compression,
+    ...(input.identity ? { identity: { dev: input.identity.dev, ino: input.identity.ino } } : {}),
+  };
 }
 
 /** SHA-256 (hex) of `bytes`. */
@@ -68,8 +94,10 @@ export function sha256(bytes: Uint8Array): string {
 /**
  * Opens bytes `[start, end)` of an uncompressed regular file (`end`
  * undefined: to the end as it grows while read). Chunks are fresh buffers.
+ * With `expect`, a file at `path` that is not that inode any more throws
+ * {@link FileReplacedError} when read.
  */
-export async function openPlainRange(path: string, start: number, end?: number): Promise<OpenedInput> {
+export async function openPlainRange(path: string, start: number, end?: number, expect?: ExpectedFile): Promise<OpenedInput> {
   let st;
   try {
     st = await stat(path);
@@ -86,6 +114,7 @@ export async function openPlainRange(path: string, start: number, end?: number):
       throw new InputError(path, (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message, { cause: err });
     }
     try {
+      await checkSame(path, file, expect);
       for (;;) {
         const want = end === undefined ? READ_CHUNK : Math.min(READ_CHUNK, end - pos);
         if (want <= 0) return;
@@ -96,6 +125,7 @@ export async function openPlainRange(path: string, start: number, end?: number):
         yield buf.subarray(0, bytesRead);
       }
     } catch (err) {
+      if (err instanceof InputError) throw err;
       throw new InputError(path, (err as Error).message, { cause: err });
     } finally {
       await file.close().catch(() => undefined);
@@ -104,10 +134,11 @@ export async function openPlainRange(path: string, start: number, end?: number):
   return { path, compression: 'none', identity: { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs }, chunks: chunks() };
 }
 
-/** Reads `len` bytes at `pos` of a plain file (fewer at its end). */
-export async function readPlainAt(path: string, pos: number, len: number): Promise<Buffer> {
+/** Reads `len` bytes at `pos` of a plain file (fewer at its end); with `expect`, throws {@link FileReplacedError} when the file is another inode. */
+export async function readPlainAt(path: string, pos: number, len: number, expect?: ExpectedFile): Promise<Buffer> {
   const fh = await open(path, 'r');
   try {
+    await checkSame(path, fh, expect);
     const buf = Buffer.alloc(len);
     const { bytesRead } = await fh.read(buf, 0, len, pos);
     return buf.subarray(0, bytesRead);

@@ -177,7 +177,11 @@ export async function openInput(path: string): Promise<OpenedInput> {
     } catch (err) {
       throw new InputError(path, describeRead(err), { cause: err });
     }
-    if (st.isFile()) identity = { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
+    if (st.isFile()) {
+      // The identity of the file opened (not of the path a moment before: a rotation may replace it in between).
+      const fst = await fh.stat().catch(() => st);
+      identity = { dev: fst.dev, ino: fst.ino, size: fst.size, mtimeMs: fst.mtimeMs };
+    }
     const file = fh;
     close = () => void file.close().catch(() => undefined);
     source = fileChunks(file);

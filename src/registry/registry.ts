@@ -18,7 +18,7 @@
  *   made by copytruncate can still claim it.
  */
 import { randomBytes } from 'node:crypto';
-import { openDecompressedRange, readHead, readPlainAt, sha256, type FileHead } from '../input/file-range.js';
+import { FileReplacedError, openDecompressedRange, readHead, readPlainAt, sha256, type FileHead } from '../input/file-range.js';
 import type { FileEntry, RegistryState } from './state-file.js';
 
 /** Bytes of a file's start that make its fingerprint. */
@@ -103,6 +103,8 @@ export interface PlanOptions {
    * renamed away beside its old path): they count as renamed away.
    */
   readonly away?: ReadonlySet<string>;
+  /** Entries already planned in this cycle (by an earlier call): a file carrying their content is a copy. */
+  readonly claimed?: ReadonlySet<FileEntry>;
   readonly now?: number;
   /** Called for a file that could not be fingerprinted (vanished, unreadable). */
   readonly onError?: (file: SeenFile, err: unknown) => void;
@@ -142,7 +144,7 @@ export class Registry {
     if (e.tailLen === 0) return true;
     if (compression === 'none') {
       if (f.size < e.offset) return false;
-      const t = await readPlainAt(f.path, e.offset - e.tailLen, e.tailLen);
+      const t = await readPlainAt(f.path, e.offset - e.tailLen, e.tailLen, f);
       return t.length === e.tailLen && sha256(t) === e.tail;
     }
     const opened = await openDecompressedRange(f.path, e.offset, e.offset, { hash: e.tail, len: e.tailLen });
@@ -162,6 +164,7 @@ export class Registry {
     if (f.dev === e.dev && f.ino === e.ino && !e.detached) return true;
     if (e.offset === 0 || e.fpLen === 0) return false;
     const h = await readHead(f.path, FP_LEN);
+    if (h.identity && (h.identity.dev !== f.dev || h.identity.ino !== f.ino)) return false;
     return prefixMatches(e, h.bytes) && (await this.tailAgrees(f, e, h.compression));
   }
 
@@ -180,7 +183,7 @@ export class Registry {
       const other = byInode.get(k);
       if (!other || other.lastSeenMs < e.lastSeenMs) byInode.set(k, e);
     }
-    const claimed = new Set<FileEntry>();
+    const claimed = new Set<FileEntry>(options.claimed ?? []);
     const seen = new Set<string>();
     const planned: PlannedFile[] = [];
     const unmatched: Array<{ f: SeenFile; head: FileHead; reused?: boolean }> = [];
@@ -213,7 +216,10 @@ export class Registry {
 
     const head = async (f: SeenFile): Promise<FileHead | undefined> => {
       try {
-        return await readHead(f.path, FP_LEN);
+        const h = await readHead(f.path, FP_LEN);
+        // Replaced since it was stat'ed (a rotation in between): planned at the next look, as it is then.
+        if (h.identity && (h.identity.dev !== f.dev || h.identity.ino !== f.ino)) return undefined;
+        return h;
       } catch (err) {
         options.onError?.(f, err);
         return undefined;
@@ -245,7 +251,7 @@ export class Registry {
         try {
           same = await this.tailAgrees(f, e, h.compression);
         } catch (err) {
-          options.onError?.(f, err);
+          if (!(err instanceof FileReplacedError)) options.onError?.(f, err);
           continue;
         }
       }
@@ -278,7 +284,7 @@ export class Registry {
             break;
           }
         } catch (err) {
-          options.onError?.(f, err);
+          if (!(err instanceof FileReplacedError)) options.onError?.(f, err);
           break;
         }
       }
