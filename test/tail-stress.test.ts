@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { SweepWorld, sorted } from './helpers/sweep-world.js';
 import { outputDocs, startTail, waitFor } from './helpers/tail-run.js';
 
@@ -34,7 +34,10 @@ describe.skipIf(!HAVE_LOGROTATE)('iochunt tail with the real logrotate while it 
         x.append('app.log', 10);
         if (round % 2 === 1) await run.caughtUp();
       }
-      await run.caughtUp();
+      await run.caughtUp().catch((err: Error) => {
+        if (process.env.DEBUG_TAIL) console.log(spawnSync('ls', ['-li', x.logs], { encoding: 'utf8' }).stdout, readFileSync(x.state, 'utf8'), [...x.expected].filter((n) => !run.lines().includes(n)));
+        throw err;
+      });
       expect(await run.stop()).toBe(0);
       const lines = run.lines();
       expect(sorted(lines)).toEqual(sorted(new Set(lines)));
