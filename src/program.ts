@@ -22,6 +22,7 @@ import { defaultStatePath, runSweep } from './commands/sweep.js';
 import { defaultTailStatePath, runTail } from './commands/tail.js';
 import { parseListen } from './metrics/tail-metrics.js';
 import { jsonReporter } from './report.js';
+import { loadTailConfig, type InputConfig } from './config/tail-config.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -243,7 +244,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
         'files read before are then retro-hunted for the added indicators. SIGTERM/SIGINT: deliver, commit, exit 0. ' +
         '"-" alone reads stdin as scan does.',
     )
-    .argument('<PATH...>', 'log files, directories or globs');
+    .argument('[PATH...]', 'log files, directories or globs (or the inputs of --config)');
   for (const opt of scan.options) tail.addOption(opt);
   tail
     .option('--state <FILE>', `state file (default ${defaultTailStatePath()}); a sweep's state file makes tail resume where the sweep stopped`)
@@ -257,10 +258,12 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--shutdown-timeout <DURATION>', 'on SIGTERM, deliver and commit within DURATION, else exit 2 (the state keeps the last commit)', '30s')
     .option('--metrics-listen <ADDR>', 'serve Prometheus /metrics, /healthz and /readyz on HOST:PORT (or :PORT); off by default')
     .option('--log-format <FORMAT>', "the tool's own messages on stderr: text or json (one object per line)", 'text')
+    .option('--config <FILE>', 'YAML configuration (inputs, feeds, outputs, state, metrics, log, tail, scan); options given here override it')
     .action(
       async (
         paths: string[],
         raw: RawScanOptions & {
+          config?: string;
           state?: string;
           wait?: string;
           from: string;
@@ -274,6 +277,15 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
           logFormat: string;
         },
       ) => {
+        let inputs: readonly InputConfig[] = [];
+        if (raw.config !== undefined) {
+          // The file's values, unless the command line gave the option.
+          const config = loadTailConfig(raw.config);
+          const target = raw as unknown as Record<string, unknown>;
+          for (const [key, value] of Object.entries(config.options)) if (tail.getOptionValueSource(key) !== 'cli') target[key] = value;
+          inputs = config.inputs;
+        }
+        if (paths.length === 0 && inputs.length === 0) throw new UsageError('tail needs PATHs to follow, or inputs in --config FILE');
         const logFormat = parseChoice('--log-format', raw.logFormat, ['text', 'json'] as const);
         const reporter = logFormat === 'json' ? jsonReporter({ quiet: raw.quiet === true }) : reporterFor(raw.quiet === true);
         try {
@@ -290,7 +302,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
             shutdownTimeoutMs: parseDuration('--shutdown-timeout', raw.shutdownTimeout, 1000, 3_600_000),
             ...(raw.metricsListen !== undefined ? { metricsListen: parseListen('--metrics-listen', raw.metricsListen) } : {}),
           };
-          exit(await runTail(paths, options, reporter));
+          exit(await runTail(paths, { ...options, ...(inputs.length > 0 ? { inputs } : {}) }, reporter));
         } catch (err) {
           if (logFormat !== 'json' || !(err instanceof IochuntError)) throw err;
           reporter.error(err.message);
@@ -298,6 +310,17 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
         }
       },
     );
+
+  const config = program.command('config').summary('check a configuration file').description('Configuration files of `iochunt tail --config`.');
+  config
+    .command('check')
+    .summary('validate a tail configuration file without running; exit 0 valid, 2 not')
+    .argument('<FILE>', 'YAML configuration file')
+    .action((file: string) => {
+      const c = loadTailConfig(file);
+      process.stdout.write(`${file}: valid (${c.inputs.length} input(s), ${Object.keys(c.options).length} option(s))\n`);
+      exit(0);
+    });
 
   program
     .command('parse')

@@ -27,6 +27,9 @@ import { FollowPipeline } from '../follow/cycle.js';
 import { ChangeWatcher, watchRoot } from '../follow/watch.js';
 import { serveMetrics, TailMetrics, type ListenAddress } from '../metrics/tail-metrics.js';
 import type { EsOutput } from './es-output.js';
+import type { HitDocument } from '../output/hit-document.js';
+import type { InputConfig } from '../config/tail-config.js';
+import picomatch from 'picomatch';
 import { runScan, type ScanOptions } from './scan.js';
 import { defaultStatePath, findFiles, pruneSets } from './sweep.js';
 
@@ -54,6 +57,21 @@ export interface TailOptions extends ScanOptions {
   readonly metricsListen?: ListenAddress;
   /** Watch file events (inotify); false polls every scan interval only. */
   readonly watch: boolean;
+  /** Inputs of a configuration file: paths with their own excludes, format, fields and tags (besides the PATH arguments). */
+  readonly inputs?: readonly InputConfig[];
+}
+
+/** An input with its exclude matcher. */
+interface Input {
+  readonly config: InputConfig | undefined;
+  readonly paths: readonly string[];
+  readonly excluded: (path: string) => boolean;
+}
+
+function inputOfConfig(config: InputConfig | undefined, paths: readonly string[]): Input {
+  const byName = config && config.exclude.some((p) => !p.includes('/')) ? picomatch(config.exclude.filter((p) => !p.includes('/')), { dot: true }) : undefined;
+  const byPath = config && config.exclude.some((p) => p.includes('/')) ? picomatch(config.exclude.filter((p) => p.includes('/')), { dot: true }) : undefined;
+  return { config, paths, excluded: (path) => (byName?.(basename(path)) ?? false) || (byPath?.(resolve(path)) ?? false) };
 }
 
 /** Debounce of feed-change events: an editor or a downloader writes in several steps. */
@@ -75,7 +93,7 @@ const SINK_STUCK_MS = 30_000;
 export async function runTail(paths: readonly string[], options: TailOptions, reporter: Reporter): Promise<number> {
   if (options.iocs.length === 0) throw new UsageError('tail needs at least one --iocs FILE');
   if (paths.length === 1 && paths[0] === '-') return runScan(['-'], options, reporter);
-  if (paths.length === 0 || paths.includes('-')) throw new UsageError('tail follows files: name at least one PATH (directory, file or glob), or "-" alone for stdin');
+  if ((paths.length === 0 && (options.inputs ?? []).length === 0) || paths.includes('-')) throw new UsageError('tail follows files: name at least one PATH (directory, file or glob), or "-" alone for stdin');
   if (options.iocs.includes('-')) throw new UsageError('tail reads its feeds again when they change: name feed files, not --iocs -');
   const release = await lockState(options.statePath, options.waitMs);
   try {
@@ -118,6 +136,9 @@ class Tail {
   private syncingSince: number | undefined;
   private server: Server | undefined;
   private readonly countsSeen = { new: 0, rotated: 0, truncated: 0 };
+  private readonly inputs: Input[];
+  /** The input each file found belongs to (configuration inputs only). */
+  private readonly inputOfPath = new Map<string, Input>();
 
   constructor(
     private readonly paths: readonly string[],
@@ -127,6 +148,7 @@ class Tail {
     private readonly es: EsOutput | undefined,
   ) {
     this.snapshots = new IndicatorSetSnapshots(`${options.statePath}.sets`);
+    this.inputs = [...(paths.length > 0 ? [inputOfConfig(undefined, paths)] : []), ...(options.inputs ?? []).map((c) => inputOfConfig(c, c.paths))];
     this.registry = new Registry(state);
     const onWatchFailure = (dir: string, err: Error): void =>
       reporter.warn(`cannot watch ${dir} for changes (${describeError(err)}); it is polled every ${options.scanIntervalMs / 1000} s instead`);
@@ -148,7 +170,7 @@ class Tail {
     this.state.sets[this.set.id] ??= { count: this.set.store.size, first: new Date().toISOString() };
     const jsonl: HitSink | undefined = options.output ? JsonlSink.file(options.output, { append: true }) : this.es ? undefined : JsonlSink.stdout();
     const sinks = [jsonl, this.es?.sink].filter((s): s is HitSink => s !== undefined);
-    const sink = this.metrics.countingSink(sinks.length === 1 ? (sinks[0] as HitSink) : new TeeSink(sinks));
+    const sink = this.decorating(this.metrics.countingSink(sinks.length === 1 ? (sinks[0] as HitSink) : new TeeSink(sinks)));
     if (this.es) this.metrics.watchEs(this.es.sink.stats);
     const allowlist = options.allow && options.allow.length > 0 ? await loadAllowlist(options.allow, reporter) : undefined;
     const pipeline = new FollowPipeline({
@@ -160,6 +182,7 @@ class Tail {
       sink,
       ...(allowlist ? { allowlist } : {}),
       signal: this.interrupt.signal,
+      formatOf: (path) => this.inputOf(path)?.config?.format,
       observer: {
         block: (kind, bytes) => this.metrics.bytesRead.inc({ kind }, bytes),
         pass: (_kind, s) => this.metrics.inputErrors.inc(s.errors),
@@ -204,7 +227,7 @@ class Tail {
     process.on('SIGHUP', onHup);
 
     reporter.info(
-      `following ${this.paths.join(', ')} with ${this.set.store.size} indicators (set ${this.set.id.slice(0, 12)}); ` +
+      `following ${this.inputs.flatMap((i) => i.paths).join(', ')} with ${this.set.store.size} indicators (set ${this.set.id.slice(0, 12)}); ` +
         `new files from the ${options.from === 'end' ? 'end' : 'beginning'}; state ${options.statePath}; loaded in ${((performance.now() - started) / 1000).toFixed(2)} s`,
     );
     let first = true;
@@ -280,17 +303,59 @@ class Tail {
     return 0;
   }
 
-  /** The regular files under the followed paths; their folders are watched. */
+  /** The regular files under the followed paths (minus each input's excludes); their folders are watched. */
   private async discover(pipeline: FollowPipeline): Promise<SeenFile[]> {
-    const files = await findFiles(this.paths, (message) => {
-      pipeline.errors++;
-      this.reporter.error(message);
-    });
-    if (this.options.watch) {
-      for (const p of this.paths) this.watcher.add(await watchRoot(p));
-      for (const f of files) this.watcher.add(dirname(f.path));
+    const files: SeenFile[] = [];
+    const seen = new Set<string>();
+    for (const input of this.inputs) {
+      const found = await findFiles(input.paths, (message) => {
+        pipeline.errors++;
+        this.reporter.error(message);
+      });
+      for (const f of found) {
+        if (seen.has(f.path) || input.excluded(f.path)) continue;
+        seen.add(f.path);
+        files.push(f);
+        if (input.config) this.inputOfPath.set(f.path, input);
+      }
+      if (this.options.watch) for (const p of input.paths) this.watcher.add(await watchRoot(p));
     }
+    if (this.options.watch) for (const f of files) this.watcher.add(dirname(f.path));
     return files;
+  }
+
+  /** The configuration input of a file: the one it was found under, or the one of the followed file it was rotated from. */
+  private inputOf(path: string): Input | undefined {
+    const direct = this.inputOfPath.get(path);
+    if (direct || this.inputOfPath.size === 0) return direct;
+    const dir = dirname(path);
+    const name = basename(path);
+    for (const [p, input] of this.inputOfPath) if (dirname(p) === dir && name.startsWith(basename(p))) return input;
+    return undefined;
+  }
+
+  /** Adds each input's fields (as ECS `labels`) and `tags` to its hit documents. */
+  private decorating(inner: HitSink): HitSink {
+    if (!this.inputs.some((i) => i.config?.fields || i.config?.tags)) return inner;
+    const decorate = (d: HitDocument): void => {
+      const c = this.inputOf(d.log.file.path)?.config;
+      if (!c) return;
+      const doc = d as unknown as { labels?: Record<string, string>; tags?: string[] };
+      if (c.fields) doc.labels = { ...doc.labels, ...Object.fromEntries(Object.entries(c.fields).map(([k, v]) => [k, String(v)])) };
+      if (c.tags) doc.tags = [...new Set([...(doc.tags ?? []), ...c.tags])];
+    };
+    return {
+      get gone() {
+        return inner.gone;
+      },
+      write: async (docs) => {
+        for (const d of docs) decorate(d);
+        await inner.write(docs);
+      },
+      flush: () => inner.flush(),
+      ...(inner.sync ? { sync: () => (inner.sync as () => Promise<void>)() } : {}),
+      close: () => inner.close(),
+    };
   }
 
   /**

@@ -64,6 +64,8 @@ export interface PipelineParts {
   /** The state file is written at most this often (default 1 s); commits in between are kept in memory. */
   readonly writeEveryMs?: number;
   readonly observer?: CycleObserver;
+  /** The log format of a file's input (`tail --config` inputs), when it has one. */
+  readonly formatOf?: (path: string) => string | undefined;
 }
 
 /** What one cycle does. */
@@ -222,7 +224,10 @@ export class FollowPipeline {
       timestamp: new Date(now).toISOString(),
       documentFields: { iochunt: { match: { kind } } },
       ...(filters.refine ? { refine: filters.refine } : {}),
-      inputRefiner: (input) => openScanRefiner(input, formatOptions),
+      inputRefiner: (input) => {
+        const format = this.parts.formatOf?.(input.path);
+        return openScanRefiner(input, format ? { ...formatOptions, format } : formatOptions);
+      },
       onBlockDone: async (tag, end, block) => {
         onBlock(tag as PlannedFile, end, block);
         observer?.block?.(kind, block.length);
