@@ -5,7 +5,7 @@
  * every hit line exactly once, nothing else.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { appendFileSync, copyFileSync, readFileSync, renameSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, statSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { SweepWorld, lineNumber, sorted } from './helpers/sweep-world.js';
 import { outputDocs, parseMetrics, startTail, waitFor } from './helpers/tail-run.js';
@@ -262,5 +262,29 @@ describe('iochunt tail: metrics and health', () => {
     expect(await run.stop()).toBe(0);
     // --log-format json: every message line is a JSON object.
     for (const line of run.stderr().split('\n').filter((l) => l !== '')) expect(JSON.parse(line)['log.level']).toMatch(/^(info|warning|error)$/);
+  }, 60_000);
+});
+
+describe('iochunt tail: the state file cannot be written', () => {
+  it('reports it, keeps delivering, and writes the state again once it can (no crash)', async () => {
+    const x = w();
+    x.append('app.log', 30);
+    const run = startTail(x);
+    await run.caughtUp();
+    const committed = (): boolean => existsSync(x.state) && JSON.parse(readFileSync(x.state, 'utf8')).files[0]?.offset === statSync(x.path('app.log')).size;
+    await waitFor('the state written', committed);
+    const before = readFileSync(x.state, 'utf8');
+    // The temporary file of the atomic write cannot be created (as on a full disk: the write fails).
+    const blocker = `${x.state.replace(/[^/]+$/, '')}.sweep.json.${run.child.pid}.iochunt-tmp`;
+    mkdirSync(blocker);
+    x.append('app.log', 30);
+    await run.caughtUp();
+    await waitFor('the warning', () => /cannot write the state file .*; retrying/.test(run.stderr()));
+    expect(readFileSync(x.state, 'utf8')).toBe(before);
+    rmdirSync(blocker);
+    await waitFor('the state written again', committed);
+    expect(run.stderr()).toMatch(/is written again/);
+    expect(await run.stop()).toBe(0);
+    expectExactlyOnce(x, run.lines());
   }, 60_000);
 });

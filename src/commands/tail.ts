@@ -95,7 +95,10 @@ export async function runTail(paths: readonly string[], options: TailOptions, re
   if (paths.length === 1 && paths[0] === '-') return runScan(['-'], options, reporter);
   if ((paths.length === 0 && (options.inputs ?? []).length === 0) || paths.includes('-')) throw new UsageError('tail follows files: name at least one PATH (directory, file or glob), or "-" alone for stdin');
   if (options.iocs.includes('-')) throw new UsageError('tail reads its feeds again when they change: name feed files, not --iocs -');
-  const release = await lockState(options.statePath, options.waitMs);
+  // A run of weeks keeps going when its lock could not be refreshed (a suspended machine): reported, not fatal.
+  const release = await lockState(options.statePath, options.waitMs, (err) =>
+    reporter.warn(`the lock ${options.statePath}.lock could not be refreshed (${err.message}); another run may take the state over`),
+  );
   try {
     const state = readState(options.statePath);
     const es: EsOutput | undefined = options.es ? await (await import('./es-output.js')).openEsOutput(options.es, options.esDeadLetter, reporter) : undefined;

@@ -129,14 +129,16 @@ export function writeState(path: string, state: RegistryState): void {
  * Takes the lock of the state at `path` (a `PATH.lock` folder, refreshed
  * while held; a lock left by a killed process goes stale after 10 s).
  * `waitMs` > 0 waits that long for another holder; otherwise a held lock is
- * an error naming the file. Resolves to the release function.
+ * an error naming the file. Resolves to the release function. A lock that
+ * could not be refreshed (its folder removed, the machine suspended past the
+ * stale time) calls `onCompromised`; without it the process fails (sweep).
  */
-export async function lockState(path: string, waitMs: number): Promise<() => Promise<void>> {
+export async function lockState(path: string, waitMs: number, onCompromised?: (err: Error) => void): Promise<() => Promise<void>> {
   mkdirSync(dirname(path), { recursive: true });
   const deadline = Date.now() + waitMs;
   for (;;) {
     try {
-      return await lockfile.lock(path, { realpath: false, stale: 10_000, update: 2_000, lockfilePath: `${path}.lock` });
+      return await lockfile.lock(path, { realpath: false, stale: 10_000, update: 2_000, lockfilePath: `${path}.lock`, ...(onCompromised ? { onCompromised } : {}) });
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ELOCKED') {
         throw new IochuntError('E_STATE', `cannot lock the state file ${path}: ${(err as Error).message}`, { cause: err });
