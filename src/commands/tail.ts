@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import type { Server } from 'node:http';
 import { describeError, IochuntError, UsageError } from '../errors.js';
 import { loadAllowlist } from '../filters/allowlist.js';
-import { IndicatorSetSnapshots } from '../indicators/indicator-set.js';
+import { IndicatorSetSnapshots, setKeys } from '../indicators/indicator-set.js';
 import { JsonlSink } from '../output/jsonl-sink.js';
 import type { HitSink } from '../output/sink.js';
 import { TeeSink } from '../output/tee-sink.js';
@@ -140,6 +140,8 @@ class Tail {
   private server: Server | undefined;
   private readonly countsSeen = { new: 0, rotated: 0, truncated: 0 };
   private readonly inputs: Input[];
+  /** The members of the set last replaced, for the retro-hunt's difference (the older ones are read from their snapshots). */
+  private readonly knownSets = new Map<string, ReadonlySet<string>>();
   /** The input each file found belongs to (configuration inputs only). */
   private readonly inputOfPath = new Map<string, Input>();
 
@@ -186,6 +188,7 @@ class Tail {
       ...(allowlist ? { allowlist } : {}),
       signal: this.interrupt.signal,
       formatOf: (path) => this.inputOf(path)?.config?.format,
+      knownSets: this.knownSets,
       observer: {
         block: (kind, bytes) => this.metrics.bytesRead.inc({ kind }, bytes),
         pass: (_kind, s) => this.metrics.inputErrors.inc(s.errors),
@@ -584,6 +587,10 @@ class Tail {
     this.state.sets[next.id] ??= { count: next.store.size, first: new Date().toISOString() };
     this.metrics.setIndicators(next.counts);
     this.reporter.info(`indicators reloaded: ${next.store.size} (set ${next.id.slice(0, 12)}, was ${old?.id.slice(0, 12) ?? '-'}) in ${(next.loadMs / 1000).toFixed(2)} s; lines read from now on are scanned with it, and files read before are retro-hunted for the added indicators`);
-    old?.engine.close();
+    if (old) {
+      this.knownSets.clear();
+      this.knownSets.set(old.id, setKeys(old.store));
+      old.engine.close();
+    }
   }
 }

@@ -64,6 +64,8 @@ export interface PipelineParts {
   /** The state file is written at most this often (default 1 s); commits in between are kept in memory. */
   readonly writeEveryMs?: number;
   readonly observer?: CycleObserver;
+  /** Member keys of earlier sets still in memory (`tail` keeps the set it replaced): no snapshot is parsed for them. */
+  readonly knownSets?: ReadonlyMap<string, ReadonlySet<string>>;
   /** The log format of a file's input (`tail --config` inputs), when it has one. */
   readonly formatOf?: (path: string) => string | undefined;
 }
@@ -257,7 +259,7 @@ export class FollowPipeline {
     }
     for (const [earlierId, group] of groups) {
       if (this.parts.signal.aborted) break;
-      const earlier = await snapshots.load(earlierId);
+      const earlier = this.parts.knownSets?.get(earlierId) ?? (await snapshots.load(earlierId));
       if (!earlier) {
         reporter.warn(`the indicator set ${earlierId.slice(0, 12)} that ${group.length} file(s) were read with is no longer recorded; they are not retro-hunted`);
         for (const p of group) registry.finishRetro(p, set.id);

@@ -135,6 +135,16 @@ export class IndicatorSetSnapshots {
   }
 }
 
+/** The member keys of `store`, as {@link IndicatorSetSnapshots.load} gives them for a recorded set (no parsing). */
+export function setKeys(store: IndicatorLookup): Set<string> {
+  const keys = new Set<string>();
+  for (let id = 0; id < store.size; id++) {
+    const s = store.get(id).indicator;
+    keys.add(keyOf(s.type, s.name));
+  }
+  return keys;
+}
+
 /** What changed between an earlier set and the current one. */
 export interface SetDifference {
   /** The indicators of the current set the earlier one lacked, with their sources. */
