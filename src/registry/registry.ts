@@ -277,6 +277,7 @@ export class Registry {
         // Entries nobody holds first (a rotated or copied file), then copies of held ones; newest first.
         .sort((a, b) => Number(claimed.has(a)) - Number(claimed.has(b)) || b.lastSeenMs - a.lastSeenMs);
       let match: FileEntry | undefined;
+      let failed = false;
       for (const c of candidates) {
         try {
           if (await this.tailAgrees(f, c, h.compression)) {
@@ -284,10 +285,14 @@ export class Registry {
             break;
           }
         } catch (err) {
+          // Unreadable, or replaced since it was stat'ed (a rotation): not planned now rather than
+          // taken for a new file (it would be read again from 0); the next look sees it as it is.
           if (!(err instanceof FileReplacedError)) options.onError?.(f, err);
+          failed = true;
           break;
         }
       }
+      if (failed) continue;
       if (!match) {
         plan(f, this.newEntry(f, h, options.setId, now), reused ? 'truncated' : 'new', h.compression);
         continue;
