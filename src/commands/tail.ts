@@ -84,6 +84,8 @@ const STATE_REFRESH_MS = 60_000;
 const PRUNE_EVERY_MS = 10 * 60_000;
 /** An unknown file beside a followed one is read only once unmodified for this long (a compressor may be writing it). */
 const SETTLE_MS = 1500;
+/** A followed file not found beside its old path is looked for this long (a compressor may be writing its copy). */
+const LOST_GRACE_MS = 10_000;
 /** A failed indicator load is tried again this often while the feeds stay as they are. */
 const LOAD_RETRY_MS = 60_000;
 /** A sink that has not confirmed delivery for this long makes /readyz fail. */
@@ -133,6 +135,10 @@ class Tail {
   private readonly followedName = new Map<FileEntry, string>();
   /** Time of the previous look at the files (undefined on a first start with no state: old archives are not read). */
   private lastLook: number | undefined;
+  /** Followed entries not found beside their old path since this time (let go after {@link LOST_GRACE_MS}). */
+  private readonly missingSince = new Map<FileEntry, number>();
+  /** Birth times of the files stat'ed in this look. */
+  private readonly birthtimes = new Map<string, number>();
   /** Unknown files beside followed ones, modified too recently to be read yet (device:inode). */
   private readonly settling = new Set<string>();
   private signalName: NodeJS.Signals | undefined;
@@ -398,12 +404,14 @@ class Tail {
     const statOf = async (path: string): Promise<SeenFile | undefined> => {
       try {
         const st = await stat(path);
+        this.birthtimes.set(path, st.birthtimeMs);
         return st.isFile() ? { path, dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs } : undefined;
       } catch {
         return undefined; // vanished meanwhile
       }
     };
     const out: SeenFile[] = [];
+    this.birthtimes.clear();
     for (const e of lost) {
       const dir = dirname(e.path);
       const base = this.followedName.get(e) ?? basename(e.path);
@@ -426,8 +434,15 @@ class Tail {
         taken.add(match.path);
         out.push(match);
         this.followedName.set(e, base);
+        this.missingSince.delete(e);
       } else {
-        this.following.delete(e);
+        // Not found (yet): a compressor may still be writing the file that carries it. Let go after a while.
+        const since0 = this.missingSince.get(e) ?? Date.now();
+        this.missingSince.set(e, since0);
+        if (Date.now() - since0 >= LOST_GRACE_MS) {
+          this.following.delete(e);
+          this.missingSince.delete(e);
+        }
       }
     }
     if (since !== undefined) {
@@ -445,7 +460,10 @@ class Tail {
           const f = await statOf(path);
           const key = `${f?.dev}:${f?.ino}`;
           present.add(key);
-          if (!f || known.has(key) || (f.mtimeMs <= since && !this.settling.has(key))) continue;
+          // Made or written since the last look: gzip gives its output the mtime of its input, so the
+          // birth time counts too where the filesystem has one (a rename keeps both).
+          const born = f ? Math.max(f.mtimeMs, this.birthtimes.get(path) ?? 0) : 0;
+          if (!f || known.has(key) || (born <= since && !this.settling.has(key))) continue;
           // Still being written (a compressor at work): looked at again once it has settled.
           if (Date.now() - f.mtimeMs < SETTLE_MS) {
             this.settling.add(key);
@@ -467,7 +485,8 @@ class Tail {
     for (const p of planned) {
       const e = p.entry;
       if (e.detached) {
-        this.following.delete(e);
+        // Its content may live on in a copy being compressed: looked for during the grace period.
+        if (!this.missingSince.has(e)) this.following.delete(e);
         continue;
       }
       // Let go of a file read to its end that will not grow: compressed, or renamed away and idle.
@@ -476,7 +495,7 @@ class Tail {
       else this.following.add(e);
       if (p.compression === 'none') lag += Math.max(0, p.file.size - e.offset);
     }
-    for (const e of [...this.following]) if (e.detached) this.following.delete(e);
+    for (const e of [...this.following]) if (e.detached && !this.missingSince.has(e)) this.following.delete(e);
     const c = this.registry.counts;
     for (const k of ['new', 'rotated', 'truncated'] as const) {
       if (c[k] > this.countsSeen[k]) this.metrics.fileEvents.inc({ event: k }, c[k] - this.countsSeen[k]);
