@@ -33,7 +33,7 @@ describe('iochunt sweep killed at random moments', () => {
       const args = ['sweep', '--no-cache', '--threads', '1', '-i', x.feed, '--state', x.state, '-o', x.out, '--wait', '30', x.logs];
       let killed = 0;
       for (let i = 0; i < 10; i++) {
-        if ((await killAfter(args, 250 + Math.floor(Math.random() * 900))) === null) killed++;
+        if ((await killAfter(args, 100 + Math.floor(Math.random() * 900))) === null) killed++;
       }
       const last = await runCli(args);
       expect(last.code, last.stderr).toBeLessThan(2);
