@@ -288,3 +288,28 @@ describe('iochunt tail: the state file cannot be written', () => {
     expectExactlyOnce(x, run.lines());
   }, 60_000);
 });
+
+describe('iochunt tail: a 100 MB line', () => {
+  it('is scanned in pieces of --max-line-bytes: its hit is found, lines around it too, memory stays bounded', async () => {
+    const x = w();
+    const big = x.path('big.log');
+    appendFileSync(big, 'L1 host=10.1.2.3 before\n');
+    const chunk = 'x'.repeat(1024 * 1024);
+    appendFileSync(big, 'L2 ');
+    for (let i = 0; i < 100; i++) appendFileSync(big, chunk);
+    appendFileSync(big, ' 10.1.2.3 end\nL3 host=10.1.2.3 after\n');
+    const run = startTail(x, ['--metrics-listen', '127.0.0.1:0']);
+    const url = await run.metricsUrl();
+    await waitFor('the three hits', () => outputDocs(x.out).length >= 3, 60_000);
+    const m = parseMetrics(await (await fetch(url)).text());
+    expect(m.get('iochunt_hit_lines_total{kind="live"}')).toBe(3);
+    // Pieces of 16 MiB, not the whole line in memory (Node alone takes about 100 MiB).
+    expect(m.get('iochunt_process_resident_memory_bytes')).toBeLessThan(450 * 1024 * 1024);
+    expect(await run.stop()).toBe(0);
+    expect(run.stderr()).toMatch(/longer than --max-line-bytes/);
+    const originals = outputDocs(x.out).map((d) => String(d.event.original));
+    expect(originals[0]).toMatch(/^L1 /);
+    expect(originals[2]).toMatch(/^L3 /);
+    expect(originals[1]).toMatch(/10\.1\.2\.3 end$/);
+  }, 90_000);
+});
