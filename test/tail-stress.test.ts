@@ -56,9 +56,9 @@ describe.skipIf(!HAVE_LOGROTATE)('iochunt tail with the real logrotate while it 
       // None missed, nothing else.
       expect(sorted(once)).toEqual(sorted(x.expected));
       if (directives.includes('compress')) {
-        // Known issue: a .gz file read while gzip is still writing it may have its last line read
-        // again once complete (seen about once in 25 runs on a loaded machine; Elasticsearch drops
-        // the copy by its id). Anything else repeated is a failure.
+        // Known issue (to fix): a .gz file read while gzip is still writing it may have a line near its
+        // end reported twice once it is complete (seen about once in 25 runs on a loaded machine).
+        // Anything else repeated is a failure, and nothing may be missed.
         for (const t of twice) expect(t.path, `line ${t.line} reported twice`).toMatch(/\.gz$/);
         expect(twice.length).toBeLessThanOrEqual(2);
       } else {
