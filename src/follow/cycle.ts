@@ -136,6 +136,7 @@ export class FollowPipeline {
         this.planned.push(...(await registry.plan(extra, { setId: set.id, now: req.now, onError, away: new Set(extra.map((f) => f.path)), claimed, ...renamedIdle })));
       }
     }
+    await this.shareWithOriginals();
     try {
       if (req.retro !== false && options.retroLookbackMs > 0) await this.retroPass(set, req.now);
       if (req.live !== false && !this.parts.signal.aborted && !this.stoppedEarly) {
@@ -311,6 +312,36 @@ export class FollowPipeline {
       (p, error) => registry.finishLive(p, error),
     );
     this.add(this.live, s);
+  }
+
+  /**
+   * A copy planned beside its original (gzip writing `app.log.2.gz` while
+   * `app.log.2` is still there; copytruncate's copy before the truncation):
+   * the original is read up to its planned end in this cycle, so the copy
+   * starts there (after the last complete line when the original may still
+   * hold a partial one) instead of reading the same lines a second time.
+   */
+  private async shareWithOriginals(): Promise<void> {
+    for (const q of this.planned) {
+      if (!q.copyOf) continue;
+      const p = this.planned.find((o) => o.entry === q.copyOf && o !== q);
+      if (!p || p.compression !== 'none' || p.end === undefined || p.end <= q.start) continue;
+      try {
+        const from = Math.max(0, p.end - END_PROBE_BYTES);
+        const probe = await readPlainAt(p.file.path, from, p.end - from, p.file);
+        if (probe.length !== p.end - from) continue;
+        let cut = p.end;
+        if (!p.finished) {
+          const nl = probe.lastIndexOf(0x0a);
+          cut = nl >= 0 ? from + nl + 1 : q.start;
+        }
+        if (cut <= q.start) continue;
+        (q as { start: number }).start = cut;
+        this.parts.registry.skipTo(q, cut, probe.subarray(0, cut - from));
+      } catch {
+        // The original is gone or replaced: the copy is read from its own offset.
+      }
+    }
   }
 
   /** `--from end`: new files are marked read up to their last complete line. */

@@ -68,6 +68,8 @@ export interface PlannedFile {
   retroPending?: number;
   /** Marked read to its end without being scanned ({@link Registry.skipTo}). */
   skipped?: boolean;
+  /** A copy of this entry's file, which is also planned (copytruncate's copy, a compressor's output beside its input). */
+  readonly copyOf?: FileEntry;
 }
 
 /** Counts of a run, for the summary. */
@@ -188,7 +190,7 @@ export class Registry {
     const planned: PlannedFile[] = [];
     const unmatched: Array<{ f: SeenFile; head: FileHead; reused?: boolean }> = [];
 
-    const plan = (f: SeenFile, entry: FileEntry, status: FileStatus, compression: string): void => {
+    const plan = (f: SeenFile, entry: FileEntry, status: FileStatus, compression: string, copyOf?: FileEntry): void => {
       const renamed = f.path !== entry.path || options.away?.has(f.path) === true;
       // Renamed once, renamed for good: the file stays "away" across later plans.
       if (renamed && status !== 'new' && status !== 'truncated') entry.rotatedAway = true;
@@ -211,6 +213,7 @@ export class Registry {
         ...(compression === 'none' ? { end: f.size } : {}),
         pending: start,
         pendingTail: Buffer.alloc(0),
+        ...(copyOf ? { copyOf } : {}),
       });
     };
 
@@ -309,7 +312,7 @@ export class Registry {
         entry.fp = sha256(h.bytes);
         entry.fpLen = h.bytes.length;
       }
-      plan(f, entry, 'rotated', h.compression);
+      plan(f, entry, 'rotated', h.compression, entry !== match ? match : undefined);
     }
     return planned;
   }
