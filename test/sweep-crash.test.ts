@@ -69,7 +69,7 @@ describe.skipIf(!node)('iochunt sweep --es killed at random moments (real node)'
       const args = ['sweep', '--no-cache', '-i', x.feed, '--state', x.state, '--es', n.url, '--es-index', index, '--es-dead-letter', deadLetter, '--wait', '30', x.logs];
       let killed = 0;
       for (let i = 0; i < 20; i++) {
-        if ((await killAfter(args, 400 + Math.floor(Math.random() * 1600), env)) === null) killed++;
+        if ((await killAfter(args, 150 + Math.floor(Math.random() * 1000), env)) === null) killed++;
       }
       const last = await runCli(args, { env });
       expect(last.code, last.stderr).toBeLessThan(2);
