@@ -27,6 +27,10 @@ import type { WalkOptions } from './input/expand-paths.js';
 import { PathGlobs } from './input/path-globs.js';
 import type { ScanReport } from './output/input-report.js';
 import { addFeedsCommands } from './commands/feeds.js';
+import { defaultTailStatePath, runTail } from './commands/tail.js';
+import { parseListen } from './metrics/tail-metrics.js';
+import { jsonReporter } from './report.js';
+import { loadTailConfig, type InputConfig } from './config/tail-config.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -323,6 +327,89 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
       exit(await runSweep(paths, options, reporterFor(!raw.info)));
     });
 
+  // `tail` takes every option of `scan` too, plus the registry's and the follower's.
+  const tail = program
+    .command('tail')
+    .summary('follow files as they are written: rotation, live indicator reload, metrics; for weeks')
+    .description(
+      'Follow the files under PATHs (directories, files, globs; new files are picked up) and deliver the hits of every ' +
+        'line written, like a sweep that never stops: the same state file, rotation and commit rules, so tail resumes where ' +
+        'it or a sweep stopped. Feeds are reloaded on SIGHUP or when a feed file changes, and swapped in between two reads; ' +
+        'files read before are then retro-hunted for the added indicators. SIGTERM/SIGINT: deliver, commit, exit 0. ' +
+        '"-" alone reads stdin as scan does.',
+    )
+    .argument('[PATH...]', 'log files, directories or globs (or the inputs of --config)');
+  for (const opt of scan.options) if (!notForSweep.has(opt.attributeName())) tail.addOption(opt);
+  tail.on('option:file', (value: string) => {
+    tail.setOptionValueWithSource('iocs', collect(value, tail.getOptionValue('iocs') as string[] | undefined), 'cli');
+  });
+  tail
+    .option('--state <FILE>', `state file (default ${defaultTailStatePath()}); a sweep's state file makes tail resume where the sweep stopped`)
+    .option('--wait <SECONDS>', 'wait up to SECONDS for another run holding the state, instead of exiting 2')
+    .option('--from <WHERE>', 'files with no state found at start: beginning (read them whole) or end (only lines written from now on)', 'beginning')
+    .option('--scan-interval <DURATION>', 'look for new files and changes at least this often (the polling fallback for network filesystems)', '1s')
+    .option('--no-watch', 'do not use file events (inotify); poll every --scan-interval only')
+    .option('--close-renamed-after <DURATION>', 'a file renamed away (rotated) is read until idle for DURATION; its last line is then read even without a newline', '30s')
+    .option('--forget-after <DURATION>', 'forget files not seen for DURATION (e.g. 7d, 12h)', '7d')
+    .option('--retro-lookback <DURATION>', 'after a reload, retro-hunt files modified within DURATION for the added indicators; 0 turns it off', '1h')
+    .option('--shutdown-timeout <DURATION>', 'on SIGTERM, deliver and commit within DURATION, else exit 2 (the state keeps the last commit)', '30s')
+    .option('--metrics-listen <ADDR>', 'serve Prometheus /metrics, /healthz and /readyz on HOST:PORT (or :PORT); off by default')
+    .option('--log-format <FORMAT>', "the tool's own messages on stderr: text or json (one object per line)", 'text')
+    .option('--config <FILE>', 'YAML configuration (inputs, feeds, outputs, state, metrics, log, tail, scan); options given here override it')
+    .action(
+      async (
+        paths: string[],
+        raw: RawScanOptions & {
+          config?: string;
+          state?: string;
+          wait?: string;
+          from: string;
+          scanInterval: string;
+          watch: boolean;
+          closeRenamedAfter: string;
+          forgetAfter: string;
+          retroLookback: string;
+          shutdownTimeout: string;
+          metricsListen?: string;
+          logFormat: string;
+        },
+      ) => {
+        let inputs: readonly InputConfig[] = [];
+        if (raw.config !== undefined) {
+          // The file's values, unless the command line gave the option.
+          const config = loadTailConfig(raw.config);
+          const target = raw as unknown as Record<string, unknown>;
+          for (const [key, value] of Object.entries(config.options)) if (tail.getOptionValueSource(key) !== 'cli') target[key] = value;
+          inputs = config.inputs;
+        }
+        if (paths.length === 0 && inputs.length === 0) throw new UsageError('tail needs PATHs to follow, or inputs in --config FILE');
+        const logFormat = parseChoice('--log-format', raw.logFormat, ['text', 'json'] as const);
+        const reporter = logFormat === 'json' ? jsonReporter({ quiet: !raw.info }) : reporterFor(!raw.info);
+        try {
+          const options = {
+            ...validateScanOptions(raw),
+            statePath: raw.state ?? defaultTailStatePath(),
+            waitMs: raw.wait === undefined ? 0 : parseDuration('--wait', raw.wait, 0, 7 * 86_400_000),
+            from: parseChoice('--from', raw.from, ['beginning', 'end'] as const),
+            scanIntervalMs: parseDuration('--scan-interval', raw.scanInterval, 50, 3_600_000),
+            watch: raw.watch,
+            closeRenamedAfterMs: parseDuration('--close-renamed-after', raw.closeRenamedAfter, 0, 30 * 86_400_000),
+            forgetAfterMs: parseDuration('--forget-after', raw.forgetAfter, 1000, 3650 * 86_400_000),
+            retroLookbackMs: parseDuration('--retro-lookback', raw.retroLookback, 0, 3650 * 86_400_000),
+            shutdownTimeoutMs: parseDuration('--shutdown-timeout', raw.shutdownTimeout, 1000, 3_600_000),
+            ...(raw.metricsListen !== undefined ? { metricsListen: parseListen('--metrics-listen', raw.metricsListen) } : {}),
+          };
+          exit(await runTail(paths, { ...options, ...(inputs.length > 0 ? { inputs } : {}) }, reporter));
+        } catch (err) {
+          if (logFormat !== 'json' || !(err instanceof IochuntError)) throw err;
+          reporter.error(err.message);
+          exit(2);
+        }
+      },
+    );
+
+
+  program
   const parse = program
     .command('parse')
     .summary('print the parsed ECS document of every log line (no matching)')

@@ -55,3 +55,21 @@ export function recordingReporter(): Reporter & { readonly messages: Array<{ lev
     info: (message) => messages.push({ level: 'info', message }),
   };
 }
+
+/**
+ * Writes one JSON object per message to stderr (`--log-format json`):
+ * `@timestamp`, `log.level` (error, warning, info) and `message`, for log
+ * collectors; `quiet` drops `info`.
+ */
+export function jsonReporter(options: { quiet?: boolean } = {}): Reporter {
+  const write = (level: string, message: string): void => {
+    process.stderr.write(`${JSON.stringify({ '@timestamp': new Date().toISOString(), 'log.level': level, 'log.logger': 'iochunt', message })}\n`);
+  };
+  return {
+    error: (m) => write('error', m),
+    warn: (m) => write('warning', m),
+    info: (m) => {
+      if (!options.quiet) write('info', m);
+    },
+  };
+}

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
 import { ROOT, runCli } from './helpers/cli.js';
 
 function files(dir: string): string[] {
@@ -27,11 +28,57 @@ function invocations(text: string): Array<{ command: string; flags: string[] }> 
   return out;
 }
 
+/** An argument vector that runs iochunt (`[…, "/usr/bin/iochunt", "tail", "--flag", …]`) as an invocation. */
+function fromArgv(argv: readonly unknown[]): { command: string; flags: string[] } | undefined {
+  const words = argv.map(String);
+  const at = words.findIndex((w) => w === '/usr/bin/iochunt' || w === 'iochunt');
+  if (at < 0) return undefined;
+  const rest = words.slice(at + 1);
+  const command = rest.find((w) => !w.startsWith('-'));
+  return command ? { command, flags: rest.filter((w) => /^--?[a-zA-Z]/.test(w)).map((w) => w.split('=')[0] as string) } : undefined;
+}
+
+/** The invocations in a Dockerfile (ENTRYPOINT + CMD JSON arrays). */
+function dockerInvocations(text: string): Array<{ command: string; flags: string[] }> {
+  const array = (word: string): string[] => {
+    const m = new RegExp(`^${word}\\s+(\\[.*\\])\\s*$`, 'm').exec(text);
+    return m ? (JSON.parse(m[1] as string) as string[]) : [];
+  };
+  const inv = fromArgv([...array('ENTRYPOINT'), ...array('CMD')]);
+  return inv ? [inv] : [];
+}
+
+/** The invocations in Kubernetes manifests (each container's command + args). */
+function manifestInvocations(text: string): Array<{ command: string; flags: string[] }> {
+  const out: Array<{ command: string; flags: string[] }> = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (Array.isArray(o.command) || Array.isArray(o.args)) {
+        const inv = fromArgv([...((o.command as unknown[]) ?? []), ...((o.args as unknown[]) ?? [])]);
+        if (inv) out.push(inv);
+      }
+      Object.values(o).forEach(walk);
+    }
+  };
+  for (const d of parseAllDocuments(text)) walk(d.toJS());
+  return out;
+}
+
 describe('deploy/', () => {
   const all = files(join(ROOT, 'deploy'));
+  const yamlFiles = all.filter((f) => /\.ya?ml$/.test(f));
 
   it('uses only flags the built CLI accepts', async () => {
-    const found = all.flatMap((f) => invocations(readFileSync(f, 'utf8')).map((i) => ({ ...i, file: f })));
+    const found = all.flatMap((f) => {
+      const text = readFileSync(f, 'utf8');
+      const list = /Dockerfile$/.test(f) ? dockerInvocations(text) : f.includes('/kubernetes/') ? manifestInvocations(text) : invocations(text);
+      return list.map((i) => ({ ...i, file: f }));
+    });
+    expect(found.map((i) => `${i.file.replace(/.*deploy\//, '')} ${i.command}`)).toEqual(
+      expect.arrayContaining(['docker/Dockerfile tail', 'kubernetes/daemonset.yaml tail', 'systemd/iochunt-tail.service tail', 'systemd/iochunt-sweep.service sweep']),
+    );
     expect(found.length).toBeGreaterThan(0);
     const help = new Map<string, string>();
     for (const inv of found) {
@@ -58,5 +105,36 @@ describe('deploy/', () => {
         expect(line, f).toMatch(/^[A-Za-z]+=.*/);
       }
     }
+  });
+
+  it('YAML files parse (every document of every manifest)', () => {
+    expect(yamlFiles.length).toBeGreaterThanOrEqual(2);
+    for (const f of yamlFiles) {
+      for (const d of parseAllDocuments(readFileSync(f, 'utf8'))) expect(d.errors.map((e) => e.message), f).toEqual([]);
+    }
+  });
+
+  it('the example configuration passes iochunt config check (every key known, every value valid)', async () => {
+    for (const f of all.filter((p) => p.includes('/config/'))) {
+      const r = await runCli(['config', 'check', f]);
+      expect(r.code, `${f}: ${r.stderr}`).toBe(0);
+    }
+  });
+
+  it('the DaemonSet reads /var/log read-only, keeps its state on the node, probes /healthz and /readyz on the metrics port', () => {
+    const docs = parseAllDocuments(readFileSync(join(ROOT, 'deploy/kubernetes/daemonset.yaml'), 'utf8')).map((d) => d.toJS());
+    const ds = docs.find((d) => d.kind === 'DaemonSet');
+    const pod = ds.spec.template.spec;
+    const c = pod.containers[0];
+    const mount = (name: string) => c.volumeMounts.find((m: { name: string }) => m.name === name);
+    const volume = (name: string) => pod.volumes.find((v: { name: string }) => v.name === name);
+    expect(volume(mount('varlog').name).hostPath.path).toBe('/var/log');
+    expect(mount('varlog').readOnly).toBe(true);
+    expect(volume('state').hostPath.path).toBe('/var/lib/iochunt');
+    expect(c.livenessProbe.httpGet.path).toBe('/healthz');
+    expect(c.readinessProbe.httpGet.path).toBe('/readyz');
+    const listen = c.args[c.args.indexOf('--metrics-listen') + 1] as string;
+    expect(c.ports.find((p: { name: string }) => p.name === c.readinessProbe.httpGet.port).containerPort).toBe(Number(listen.split(':').pop()));
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(30);
   });
 });

@@ -4,6 +4,7 @@
  */
 import { access, constants } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { loadTailConfig } from '../config/tail-config.js';
 import { loadConfig, formatDuration, type Config, type SecretRef, type SourceConfig } from '../config/index.js';
 import { UsageError } from '../errors.js';
 import type { Reporter } from '../report.js';
@@ -141,6 +142,8 @@ export async function runFeedsStatus(options: { config?: string; json?: boolean 
 /** Validates a config file; warns about credentials that cannot be found now. Exit 0 valid, 2 not. */
 export async function runConfigCheck(path: string, reporter: Reporter): Promise<number> {
   const config = load(path, reporter);
+  // The sections of tail (inputs, outputs, metrics, …) too: errors name their key and line.
+  const tail = loadTailConfig(path);
   for (const s of config.feeds) {
     for (const [k, v] of Object.entries((s.credentials ?? {}) as Record<string, unknown>)) {
       const key = fileKey(k);
@@ -150,7 +153,7 @@ export async function runConfigCheck(path: string, reporter: Reporter): Promise<
       if ('file' in ref) await access(ref.file, constants.R_OK).catch(() => reporter.warn(`${s.name}: credentials.${key}: ${ref.file} is not readable here`));
     }
   }
-  reporter.info(`${config.path}: valid; ${config.feeds.length} source${config.feeds.length === 1 ? '' : 's'}${config.feeds.length ? ` (${config.feeds.map((f) => f.name).join(', ')})` : ''}; state in ${config.stateDir}, feeds in ${config.feedsDir}`);
+  reporter.info(`${config.path}: valid; ${tail.inputs.length} input(s), ${config.feeds.length} source${config.feeds.length === 1 ? '' : 's'}${config.feeds.length ? ` (${config.feeds.map((f) => f.name).join(', ')})` : ''}; state in ${config.stateDir}, feeds in ${config.feedsDir}`);
   return 0;
 }
 

@@ -81,6 +81,7 @@ export function parseConfig(file: string, text: string, mode?: number): LoadedCo
   const problems: string[] = [];
   const seen = new Map<string, number>();
   data.feeds?.forEach((s, i) => {
+    if (typeof s === 'string') return;
     const first = seen.get(s.name);
     if (first !== undefined) problems.push(`${file}:${lineOf(doc, counter, ['feeds', i, 'name'])}: ${formatKeyPath(['feeds', i, 'name'])}: "${s.name}" is already the name of feeds[${first}]`);
     else seen.set(s.name, i);
@@ -89,7 +90,7 @@ export function parseConfig(file: string, text: string, mode?: number): LoadedCo
 
   const base = dirname(resolve(file));
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
-  const feeds: SourceConfig[] = (data.feeds ?? []).map((s) => {
+  const feeds: SourceConfig[] = (data.feeds ?? []).flatMap((s) => (typeof s === 'string' ? [] : [s])).map((s) => {
     const c = toSourceConfig(s);
     const http = c.http.caFile ? { ...c.http, caFile: abs(c.http.caFile) } : c.http;
     return { ...c, http, credentials: resolveSecretFiles(c.credentials, abs) } as SourceConfig;
@@ -99,6 +100,7 @@ export function parseConfig(file: string, text: string, mode?: number): LoadedCo
   const exposed = mode !== undefined && (mode & 0o077) !== 0;
   if (exposed) {
     data.feeds?.forEach((s, i) => {
+      if (typeof s === 'string') return;
       for (const [key, value] of Object.entries((s.credentials ?? {}) as Record<string, unknown>)) {
         if (value && typeof value === 'object' && 'inline' in value) {
           const path = ['feeds', i, 'credentials', key];

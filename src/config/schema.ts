@@ -240,8 +240,14 @@ const source = z.discriminatedUnion('type', [otx, misp, taxii, urlList], { error
 export const fileSchema = z.strictObject({
   state_dir: z.string().min(1).optional(),
   feeds_dir: z.string().min(1).optional(),
-  feeds: z.array(source).optional(),
-  // Reserved for `tail` (issue 14): validated by it.
+  // Feed files (strings, read by `tail` as --iocs) and live sources (mappings).
+  feeds: z.array(z.union([z.string().min(1), source])).optional(),
+  // The sections of `tail`: validated by it (src/config/tail-config.ts).
+  feed_format: z.unknown().optional(),
+  state: z.unknown().optional(),
+  log: z.unknown().optional(),
+  tail: z.unknown().optional(),
+  scan: z.unknown().optional(),
   inputs: z.unknown().optional(),
   outputs: z.unknown().optional(),
   metrics: z.unknown().optional(),

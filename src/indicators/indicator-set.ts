@@ -36,14 +36,15 @@ export function indicatorSetId(store: IndicatorLookup): string {
  * The id of the indicator set the feeds at `paths` make with `options`,
  * from their bytes (cheap: nothing is parsed). The same bytes and options
  * give the same id; any change gives another id, whose difference from the
- * earlier set {@link setDifference} computes (possibly empty).
+ * earlier set {@link setDifference} computes (possibly empty). `readPaths`
+ * (same order) reads the bytes from copies of the feeds named by `paths`.
  */
-export async function feedSetId(paths: readonly string[], options: Readonly<Record<string, unknown>>): Promise<string> {
+export async function feedSetId(paths: readonly string[], options: Readonly<Record<string, unknown>>, readPaths: readonly string[] = paths): Promise<string> {
   const h = createHash('sha256');
   h.update(JSON.stringify(options));
-  for (const p of paths) {
+  for (const [i, p] of paths.entries()) {
     h.update(`\0${p.length}\0`);
-    for await (const chunk of createReadStream(p)) h.update(chunk as Buffer);
+    for await (const chunk of createReadStream(readPaths[i] ?? p)) h.update(chunk as Buffer);
   }
   return h.digest('hex').slice(0, 32);
 }
@@ -85,6 +86,23 @@ export class IndicatorSetSnapshots {
     writeFileAtomic(join(folder, 'manifest.json'), `${JSON.stringify({ feeds: names, sources: paths, ...options })}\n`);
   }
 
+  /** True when the snapshot of `id` holds the bytes that give `id` (the feeds at `paths` with `options`). */
+  async matches(id: string, paths: readonly string[], options: Readonly<Record<string, unknown>>): Promise<boolean> {
+    try {
+      const folder = this.folder(id);
+      const manifest = JSON.parse(readFileSync(join(folder, 'manifest.json'), 'utf8')) as { feeds: string[] };
+      if (manifest.feeds.length !== paths.length) return false;
+      return (await feedSetId(paths, options, manifest.feeds.map((n) => join(folder, n)))) === id;
+    } catch {
+      return false;
+    }
+  }
+
+  /** Removes the snapshot of `id`. */
+  remove(id: string): void {
+    rmSync(this.folder(id), { recursive: true, force: true });
+  }
+
   /** The member keys of set `id`, or undefined when it was not recorded (or cannot be read). */
   async load(id: string): Promise<Set<string> | undefined> {
     try {
@@ -115,6 +133,16 @@ export class IndicatorSetSnapshots {
       if (/^[0-9a-f]{32}$/.test(n) && !keep.has(n)) rmSync(join(this.dir, n), { recursive: true, force: true });
     }
   }
+}
+
+/** The member keys of `store`, as {@link IndicatorSetSnapshots.load} gives them for a recorded set (no parsing). */
+export function setKeys(store: IndicatorLookup): Set<string> {
+  const keys = new Set<string>();
+  for (let id = 0; id < store.size; id++) {
+    const s = store.get(id).indicator;
+    keys.add(keyOf(s.type, s.name));
+  }
+  return keys;
 }
 
 /** What changed between an earlier set and the current one. */

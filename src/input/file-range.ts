@@ -16,6 +16,27 @@ export interface FileHead {
   /** True when `bytes` is the whole (decompressed) content. */
   readonly complete: boolean;
   readonly compression: OpenedInput['compression'];
+  /** Device and inode of the file that was read. */
+  readonly identity?: { readonly dev: number; readonly ino: number };
+}
+
+/** The file at a path is no longer the one expected (replaced by a rotation between a stat and a read). */
+export class FileReplacedError extends InputError {
+  constructor(path: string) {
+    super(path, 'replaced while it was being read (a rotation); it is looked at again');
+  }
+}
+
+/** Expected device and inode of a file about to be read. */
+export interface ExpectedFile {
+  readonly dev: number;
+  readonly ino: number;
+}
+
+async function checkSame(path: string, fh: import('node:fs/promises').FileHandle, expect: ExpectedFile | undefined): Promise<void> {
+  if (!expect) return;
+  const st = await fh.stat();
+  if (st.dev !== expect.dev || st.ino !== expect.ino) throw new FileReplacedError(path);
 }
 
 /**
@@ -57,7 +78,12 @@ export async function readHead(path: string, n: number): Promise<FileHead> {
     await it.return?.(undefined)?.catch?.(() => undefined);
   }
   const all = Buffer.concat(parts);
-  return { bytes: all.subarray(0, Math.min(n, all.length)), complete: complete && all.length <= n, compression: input.compression };
+  return {
+    bytes: all.subarray(0, Math.min(n, all.length)),
+    complete: complete && all.length <= n,
+    compression: input.compression,
+    ...(input.identity ? { identity: { dev: input.identity.dev, ino: input.identity.ino } } : {}),
+  };
 }
 
 /** SHA-256 (hex) of `bytes`. */
@@ -68,16 +94,24 @@ export function sha256(bytes: Uint8Array): string {
 /**
  * Opens bytes `[start, end)` of an uncompressed regular file (`end`
  * undefined: to the end as it grows while read), with positional reads into
- * one reused buffer (see {@link openInput}).
+ * one reused buffer (see {@link openInput}). With `expect`, a file at `path`
+ * that is not that inode any more throws {@link FileReplacedError}.
  */
-export async function openPlainRange(path: string, start: number, end?: number): Promise<OpenedInput> {
-  return openInput(path, { start, ...(end !== undefined ? { end } : {}) });
+export async function openPlainRange(path: string, start: number, end?: number, expect?: ExpectedFile): Promise<OpenedInput> {
+  const input = await openInput(path, { start, ...(end !== undefined ? { end } : {}) });
+  // openInput takes the identity from the opened handle: the file actually read.
+  if (expect && input.identity && (input.identity.dev !== expect.dev || input.identity.ino !== expect.ino)) {
+    input.close();
+    throw new FileReplacedError(path);
+  }
+  return input;
 }
 
-/** Reads `len` bytes at `pos` of a plain file (fewer at its end). */
-export async function readPlainAt(path: string, pos: number, len: number): Promise<Buffer> {
+/** Reads `len` bytes at `pos` of a plain file (fewer at its end); with `expect`, throws {@link FileReplacedError} when the file is another inode. */
+export async function readPlainAt(path: string, pos: number, len: number, expect?: ExpectedFile): Promise<Buffer> {
   const fh = await open(path, 'r');
   try {
+    await checkSame(path, fh, expect);
     const buf = Buffer.alloc(len);
     const { bytesRead } = await fh.read(buf, 0, len, pos);
     return buf.subarray(0, bytesRead);

@@ -246,10 +246,14 @@ export async function openInput(path: string, options: OpenInputOptions = {}): P
     } catch (err) {
       throw new InputError(path, describeRead(err), { cause: err });
     }
+    if (st.isFile()) {
+      // The identity of the file opened (not of the path a moment before: a rotation may replace it in between).
+      const fst = await fh.stat().catch(() => st);
+      identity = { dev: fst.dev, ino: fst.ino, size: fst.size, mtimeMs: fst.mtimeMs };
+    }
     const file = fh;
     closeSource = () => file.close().catch(() => undefined);
-    if (st.isFile()) identity = { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs };
-    const plan = { sizeAtOpen: st.size, positional: st.isFile(), onWarning: st.isFile() ? options.onWarning : undefined };
+    const plan = { sizeAtOpen: identity?.size ?? st.size, positional: st.isFile(), onWarning: st.isFile() ? options.onWarning : undefined };
     if (st.isFile()) {
       // A regular file: look at its first bytes without moving anything.
       const magic = Buffer.alloc(MAGIC_BYTES);

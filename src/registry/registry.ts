@@ -18,7 +18,7 @@
  *   made by copytruncate can still claim it.
  */
 import { randomBytes } from 'node:crypto';
-import { openDecompressedRange, readHead, readPlainAt, sha256, type FileHead } from '../input/file-range.js';
+import { FileReplacedError, openDecompressedRange, readHead, readPlainAt, sha256, type FileHead } from '../input/file-range.js';
 import type { FileEntry, RegistryState } from './state-file.js';
 
 /** Bytes of a file's start that make its fingerprint. */
@@ -66,6 +66,10 @@ export interface PlannedFile {
   pendingTail: Buffer;
   /** Retro-hunt progress not yet committed. */
   retroPending?: number;
+  /** Marked read to its end without being scanned ({@link Registry.skipTo}). */
+  skipped?: boolean;
+  /** A copy of this entry's file, which is also planned (copytruncate's copy, a compressor's output beside its input). */
+  readonly copyOf?: FileEntry;
 }
 
 /** Counts of a run, for the summary. */
@@ -96,6 +100,13 @@ export interface PlanOptions {
   readonly setId: string;
   /** A renamed plain file idle this long counts as finished (default 30 s). */
   readonly renamedIdleMs?: number;
+  /**
+   * Paths found outside the followed paths (`tail` looks for a followed file
+   * renamed away beside its old path): they count as renamed away.
+   */
+  readonly away?: ReadonlySet<string>;
+  /** Entries already planned in this cycle (by an earlier call): a file carrying their content is a copy. */
+  readonly claimed?: ReadonlySet<FileEntry>;
   readonly now?: number;
   /** Called for a file that could not be fingerprinted (vanished, unreadable). */
   readonly onError?: (file: SeenFile, err: unknown) => void;
@@ -135,7 +146,7 @@ export class Registry {
     if (e.tailLen === 0) return true;
     if (compression === 'none') {
       if (f.size < e.offset) return false;
-      const t = await readPlainAt(f.path, e.offset - e.tailLen, e.tailLen);
+      const t = await readPlainAt(f.path, e.offset - e.tailLen, e.tailLen, f);
       return t.length === e.tailLen && sha256(t) === e.tail;
     }
     const opened = await openDecompressedRange(f.path, e.offset, e.offset, { hash: e.tail, len: e.tailLen });
@@ -144,6 +155,19 @@ export class Registry {
       // nothing: the range is empty; this closes the stream
     }
     return true;
+  }
+
+  /**
+   * True when the file at `f` is the file of entry `e` (same inode) or
+   * carries its content (fingerprint and the bytes before its offset agree):
+   * what `tail` asks of a file beside a followed one that went missing.
+   */
+  async continues(f: SeenFile, e: FileEntry): Promise<boolean> {
+    if (f.dev === e.dev && f.ino === e.ino && !e.detached) return true;
+    if (e.offset === 0 || e.fpLen === 0) return false;
+    const h = await readHead(f.path, FP_LEN);
+    if (h.identity && (h.identity.dev !== f.dev || h.identity.ino !== f.ino)) return false;
+    return prefixMatches(e, h.bytes) && (await this.tailAgrees(f, e, h.compression));
   }
 
   /**
@@ -161,14 +185,16 @@ export class Registry {
       const other = byInode.get(k);
       if (!other || other.lastSeenMs < e.lastSeenMs) byInode.set(k, e);
     }
-    const claimed = new Set<FileEntry>();
+    const claimed = new Set<FileEntry>(options.claimed ?? []);
     const seen = new Set<string>();
     const planned: PlannedFile[] = [];
     const unmatched: Array<{ f: SeenFile; head: FileHead; reused?: boolean }> = [];
 
-    const plan = (f: SeenFile, entry: FileEntry, status: FileStatus, compression: string): void => {
-      const renamed = f.path !== entry.path;
-      const finished = compression !== 'none' || (renamed && now - f.mtimeMs >= renamedIdleMs);
+    const plan = (f: SeenFile, entry: FileEntry, status: FileStatus, compression: string, copyOf?: FileEntry): void => {
+      const renamed = f.path !== entry.path || options.away?.has(f.path) === true;
+      // Renamed once, renamed for good: the file stays "away" across later plans.
+      if (renamed && status !== 'new' && status !== 'truncated') entry.rotatedAway = true;
+      const finished = compression !== 'none' || ((renamed || entry.rotatedAway === true) && now - f.mtimeMs >= renamedIdleMs);
       const start = status === 'new' || status === 'truncated' ? 0 : entry.offset;
       entry.path = f.path;
       entry.dev = f.dev;
@@ -187,12 +213,16 @@ export class Registry {
         ...(compression === 'none' ? { end: f.size } : {}),
         pending: start,
         pendingTail: Buffer.alloc(0),
+        ...(copyOf ? { copyOf } : {}),
       });
     };
 
     const head = async (f: SeenFile): Promise<FileHead | undefined> => {
       try {
-        return await readHead(f.path, FP_LEN);
+        const h = await readHead(f.path, FP_LEN);
+        // Replaced since it was stat'ed (a rotation in between): planned at the next look, as it is then.
+        if (h.identity && (h.identity.dev !== f.dev || h.identity.ino !== f.ino)) return undefined;
+        return h;
       } catch (err) {
         options.onError?.(f, err);
         return undefined;
@@ -224,7 +254,7 @@ export class Registry {
         try {
           same = await this.tailAgrees(f, e, h.compression);
         } catch (err) {
-          options.onError?.(f, err);
+          if (!(err instanceof FileReplacedError)) options.onError?.(f, err);
           continue;
         }
       }
@@ -270,6 +300,7 @@ export class Registry {
         // Entries nobody holds first (a rotated or copied file), then copies of held ones; newest first.
         .sort((a, b) => Number(claimed.has(a)) - Number(claimed.has(b)) || b.lastSeenMs - a.lastSeenMs);
       let match: FileEntry | undefined;
+      let failed = false;
       for (const c of candidates) {
         try {
           if (await this.tailAgrees(f, c, h.compression)) {
@@ -277,10 +308,14 @@ export class Registry {
             break;
           }
         } catch (err) {
-          options.onError?.(f, err);
+          // Unreadable, or replaced since it was stat'ed (a rotation): not planned now rather than
+          // taken for a new file (it would be read again from 0); the next look sees it as it is.
+          if (!(err instanceof FileReplacedError)) options.onError?.(f, err);
+          failed = true;
           break;
         }
       }
+      if (failed) continue;
       if (!match) {
         plan(f, this.newEntry(f, h, options.setId, now), reused ? 'truncated' : 'new', h.compression);
         continue;
@@ -297,7 +332,7 @@ export class Registry {
         entry.fp = sha256(h.bytes);
         entry.fpLen = h.bytes.length;
       }
-      plan(f, entry, 'rotated', h.compression);
+      plan(f, entry, 'rotated', h.compression, entry !== match ? match : undefined);
     }
     return planned;
   }
@@ -309,6 +344,16 @@ export class Registry {
       block.length >= TAIL_LEN ? Buffer.from(block.subarray(block.length - TAIL_LEN)) : Buffer.concat([p.pendingTail, block]).subarray(-TAIL_LEN);
   }
 
+  /**
+   * Marks `p` as read up to `offset` without scanning it (`tail --from end`
+   * for a file it has no state for); `tail` is the bytes just before `offset`.
+   * Committed like a read.
+   */
+  skipTo(p: PlannedFile, offset: number, tail: Buffer): void {
+    p.pending = offset;
+    p.pendingTail = Buffer.from(tail.subarray(Math.max(0, tail.length - TAIL_LEN)));
+  }
+
   /** Notes retro-hunt progress (hits up to `endOffset` handed to the sink) under indicator set `setId`. */
   advanceRetro(p: PlannedFile, endOffset: number): void {
     p.retroPending = endOffset;
@@ -317,17 +362,24 @@ export class Registry {
   /**
    * Commits what was handed to the sink: call only after the sink confirmed
    * delivery of everything written so far (flushed, fsynced, acknowledged).
+   * Returns true when a position moved.
    */
-  commit(planned: readonly PlannedFile[], retroSet: string | undefined): void {
+  commit(planned: readonly PlannedFile[], retroSet: string | undefined): boolean {
+    let changed = false;
     for (const p of planned) {
       const e = p.entry;
       if (p.status !== 'unchanged' && p.pending !== e.offset) {
+        changed = true;
         e.offset = p.pending;
         e.tailLen = Math.min(p.pendingTail.length, e.offset);
         e.tail = sha256(p.pendingTail.subarray(p.pendingTail.length - e.tailLen));
       }
-      if (retroSet !== undefined && p.retroPending !== undefined) e.retro = { set: retroSet, upto: p.retroPending };
+      if (retroSet !== undefined && p.retroPending !== undefined) {
+        e.retro = { set: retroSet, upto: p.retroPending };
+        changed = true;
+      }
     }
+    return changed;
   }
 
   /** A live read of `p` ended (an error stops at the last committed block); records the size it was planned at. */

@@ -43,6 +43,8 @@ export interface FileEntry {
   retro?: { set: string; upto: number };
   firstSeenMs: number;
   lastSeenMs: number;
+  /** The file was renamed away from the path it was read at (rotated): idle, it is finished. */
+  rotatedAway?: boolean;
   /** The inode no longer holds this content (truncated, rewritten, reused); a copy may still claim it by fingerprint. */
   detached?: boolean;
 }
@@ -129,16 +131,18 @@ export function writeState(path: string, state: RegistryState): void {
  * while held; a lock left by a process of this host that no longer runs is
  * taken over at once, any other after 10 s without refresh).
  * `waitMs` > 0 waits that long for another holder; otherwise a held lock is
- * an error naming the file. Resolves to the release function.
+ * an error naming the file. Resolves to the release function. A lock that
+ * could not be refreshed (its folder removed, the machine suspended past the
+ * stale time) calls `onCompromised`; without it the process fails (sweep).
  */
-export async function lockState(path: string, waitMs: number): Promise<() => Promise<void>> {
+export async function lockState(path: string, waitMs: number, onCompromised?: (err: Error) => void): Promise<() => Promise<void>> {
   mkdirSync(dirname(path), { recursive: true });
   const deadline = Date.now() + waitMs;
   const lockDir = `${path}.lock`;
   const ownerFile = `${path}.lock-owner`;
   for (;;) {
     try {
-      const release = await lockfile.lock(path, { realpath: false, stale: 10_000, update: 2_000, lockfilePath: lockDir });
+      const release = await lockfile.lock(path, { realpath: false, stale: 10_000, update: 2_000, lockfilePath: lockDir, ...(onCompromised ? { onCompromised } : {}) });
       // Who holds it: a later run on this host takes over at once from a holder that died (kill -9).
       try {
         writeFileSync(ownerFile, JSON.stringify({ pid: process.pid, host: hostname() }));
