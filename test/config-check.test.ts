@@ -64,7 +64,7 @@ describe('configuration file', () => {
     chmodSync(file, 0o600);
     const r = await runCli(['config', 'check', file], { env: { OTX_API_KEY: 'x', TAXII_PASSWORD: '' } });
     expect(r.code).toBe(0);
-    expect(r.stderr).toContain(`${file}: valid; 4 sources (otx, misp, cert, blocklist); state in ${t.path('state')}, feeds in /srv/feeds`);
+    expect(r.stderr).toContain(`${file}: valid; 1 input(s), 4 sources (otx, misp, cert, blocklist); state in ${t.path('state')}, feeds in /srv/feeds`);
     expect(r.stderr).toContain('cert: credentials.password: environment variable TAXII_PASSWORD is not set here');
     expect(r.stderr).toContain(`misp: credentials.api_key: ${t.path('misp.key')} is not readable here`);
   });

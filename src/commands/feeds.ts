@@ -2,7 +2,7 @@
  * `iochunt feeds pull`, `iochunt feeds status` and `iochunt config check`:
  * thin commands over src/config and src/sources.
  */
-import { access, constants } from 'node:fs/promises';
+import { access, constants, readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { loadTailConfig } from '../config/tail-config.js';
 import { loadConfig, formatDuration, type Config, type SecretRef, type SourceConfig } from '../config/index.js';
@@ -141,9 +141,14 @@ export async function runFeedsStatus(options: { config?: string; json?: boolean 
 
 /** Validates a config file; warns about credentials that cannot be found now. Exit 0 valid, 2 not. */
 export async function runConfigCheck(path: string, reporter: Reporter): Promise<number> {
+  // Both readers of the file: tail's sections (inputs, outputs, metrics, …) and the live sources.
+  // The one the file is mostly about speaks first, so that its messages are the ones shown.
+  const text = await readFile(path, 'utf8').catch(() => undefined);
+  const sourcesFirst = text === undefined || /^feeds:\s*\n(?:\s*#.*\n|\s*\n)*\s*-\s+\w+\s*:/m.test(text);
+  let tail: ReturnType<typeof loadTailConfig> | undefined;
+  if (!sourcesFirst) tail = loadTailConfig(path);
   const config = load(path, reporter);
-  // The sections of tail (inputs, outputs, metrics, …) too: errors name their key and line.
-  const tail = loadTailConfig(path);
+  tail ??= loadTailConfig(path);
   for (const s of config.feeds) {
     for (const [k, v] of Object.entries((s.credentials ?? {}) as Record<string, unknown>)) {
       const key = fileKey(k);
@@ -153,7 +158,7 @@ export async function runConfigCheck(path: string, reporter: Reporter): Promise<
       if ('file' in ref) await access(ref.file, constants.R_OK).catch(() => reporter.warn(`${s.name}: credentials.${key}: ${ref.file} is not readable here`));
     }
   }
-  reporter.info(`${config.path}: valid; ${tail.inputs.length} input(s), ${config.feeds.length} source${config.feeds.length === 1 ? '' : 's'}${config.feeds.length ? ` (${config.feeds.map((f) => f.name).join(', ')})` : ''}; state in ${config.stateDir}, feeds in ${config.feedsDir}`);
+  reporter.info(`${config.path}: valid; ${tail.inputs.length > 0 ? `${tail.inputs.length} input(s), ` : ''}${config.feeds.length} source${config.feeds.length === 1 ? '' : 's'}${config.feeds.length ? ` (${config.feeds.map((f) => f.name).join(', ')})` : ''}; state in ${config.stateDir}, feeds in ${config.feedsDir}`);
   return 0;
 }
 

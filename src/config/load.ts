@@ -74,14 +74,31 @@ export function parseConfig(file: string, text: string, mode?: number): LoadedCo
     );
   }
   const raw: unknown = doc.toJS() ?? {};
+  // `feeds:` also lists plain feed files (strings) for tail: only its mappings are sources. Their
+  // positions in the file are kept, so that messages name the right line.
+  const feedIndex: number[] = [];
+  if (raw && typeof raw === 'object' && Array.isArray((raw as { feeds?: unknown }).feeds)) {
+    const all = (raw as { feeds: unknown[] }).feeds;
+    (raw as { feeds: unknown[] }).feeds = all.filter((x, i) => (typeof x === 'string' ? false : (feedIndex.push(i), true)));
+  }
+  const at = (i: number): number => feedIndex[i] ?? i;
   const parsed = fileSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(file, parsed.error.issues.flatMap((i) => issueProblems(file, doc, counter, i)));
+  if (!parsed.success) {
+    throw new ConfigError(
+      file,
+      parsed.error.issues.flatMap((issue) => {
+        const path = [...issue.path];
+        if (path[0] === 'feeds' && typeof path[1] === 'number') path[1] = at(path[1]);
+        return issueProblems(file, doc, counter, { ...issue, path } as typeof issue);
+      }),
+    );
+  }
   const data = parsed.data;
 
   const problems: string[] = [];
   const seen = new Map<string, number>();
-  data.feeds?.forEach((s, i) => {
-    if (typeof s === 'string') return;
+  data.feeds?.forEach((s, j) => {
+    const i = at(j);
     const first = seen.get(s.name);
     if (first !== undefined) problems.push(`${file}:${lineOf(doc, counter, ['feeds', i, 'name'])}: ${formatKeyPath(['feeds', i, 'name'])}: "${s.name}" is already the name of feeds[${first}]`);
     else seen.set(s.name, i);
@@ -90,7 +107,7 @@ export function parseConfig(file: string, text: string, mode?: number): LoadedCo
 
   const base = dirname(resolve(file));
   const abs = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
-  const feeds: SourceConfig[] = (data.feeds ?? []).flatMap((s) => (typeof s === 'string' ? [] : [s])).map((s) => {
+  const feeds: SourceConfig[] = (data.feeds ?? []).map((s) => {
     const c = toSourceConfig(s);
     const http = c.http.caFile ? { ...c.http, caFile: abs(c.http.caFile) } : c.http;
     return { ...c, http, credentials: resolveSecretFiles(c.credentials, abs) } as SourceConfig;
@@ -99,8 +116,8 @@ export function parseConfig(file: string, text: string, mode?: number): LoadedCo
   const warnings: string[] = [];
   const exposed = mode !== undefined && (mode & 0o077) !== 0;
   if (exposed) {
-    data.feeds?.forEach((s, i) => {
-      if (typeof s === 'string') return;
+    data.feeds?.forEach((s, j) => {
+      const i = at(j);
       for (const [key, value] of Object.entries((s.credentials ?? {}) as Record<string, unknown>)) {
         if (value && typeof value === 'object' && 'inline' in value) {
           const path = ['feeds', i, 'credentials', key];

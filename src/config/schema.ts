@@ -240,8 +240,8 @@ const source = z.discriminatedUnion('type', [otx, misp, taxii, urlList], { error
 export const fileSchema = z.strictObject({
   state_dir: z.string().min(1).optional(),
   feeds_dir: z.string().min(1).optional(),
-  // Feed files (strings, read by `tail` as --iocs) and live sources (mappings).
-  feeds: z.array(z.union([z.string().min(1), source])).optional(),
+  // Live sources (mappings); feed files (strings, read by `tail` as --iocs) are taken out before this schema applies.
+  feeds: z.array(source).optional(),
   // The sections of `tail`: validated by it (src/config/tail-config.ts).
   feed_format: z.unknown().optional(),
   state: z.unknown().optional(),
