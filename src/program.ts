@@ -31,6 +31,7 @@ import { defaultTailStatePath, runTail } from './commands/tail.js';
 import { parseListen } from './metrics/tail-metrics.js';
 import { jsonReporter } from './report.js';
 import { loadTailConfig, type InputConfig } from './config/tail-config.js';
+import type { Config } from './config/schema.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -375,12 +376,14 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
         },
       ) => {
         let inputs: readonly InputConfig[] = [];
+        let sources: Config | undefined;
         if (raw.config !== undefined) {
           // The file's values, unless the command line gave the option.
           const config = loadTailConfig(raw.config);
           const target = raw as unknown as Record<string, unknown>;
           for (const [key, value] of Object.entries(config.options)) if (tail.getOptionValueSource(key) !== 'cli') target[key] = value;
           inputs = config.inputs;
+          sources = config.sources;
         }
         if (paths.length === 0 && inputs.length === 0) throw new UsageError('tail needs PATHs to follow, or inputs in --config FILE');
         const logFormat = parseChoice('--log-format', raw.logFormat, ['text', 'json'] as const);
@@ -399,7 +402,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
             shutdownTimeoutMs: parseDuration('--shutdown-timeout', raw.shutdownTimeout, 1000, 3_600_000),
             ...(raw.metricsListen !== undefined ? { metricsListen: parseListen('--metrics-listen', raw.metricsListen) } : {}),
           };
-          exit(await runTail(paths, { ...options, ...(inputs.length > 0 ? { inputs } : {}) }, reporter));
+          exit(await runTail(paths, { ...options, ...(inputs.length > 0 ? { inputs } : {}), ...(sources ? { sources } : {}) }, reporter));
         } catch (err) {
           if (logFormat !== 'json' || !(err instanceof IochuntError)) throw err;
           reporter.error(err.message);

@@ -17,6 +17,8 @@ import { describeError, IochuntError, UsageError } from '../errors.js';
 import { loadAllowlist } from '../filters/allowlist.js';
 import { IndicatorSetSnapshots, setKeys } from '../indicators/indicator-set.js';
 import { openAppendedOutput } from '../output/appended-output.js';
+import type { Config } from '../config/schema.js';
+import { dueSources, pullSource } from '../sources/puller.js';
 import type { OutputIdentity } from '../output/output-file.js';
 import type { HitSink } from '../output/sink.js';
 import { TeeSink } from '../output/tee-sink.js';
@@ -60,6 +62,8 @@ export interface TailOptions extends ScanOptions {
   readonly watch: boolean;
   /** Inputs of a configuration file: paths with their own excludes, format, fields and tags (besides the PATH arguments). */
   readonly inputs?: readonly InputConfig[];
+  /** Live feed sources (`feeds:` mappings of --config): pulled when due, their feed files are among `iocs`. */
+  readonly sources?: Config;
 }
 
 /** An input with its exclude matcher. */
@@ -174,9 +178,32 @@ class Tail {
     if (state.files.length > 0 && state.updated !== '') this.lastLook = Date.parse(state.updated) || undefined;
   }
 
+  private pulling = false;
+
+  /** Pulls the live sources that are due, one after another; a run already under way is not doubled. */
+  private async pullDue(sources: Config): Promise<void> {
+    if (this.pulling) return;
+    this.pulling = true;
+    try {
+      for (const source of await dueSources(sources, Date.now())) {
+        if (this.interrupt.signal.aborted) break;
+        const r = await pullSource(sources, source, { reporter: this.reporter });
+        if (!r.ok) this.reporter.error(`feeds: ${r.name}: ${r.error ?? 'failed'}; its last good feed stays in use`);
+        else if (r.changed) this.reporter.info(`feeds: ${r.name}: ${r.indicators} indicators (+${r.added} -${r.removed}); reloading`);
+      }
+    } catch (err) {
+      this.reporter.error(`feeds: ${describeError(err)}`);
+    } finally {
+      this.pulling = false;
+    }
+  }
+
   async run(): Promise<number> {
     const { options, reporter } = this;
     const started = performance.now();
+    // Live sources: those due (never pulled, or their interval passed) are pulled before the first load,
+    // so that their feed files exist; then on their intervals. A replaced feed file reloads the set.
+    if (options.sources) await this.pullDue(options.sources);
     this.set = await this.load('start');
     if (!this.set) throw new IochuntError('E_FEED', `no indicator set could be loaded from ${options.iocs.join(', ')}`);
     this.feedSignature = await this.feedStat();
@@ -218,6 +245,14 @@ class Tail {
       });
     }
 
+    const sources = options.sources;
+    const pullTimer = sources
+      ? setInterval(() => {
+          if (!this.interrupt.signal.aborted) void this.pullDue(sources);
+        }, 1000)
+      : undefined;
+    pullTimer?.unref();
+    this.interrupt.signal.addEventListener('abort', () => clearInterval(pullTimer), { once: true });
     const onSignal = (sig: NodeJS.Signals): void => {
       if (this.signalName !== undefined) {
         reporter.error(`interrupted again (${sig}): stopped at once; the state keeps the last commit`);

@@ -8,6 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { loadConfig } from './load.js';
+import type { Config } from './schema.js';
 import { feedPathOf } from '../sources/puller.js';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
 import { UsageError } from '../errors.js';
@@ -32,6 +33,8 @@ export interface TailConfig {
   readonly inputs: readonly InputConfig[];
   /** Values of command-line options (`iocs`, `scanInterval`, `es`, …) as the command line would give them. */
   readonly options: Readonly<Record<string, string | string[] | boolean>>;
+  /** The live sources of `feeds:` (pulled by tail on their intervals), when the file has any. */
+  readonly sources?: Config;
 }
 
 type Kind = 'string' | 'strings' | 'boolean' | 'duration' | 'seconds' | 'size' | 'count' | 'choice';
@@ -128,6 +131,7 @@ export function loadTailConfig(path: string): TailConfig {
   if (root === null) return { path, inputs: [], options: {} };
   if (!isMap(root)) fail(root, '(top level)', 'expected a mapping of sections (inputs, feeds, outputs, …)');
   const options: Record<string, string | string[] | boolean> = {};
+  let liveSources: Config | undefined;
   const inputs: InputConfig[] = [];
 
   const entries = (map: YAMLMap, where: string, allowed: readonly string[]): Array<{ key: string; node: Node; keyNode: Node }> => {
@@ -248,6 +252,7 @@ export function loadTailConfig(path: string): TailConfig {
         if (isSeq(node) && node.items.some((item) => isMap(item))) {
           const files = node.items.filter((item) => !isMap(item)).map((item, i) => str(item as Node, `${key}[${i}]`));
           const sources = loadConfig(path).config;
+          liveSources = sources;
           for (const source of sources.feeds) if (source.enabled !== false) files.push(feedPathOf(sources, source));
           options.iocs = files;
         } else options.iocs = strs(node, key);
@@ -285,5 +290,5 @@ export function loadTailConfig(path: string): TailConfig {
     }
   }
   if (options.esDeadLetter !== undefined && options.es === undefined) fail(root, 'outputs.elasticsearch.dead_letter', 'needs outputs.elasticsearch.hosts');
-  return { path, inputs, options };
+  return { path, inputs, options, ...(liveSources ? { sources: liveSources } : {}) };
 }
