@@ -9,7 +9,7 @@ import type { DomainMatch } from '../engine/compile.js';
 import { createEngine, type EngineChoice } from '../engine/select.js';
 import { openScanRefiner } from '../formats/open-format.js';
 import { UsageError } from '../errors.js';
-import { prepareIndicators } from '../indicators/prepare.js';
+import { prepareIndicators, prepareOptionsOf } from '../indicators/prepare.js';
 import { withHitContext } from '../output/hit-document.js';
 import { JsonlSink } from '../output/jsonl-sink.js';
 import type { HitSink } from '../output/sink.js';
@@ -133,17 +133,7 @@ function refuseSharedStdin(paths: readonly string[], options: ScanOptions): void
 }
 
 async function scanTo(paths: readonly string[], options: ScanOptions, reporter: Reporter, started: number, es: EsOutput | undefined): Promise<number> {
-  const prepared = await prepareIndicators(
-    {
-      iocs: options.iocs,
-      ...(options.iocsFormat ? { iocsFormat: options.iocsFormat } : {}),
-      domainMatch: options.domainMatch,
-      strict: options.strict,
-      ...(options.mispAll ? { mispAll: true } : {}),
-      ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
-    },
-    reporter,
-  );
+  const prepared = await prepareIndicators(prepareOptionsOf(options), reporter);
   const { store, counts } = prepared;
   const engine = await createEngine(options.engine, prepared.tables, reporter);
   prepared.persist?.(engine.cacheTables?.() ?? prepared.tables.packed());

@@ -9,7 +9,7 @@ import { createEngine } from '../engine/select.js';
 import type { MatchEngine } from '../engine/engine.js';
 import { IochuntError } from '../errors.js';
 import { feedSetId, type IndicatorSetSnapshots } from '../indicators/indicator-set.js';
-import { prepareIndicators } from '../indicators/prepare.js';
+import { prepareIndicators, prepareOptionsOf } from '../indicators/prepare.js';
 import type { IndicatorLookup } from '../indicators/store.js';
 import type { IndicatorType } from '../indicators/types.js';
 import type { Reporter } from '../report.js';
@@ -49,17 +49,7 @@ export async function loadActiveSet(options: ScanOptions, snapshots: IndicatorSe
     const started = performance.now();
     // A feed that cannot be read is reported by the load below, with its name.
     const before = await feedSetId(options.iocs, idOptions).catch(() => undefined);
-    const prepared = await prepareIndicators(
-      {
-        iocs: options.iocs,
-        ...(options.iocsFormat ? { iocsFormat: options.iocsFormat } : {}),
-        domainMatch: options.domainMatch,
-        strict: options.strict,
-        ...(options.mispAll ? { mispAll: true } : {}),
-        ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
-      },
-      reporter,
-    );
+    const prepared = await prepareIndicators(prepareOptionsOf(options), reporter);
     const snapshotted = before !== undefined && snapshots.has(before);
     if (before !== undefined && !snapshotted) snapshots.save(before, options.iocs, readOptions);
     const after = await feedSetId(options.iocs, idOptions).catch(() => undefined);

@@ -46,6 +46,25 @@ export interface PreparedIndicators {
   readonly persist?: (tables: PackedTables) => void;
 }
 
+/** The feed options of a command (`scan`, `sweep`, `tail`) as {@link prepareIndicators} takes them. */
+export function prepareOptionsOf(options: {
+  readonly iocs: readonly string[];
+  readonly iocsFormat?: string;
+  readonly domainMatch: DomainMatch;
+  readonly strict: boolean;
+  readonly mispAll?: boolean;
+  readonly cacheDir?: string;
+}): PrepareOptions {
+  return {
+    iocs: options.iocs,
+    ...(options.iocsFormat ? { iocsFormat: options.iocsFormat } : {}),
+    domainMatch: options.domainMatch,
+    strict: options.strict,
+    ...(options.mispAll ? { mispAll: true } : {}),
+    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+  };
+}
+
 /**
  * Loads and compiles the feeds, through the cache when `cacheDir` is set.
  * Warnings about invalid feed entries are printed on every run, cached or
