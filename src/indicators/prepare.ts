@@ -47,14 +47,7 @@ export interface PreparedIndicators {
 }
 
 /** The feed options of a command (`scan`, `sweep`, `tail`) as {@link prepareIndicators} takes them. */
-export function prepareOptionsOf(options: {
-  readonly iocs: readonly string[];
-  readonly iocsFormat?: string;
-  readonly domainMatch: DomainMatch;
-  readonly strict: boolean;
-  readonly mispAll?: boolean;
-  readonly cacheDir?: string;
-}): PrepareOptions {
+export function prepareOptionsOf(options: PrepareOptions): PrepareOptions {
   return {
     iocs: options.iocs,
     ...(options.iocsFormat ? { iocsFormat: options.iocsFormat } : {}),
