@@ -27,7 +27,7 @@ describe('-f FILE', () => {
   it('is --iocs under grep and rg name, and mixes with --iocs in the order given', async () => {
     const r = await runCli(['scan', '--no-info', '-f', feed2, '--iocs', feed, c]);
     expect(r.code).toBe(0);
-    expect(r.docs.map((d) => d.threat.enrichments[0].feed.name[0])).toEqual([feed2, feed]);
+    expect(r.docs.map((d) => d.threat.enrichments[0].iochunt.feed.path)).toEqual([feed2, feed]);
     const alone = await runCli(['scan', '--no-info', '-f', feed, a]);
     expect(alone.docs.map((d) => d.event.original)).toEqual(['hit 10.1.2.3', 'hit evil.example', 'hit 10.1.2.3 again']);
   });
