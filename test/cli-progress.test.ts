@@ -124,3 +124,25 @@ describe('the progress line', () => {
     expect(r.stderr).toMatch(/scanned 1 input/);
   });
 });
+
+describe('the progress line of sweep', () => {
+  it('is drawn on a terminal while a sweep reads, with the file, and erased before the summary', async () => {
+    const dir = t.path('sweep-logs');
+    t.write('sweep-logs/app.log', 'x 10.1.2.3\n'.repeat(2000));
+    const run = underTerminal(['sweep', '-f', feed, '--state', t.path('sweep-state.json'), dir], t.path('sweep.jsonl'));
+    await run.exited;
+    const shown = run.shown();
+    // The summary follows an erase too, and says "hit line(s)": it is not a frame.
+    const drawn = frames(shown).filter((f) => !f.startsWith('iochunt: swept'));
+    expect(drawn.length).toBeGreaterThanOrEqual(1);
+    for (const f of drawn) expect(f).toMatch(/^iochunt: \d+(\.\d)? k?B, (-|\d+(\.\d)? k?B\/s), \d+ hit line\(s\)/);
+    const summary = shown.indexOf('iochunt: swept 1 file(s)');
+    expect(summary).toBeGreaterThan(shown.lastIndexOf('hit line(s),'));
+    expect(shown.slice(0, summary)).toContain(ERASE);
+    expect(shown.slice(summary)).not.toContain(ERASE);
+    expect(readFileSync(t.path('sweep.jsonl'), 'utf8').trim().split('\n')).toHaveLength(2000);
+    // Not drawn when stderr is not a terminal.
+    const plain = await runCli(['sweep', '-f', feed, '--state', t.path('sweep-state2.json'), dir]);
+    expect(plain.stderr).not.toContain(ERASE);
+  });
+});

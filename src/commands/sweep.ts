@@ -14,6 +14,7 @@ import { loadAllowlist } from '../filters/allowlist.js';
 import { IndicatorSetSnapshots } from '../indicators/indicator-set.js';
 import { expandPaths, type WalkOptions } from '../input/expand-paths.js';
 import { openAppendedOutput } from '../output/appended-output.js';
+import { ProgressLine } from '../output/progress.js';
 import { looksBinary } from '../input/binary.js';
 import { readHead } from '../input/file-range.js';
 import { sameFile, type OutputIdentity } from '../output/output-file.js';
@@ -113,7 +114,21 @@ async function sweepWith(
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const pipeline = new FollowPipeline({ options, reporter, state, registry, snapshots, sink, ...(allowlist ? { allowlist } : {}), signal: interrupt.signal });
+  // A progress line on a terminal (bytes, rate, hits, the file being read), as scan draws it.
+  const progress = options.progress && process.stderr.isTTY ? new ProgressLine(process.stderr, undefined) : undefined;
+  if (progress) reporter = progress.wrap(reporter);
+  const pipeline = new FollowPipeline({
+    options,
+    reporter,
+    state,
+    registry,
+    snapshots,
+    sink,
+    ...(allowlist ? { allowlist } : {}),
+    signal: interrupt.signal,
+    ...(progress ? { progress: { inputStart: (i) => progress.inputStart(i), inputEnd: (i) => progress.inputEnd(i), hits: (n) => progress.hits(n) } } : {}),
+  });
+  progress?.start();
   let planned: PlannedFile[] = [];
   try {
     try {
@@ -129,6 +144,7 @@ async function sweepWith(
       planned = await pipeline.cycle(set, { files, now: scanTime, live: !options.retroOnly });
     } finally {
       set.engine.close();
+      progress?.stop();
     }
     await pipeline.commit('never');
     pipeline.saveState(true);

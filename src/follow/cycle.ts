@@ -23,7 +23,7 @@ import type { HitSink } from '../output/sink.js';
 import type { PlannedFile, Registry, SeenFile } from '../registry/registry.js';
 import { writeState, type RegistryState } from '../registry/state-file.js';
 import type { Reporter } from '../report.js';
-import { search, type SearchInput, type SearchStats } from '../search/search.js';
+import { search, type SearchInput, type SearchStats, type SearchObserver } from '../search/search.js';
 import { scanRefiner } from '../commands/scan-refine.js';
 import type { ScanOptions } from '../commands/scan.js';
 import type { ActiveSet } from './active-set.js';
@@ -64,6 +64,8 @@ export interface PipelineParts {
   /** The state file is written at most this often (default 1 s); commits in between are kept in memory. */
   readonly writeEveryMs?: number;
   readonly observer?: CycleObserver;
+  /** Told about each input as it is read (the progress line of a terminal). */
+  readonly progress?: SearchObserver;
   /** Member keys of earlier sets still in memory (`tail` keeps the set it replaced): no snapshot is parsed for them. */
   readonly knownSets?: ReadonlyMap<string, ReadonlySet<string>>;
   /** The log format of a file's input (`tail --config` inputs), when it has one. */
@@ -226,6 +228,7 @@ export class FollowPipeline {
       concurrency: options.threads,
       timestamp: new Date(now).toISOString(),
       documentFields: { iochunt: { match: { kind } } },
+      ...(this.parts.progress ? { observer: this.parts.progress } : {}),
       ...(filters.refine ? { refine: filters.refine } : {}),
       inputRefiner: (input) => {
         const format = this.parts.formatOf?.(input.path);
