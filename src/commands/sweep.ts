@@ -146,9 +146,7 @@ async function sweepWith(
       set.engine.close();
       progress?.stop();
     }
-    await pipeline.commit('never');
-    pipeline.saveState(true);
-    await sink.close();
+    await pipeline.finish(true);
   } catch (err) {
     await sink.close().catch(() => undefined);
     throw err;

@@ -326,9 +326,7 @@ class Tail {
         // Feeds are also checked by their size, time and inode (events can be missed); a failed load is retried.
         await this.feedCheck();
       }
-      await pipeline.commit('never');
-      pipeline.saveState(false);
-      await sink.close();
+      await pipeline.finish(false);
     } catch (err) {
       await sink.close().catch(() => undefined);
       throw err;

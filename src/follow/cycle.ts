@@ -169,6 +169,16 @@ export class FollowPipeline {
     else if (write === 'throttled' && this.dirty && performance.now() - this.lastWrite >= (this.parts.writeEveryMs ?? 1000)) this.saveState(false);
   }
 
+  /**
+   * The end of a run: delivery confirmed, positions committed, the state
+   * written (a failure thrown with `strict`), the sink closed.
+   */
+  async finish(strict: boolean): Promise<void> {
+    await this.commit('never');
+    this.saveState(strict);
+    await this.parts.sink.close();
+  }
+
   /** Writes the state file now; with `strict` a failure is thrown, else reported (once) and left for the next try. Returns true when written. */
   saveState(strict: boolean): boolean {
     try {
