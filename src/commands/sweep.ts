@@ -22,7 +22,7 @@ import type { HitSink } from '../output/sink.js';
 import { TeeSink } from '../output/tee-sink.js';
 import { Registry, type PlannedFile, type SeenFile } from '../registry/registry.js';
 import { emptyState, lockState, readState, writeState, type RegistryState } from '../registry/state-file.js';
-import { writeFileAtomic } from '../registry/atomic-file.js';
+import { writeFileAtomicSync } from '../fs/atomic-file.js';
 import type { Reporter } from '../report.js';
 import { loadActiveSet } from '../follow/active-set.js';
 import { FollowPipeline } from '../follow/cycle.js';
@@ -190,7 +190,7 @@ async function sweepWith(
   if (es && options.summary) reporter.info(es.summary());
   if (options.summaryJson) {
     try {
-      writeFileAtomic(options.summaryJson, `${JSON.stringify(summary)}\n`, 0o644);
+      writeFileAtomicSync(options.summaryJson, `${JSON.stringify(summary)}\n`, 0o644);
     } catch (err) {
       reporter.error(`cannot write --summary-json ${options.summaryJson}: ${describeError(err)}`);
       errors++;

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { loadFeeds } from './load.js';
-import { writeFileAtomic } from '../registry/atomic-file.js';
+import { writeFileAtomicSync } from '../fs/atomic-file.js';
 import { IndicatorStore, type IndicatorLookup } from './store.js';
 
 /** The identity of one indicator: type, a tab, the canonical name. */
@@ -83,7 +83,7 @@ export class IndicatorSetSnapshots {
       copyFileSync(p, join(folder, name));
       return name;
     });
-    writeFileAtomic(join(folder, 'manifest.json'), `${JSON.stringify({ feeds: names, sources: paths, ...options })}\n`);
+    writeFileAtomicSync(join(folder, 'manifest.json'), `${JSON.stringify({ feeds: names, sources: paths, ...options })}\n`);
   }
 
   /** True when the snapshot of `id` holds the bytes that give `id` (the feeds at `paths` with `options`). */

@@ -1,6 +1,6 @@
 /**
  * The registry's state file: what was read of which file, with which
- * indicators. JSON, written atomically ({@link writeFileAtomic}); guarded by
+ * indicators. JSON, written atomically ({@link writeFileAtomicSync}); guarded by
  * a lock so that two sweeps (or a sweep and a tail) never share it. A damaged
  * or unknown file is an error naming it, never a silent rescan.
  */
@@ -9,7 +9,7 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import lockfile from 'proper-lockfile';
 import { IochuntError } from '../errors.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { writeFileAtomicSync } from '../fs/atomic-file.js';
 
 export const STATE_FORMAT = 'iochunt-registry';
 export const STATE_VERSION = 1;
@@ -120,7 +120,7 @@ export function readState(path: string): RegistryState {
 export function writeState(path: string, state: RegistryState): void {
   state.updated = new Date().toISOString();
   try {
-    writeFileAtomic(path, `${JSON.stringify(state)}\n`);
+    writeFileAtomicSync(path, `${JSON.stringify(state)}\n`);
   } catch (err) {
     throw new IochuntError('E_STATE', `cannot write the state file ${path}: ${(err as Error).message}`, { cause: err });
   }

@@ -5,7 +5,7 @@
  */
 export { pullSource, pullSources, selectSources, feedPathOf, nextDue, dueSources, cleanTemporaries, type PullOptions, type PullResult } from './puller.js';
 export { readState, statePath, type SourceState } from './state-store.js';
-export { writeFileAtomic, AtomicFile } from './atomic-write.js';
+export { writeFileAtomic, AtomicFile } from '../fs/atomic-file.js';
 export { parseRetryAfter } from './retry-after.js';
 export { HttpClient, type HttpRequest, type HttpResponse } from './http.js';
 export { Redactor, describeSecretRef } from './secrets.js';

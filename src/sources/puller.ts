@@ -12,13 +12,14 @@
  * they were and records the error in the state.
  */
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Config, SecretRef, SourceConfig } from '../config/index.js';
 import { describeError, FeedError, IochuntError, SourceError } from '../errors.js';
 import { loadFeeds } from '../indicators/load.js';
 import type { Reporter } from '../report.js';
-import { AtomicFile, writeFileAtomic } from './atomic-write.js';
+import { AtomicFile, cleanTemporaries, writeFileAtomic } from '../fs/atomic-file.js';
+export { cleanTemporaries };
 import type { DriverContext, DriverOutcome, NewFeed, SourceDriver } from './driver.js';
 import { HttpClient } from './http.js';
 import { mispDriver } from './misp.js';
@@ -330,21 +331,3 @@ export function selectSources(config: Config, names: readonly string[]): SourceC
   });
 }
 
-/** Removes temporary files next to `target` left by pulls that were killed while writing (their process is gone). */
-export async function cleanTemporaries(target: string): Promise<void> {
-  const dir = dirname(target);
-  const prefix = `.${basename(target)}.`;
-  const names = await readdir(dir).catch(() => [] as string[]);
-  for (const n of names) {
-    if (!n.startsWith(prefix) || !n.endsWith('.tmp')) continue;
-    const pid = Number(n.slice(prefix.length).split('.')[0]);
-    if (!Number.isInteger(pid) || pid <= 0) continue;
-    let alive = true;
-    try {
-      process.kill(pid, 0);
-    } catch (err) {
-      alive = (err as NodeJS.ErrnoException).code === 'EPERM';
-    }
-    if (!alive || pid === process.pid) await rm(join(dir, n), { force: true });
-  }
-}

@@ -8,7 +8,7 @@
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeError, SourceError } from '../errors.js';
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../fs/atomic-file.js';
 
 /** What one source's state file holds. Times are ISO 8601 UTC. */
 export interface SourceState {
