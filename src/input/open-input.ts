@@ -11,6 +11,7 @@ import { IochuntError, InputError } from '../errors.js';
 import { ByteReader } from './byte-reader.js';
 import { compressionUndecided, DECOMPRESSORS, detectCompression, MAGIC_BYTES, type Compression } from './compression.js';
 import { gunzip } from './gunzip.js';
+import { readAhead, type ReadAheadOptions } from './read-ahead.js';
 import { toolChunks } from './tool-decompress.js';
 import { unzstd, zstdInProcess } from './unzstd.js';
 
@@ -79,6 +80,20 @@ export interface OpenInputOptions {
 }
 
 const READ_CHUNK = 1 << 20;
+
+/**
+ * How far an in-process decoder (gzip, zstd) runs ahead of the scan: its
+ * inflation (on the libuv thread pool) then overlaps the scan of the blocks
+ * before instead of taking turns with it. Starts small and grows, so that a
+ * read of a file's first bytes (a fingerprint, `end` set) decodes little more.
+ */
+const DECODE_AHEAD_MAX = 8 << 20;
+const DECODE_AHEAD_FIRST = 256 * 1024;
+const decodeAhead = (end: number | undefined, regularFile: boolean): ReadAheadOptions => ({
+  maxBytes: end === undefined ? DECODE_AHEAD_MAX : Math.min(DECODE_AHEAD_MAX, Math.max(DECODE_AHEAD_FIRST, end)),
+  initialBytes: DECODE_AHEAD_FIRST,
+  readsSettle: regularFile,
+});
 
 function describeRead(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
@@ -322,8 +337,8 @@ export async function openInput(path: string, options: OpenInputOptions = {}): P
   const reader = new ByteReader(raw, path === '-' ? () => process.stdin.destroy() : undefined);
   let decoded: AsyncGenerator<Buffer, void>;
   try {
-    if (compression === 'gzip') decoded = gunzip(path, reader);
-    else if (compression === 'zstd' && zstdInProcess) decoded = unzstd(path, reader);
+    if (compression === 'gzip') decoded = readAhead(gunzip(path, reader), decodeAhead(end, identity !== undefined));
+    else if (compression === 'zstd' && zstdInProcess) decoded = readAhead(unzstd(path, reader), decodeAhead(end, identity !== undefined));
     else decoded = toolChunks(path, compression, DECOMPRESSORS[compression], reader);
   } catch (err) {
     await closeSource();
