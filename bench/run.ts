@@ -24,6 +24,11 @@
  * Wall time is measured around the process; CPU time and peak RSS come from
  * /usr/bin/time. iochunt's own "scanned ... in S s (R MB/s)" summary gives
  * the scan phase (without start-up). Nothing here is a test.
+ *
+ * `--formats apache,vpcflow,dns,syslog,jsonl` runs the sparse workload over
+ * each log format of the corpus; `--tools ...,hyperscan,js` adds iochunt with
+ * domains found by a Hyperscan literal database and the TypeScript engine
+ * (on the grep prefix), the rows of the earlier bench.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -32,7 +37,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { Command } from 'commander';
-import { feedText, LineGenerator, literalsText, makeIndicators, Rng, type LineOptions } from './corpus.js';
+import { feedText, LineGenerator, literalsText, makeIndicators, Rng, type LineOptions, type LogFormat } from './corpus.js';
 import { entries, plain, stix, writeStreaming } from './feed-writers.js';
 import { mix } from './mix.js';
 
@@ -46,6 +51,9 @@ const TIME = '/usr/bin/time';
 
 const SECTIONS = ['sparse', 'dense', 'startup', 'load'] as const;
 const TOOLS = ['cat', 'rg', 'grep', 'gzip', 'iochunt', 'scan-only', 'iochunt-gz'] as const;
+/** Sides that run only when named in --tools: domains by a Hyperscan literal database, and the TypeScript engine (on the grep prefix). */
+const EXTRA_TOOLS = ['hyperscan', 'js'] as const;
+const LOG_FORMATS_SPARSE = ['apache', 'vpcflow', 'dns', 'syslog', 'jsonl'] as const;
 
 interface Options {
   mb: number;
@@ -56,6 +64,7 @@ interface Options {
   threads: number[];
   only: Set<string>;
   tools: Set<string>;
+  formats: LogFormat[];
   startupRuns: number;
   loadIndicators: number;
   loadRuns: number;
@@ -92,7 +101,8 @@ function parseOptions(): Options {
     .option('--runs <n>', 'runs per side, alternating; medians reported', '5')
     .option('--threads <list>', 'iochunt --threads values', '1,2')
     .option('--only <list>', `sections to run: ${SECTIONS.join(',')}`, SECTIONS.join(','))
-    .option('--tools <list>', `sides to run in sparse/dense: ${TOOLS.join(',')}`, TOOLS.join(','))
+    .option('--tools <list>', `sides to run in sparse/dense: ${[...TOOLS, ...EXTRA_TOOLS].join(',')}`, TOOLS.join(','))
+    .option('--formats <list>', `log formats of the sparse workload (${LOG_FORMATS_SPARSE.join(',')})`, 'apache')
     .option('--startup-runs <n>', 'runs of `iochunt --version` and of the first-hit measurement', '20')
     .option('--load-indicators <n>', 'indicators for the feed-load rows (plain cold, STIX cold, cache)', '1m')
     .option('--load-runs <n>', 'runs of each feed-load row (alternating)', '1')
@@ -110,7 +120,8 @@ function parseOptions(): Options {
     runs: Math.round(positive('runs', str('runs'))),
     threads,
     only: listOf('only', str('only'), SECTIONS),
-    tools: listOf('tools', str('tools'), TOOLS),
+    tools: listOf('tools', str('tools'), [...TOOLS, ...EXTRA_TOOLS]),
+    formats: [...listOf('formats', str('formats'), LOG_FORMATS_SPARSE)] as LogFormat[],
     startupRuns: Math.round(positive('startup-runs', str('startupRuns'))),
     loadIndicators: parseCount(str('loadIndicators')),
     loadRuns: Math.round(positive('load-runs', str('loadRuns'))),
@@ -123,13 +134,14 @@ function parseOptions(): Options {
 // Generated files
 
 const mib = (n: number): number => Math.round(n * 1024 * 1024);
+const FORMAT_NAMES: Record<LogFormat, string> = { apache: 'Apache combined', vpcflow: 'AWS VPC flow', dns: 'BIND query log', syslog: 'syslog (sshd, postfix)', jsonl: 'JSON lines' };
 
-/** Writes the Apache corpus (`options` as LineGenerator takes them) to `path` unless it exists. */
-async function ensureLog(path: string, total: number, seed: number, bytes: number, options: LineOptions): Promise<string> {
+/** Writes the corpus of `format` (`options` as LineGenerator takes them) to `path` unless it exists. */
+async function ensureLog(path: string, total: number, seed: number, bytes: number, options: LineOptions, format: LogFormat = 'apache'): Promise<string> {
   if (existsSync(path)) return path;
   progress(`generating ${path}`);
   const set = makeIndicators(new Rng(seed), mix(total));
-  const gen = new LineGenerator(new Rng(seed + 1), set, 'apache', options);
+  const gen = new LineGenerator(new Rng(seed + 1), set, format, options);
   const out = createWriteStream(`${path}.tmp`);
   let written = 0;
   while (written < bytes) {
@@ -324,17 +336,18 @@ interface WorkloadReport {
   samples: SideResult[];
 }
 
-async function workload(name: 'sparse' | 'dense', o: Options, feeds: Feeds, out: string[]): Promise<WorkloadReport> {
+async function workload(name: 'sparse' | 'dense', format: LogFormat, o: Options, feeds: Feeds, out: string[]): Promise<WorkloadReport> {
   const total = o.indicators;
   const seed = 1000 + total;
   const dense = name === 'dense';
   const lineOptions: LineOptions = dense ? { hitRate: 0.002, decoyRate: 0.01, refererHitRate: 0.9 } : { hitRate: 0.002, decoyRate: 0.01 };
   const sizeMb = dense ? o.denseMb : o.mb;
-  const stem = dense ? 'apache-dense' : 'apache';
-  const file = await ensureLog(join(o.dir, `${stem}-${sizeMb}MB-${total}.log`), total, seed, mib(sizeMb), lineOptions);
+  // The sparse files keep the names (and bytes) of the earlier bench: `apache-256MB-100000.log`.
+  const stem = dense ? 'apache-dense' : format;
+  const file = await ensureLog(join(o.dir, `${stem}-${sizeMb}MB-${total}.log`), total, seed, mib(sizeMb), lineOptions, format);
   const bytes = statSync(file).size;
   const grepMb = Math.min(o.grepMb, sizeMb);
-  const grepFile = grepMb < sizeMb ? await ensureLog(join(o.dir, `${stem}-${grepMb}MB-${total}.log`), total, seed, mib(grepMb), lineOptions) : file;
+  const grepFile = grepMb < sizeMb ? await ensureLog(join(o.dir, `${stem}-${grepMb}MB-${total}.log`), total, seed, mib(grepMb), lineOptions, format) : file;
   const wantGz = o.tools.has('gzip') || o.tools.has('iochunt-gz');
   const gz = wantGz ? ensureGz(file) : undefined;
   const cacheDir = join(o.dir, 'cache');
@@ -363,6 +376,18 @@ async function workload(name: 'sparse' | 'dense', o: Options, feeds: Feeds, out:
     }
     if (gz && o.tools.has('iochunt-gz')) sides.push({ key: `gz-t${t}`, label: `iochunt --threads ${t}, .gz`, argv: iochunt(t, [], gz), bytes, iochunt: { threads: t, mode: 'gz' } });
   }
+  if (o.tools.has('hyperscan')) {
+    sides.push({
+      key: 'hyperscan-t1', label: 'iochunt --threads 1, domains by Hyperscan', argv: iochunt(1, [], file), bytes, env: { IOCHUNT_DOMAIN_STRATEGY: 'hyperscan' },
+      iochunt: { threads: 1, mode: 'whole' }, note: 'IOCHUNT_DOMAIN_STRATEGY=hyperscan',
+    });
+  }
+  if (o.tools.has('js')) {
+    sides.push({
+      key: 'js-t1', label: 'iochunt --engine js --threads 1', argv: iochunt(1, ['--engine', 'js'], grepFile), bytes: statSync(grepFile).size,
+      iochunt: { threads: 1, mode: 'whole' }, ...(grepFile !== file ? { note: `first ${grepMb} MiB` } : {}),
+    });
+  }
   progress(`${name}: ${sides.length} sides × ${o.runs} runs over ${(bytes / 2 ** 20).toFixed(0)} MiB`);
   const samples = runAlternating(sides, o.runs);
   const summaries = samples.map(summarize);
@@ -389,10 +414,10 @@ async function workload(name: 'sparse' | 'dense', o: Options, feeds: Feeds, out:
 
   const gzBytes = gz ? statSync(gz).size : undefined;
   out.push(
-    `### ${name}: Apache combined, ${(bytes / 2 ** 20).toFixed(0)} MiB, ${total.toLocaleString('en')} indicators` +
+    `### ${name}: ${FORMAT_NAMES[format]}, ${(bytes / 2 ** 20).toFixed(0)} MiB, ${total.toLocaleString('en')} indicators` +
       (dense ? ', ~90 % of lines with a listed referer domain' : ', 0.2 % of lines planted'),
     '',
-    `${o.runs} runs per side, alternating; median (min–max). MB/s = decompressed bytes / wall s of the whole process (start-up included); ` +
+    `Runs per side: ${o.runs}, alternating; median (min–max). MB/s = decompressed bytes / wall s of the whole process (start-up included); ` +
       '"scan MB/s" is the rate iochunt\'s own summary reports (without start-up and indicator load).' +
       (gzBytes ? ` The .gz copy is ${(gzBytes / 2 ** 20).toFixed(1)} MiB (gzip -6).` : ''),
     '',
@@ -404,7 +429,9 @@ async function workload(name: 'sparse' | 'dense', o: Options, feeds: Feeds, out:
       `| ${s.label} | ${range(s.mbps)} | ${range(s.scanMbps)} | ${fmt(s.hitLines)} | ${range(s.hitLinesPerSec)} | ${range(s.cpu, 2)} | ${range(s.rssMiB)} | ${s.note ?? ''} |`,
     );
   }
-  out.push('', '| ratio (medians) | |', '|---|---:|', ...ratios.filter(([, v]) => v !== '-').map(([k, v]) => `| ${k} | ${v} |`), '');
+  const shown = ratios.filter(([, v]) => v !== '-');
+  out.push('');
+  if (shown.length > 0) out.push('| ratio (medians) | |', '|---|---:|', ...shown.map(([k, v]) => `| ${k} | ${v} |`), '');
   return { name, file, bytes, ...(gzBytes ? { gzBytes } : {}), sides: summaries, ratios, samples };
 }
 
@@ -556,10 +583,13 @@ async function main(): Promise<void> {
   const json: Record<string, unknown> = { machine: m, options: { ...o, only: [...o.only], tools: [...o.tools] } };
   const feeds = ensureFeeds(o.dir, o.indicators);
 
-  for (const name of ['sparse', 'dense'] as const) {
-    if (!o.only.has(name)) continue;
-    const w = await workload(name, o, feeds, out);
-    json[name] = { file: w.file, bytes: w.bytes, gzBytes: w.gzBytes, sides: w.sides, ratios: w.ratios, samples: w.samples.map((s) => ({ key: s.side.key, samples: s.samples.map(({ stdout: _o, stderr: _e, ...rest }) => rest) })) };
+  const workloads: Array<['sparse' | 'dense', LogFormat]> = [
+    ...(o.only.has('sparse') ? o.formats.map((f): ['sparse', LogFormat] => ['sparse', f]) : []),
+    ...(o.only.has('dense') ? [['dense', 'apache'] as ['dense', LogFormat]] : []),
+  ];
+  for (const [name, format] of workloads) {
+    const w = await workload(name, format, o, feeds, out);
+    json[format === 'apache' ? name : `${name}-${format}`] = { file: w.file, bytes: w.bytes, gzBytes: w.gzBytes, sides: w.sides, ratios: w.ratios, samples: w.samples.map((s) => ({ key: s.side.key, samples: s.samples.map(({ stdout: _o, stderr: _e, ...rest }) => rest) })) };
   }
   if (o.only.has('startup')) json['startup'] = await startup(o, feeds, out);
   if (o.only.has('load')) json['load'] = await loads(o, out);
