@@ -70,6 +70,8 @@ interface Options {
   loadRuns: number;
   dir: string;
   json: string | undefined;
+  /** `dist/cli.js` of another built checkout, run as a twin of every iochunt side. */
+  baseline: string | undefined;
 }
 
 function parseCount(s: string): number {
@@ -108,6 +110,7 @@ function parseOptions(): Options {
     .option('--load-runs <n>', 'runs of each feed-load row (alternating)', '1')
     .option('--dir <dir>', 'where generated files are kept', join(ROOT, 'bench', 'out'))
     .option('--json [file]', 'also write every sample as JSON (default bench/out/bench-<time>.json)')
+    .option('--baseline <dir>', 'another built iochunt checkout (its dist/cli.js): every iochunt run also runs with it, alternating, for before/after ratios')
     .parse()
     .opts<Record<string, string | boolean | undefined>>();
   const str = (k: string): string => String(o[k]);
@@ -126,6 +129,7 @@ function parseOptions(): Options {
     loadIndicators: parseCount(str('loadIndicators')),
     loadRuns: Math.round(positive('load-runs', str('loadRuns'))),
     dir: resolve(str('dir')),
+    baseline: o['baseline'] === undefined ? undefined : join(resolve(str('baseline')), 'dist', 'cli.js'),
     json: o['json'] === undefined ? undefined : o['json'] === true ? join(ROOT, 'bench', 'out', `bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`) : str('json'),
   };
 }
@@ -388,6 +392,14 @@ async function workload(name: 'sparse' | 'dense', format: LogFormat, o: Options,
       iochunt: { threads: 1, mode: 'whole' }, ...(grepFile !== file ? { note: `first ${grepMb} MiB` } : {}),
     });
   }
+  if (o.baseline) {
+    // The baseline build next to each iochunt side (A A' B B' ...), with its own indicator cache (formats may differ).
+    run(baselineArgv(o, iochunt(1, [], join(o.dir, 'empty.log'))));
+    for (let i = sides.length - 1; i >= 0; i--) {
+      const side = sides[i] as Side;
+      if (side.iochunt) sides.splice(i + 1, 0, { ...side, key: `baseline:${side.key}`, label: `${side.label} [baseline]`, argv: baselineArgv(o, side.argv) });
+    }
+  }
   progress(`${name}: ${sides.length} sides × ${o.runs} runs over ${(bytes / 2 ** 20).toFixed(0)} MiB`);
   const samples = runAlternating(sides, o.runs);
   const summaries = samples.map(summarize);
@@ -411,6 +423,13 @@ async function workload(name: 'sparse' | 'dense', format: LogFormat, o: Options,
     ratios.push([`.gz / plain, --threads ${t} (whole process)`, ratio(med(`gz-t${t}`), med(`iochunt-t${t}`))]);
   }
   for (const t of o.threads) ratios.push([`iochunt --threads ${t} / cat`, ratio(med(`iochunt-t${t}`), med('cat'), 3)]);
+  for (const side of sides) {
+    if (!side.key.startsWith('baseline:')) continue;
+    const key = side.key.slice('baseline:'.length);
+    const label = side.label.replace(/ \[baseline\]$/, '');
+    ratios.push([`${label}: this build / baseline (whole process)`, ratio(med(key), med(side.key))]);
+    ratios.push([`${label}: this build / baseline (scan phase, summary)`, ratio(med(key, 'scanMbps'), med(side.key, 'scanMbps'))]);
+  }
 
   const gzBytes = gz ? statSync(gz).size : undefined;
   out.push(
@@ -433,6 +452,13 @@ async function workload(name: 'sparse' | 'dense', format: LogFormat, o: Options,
   out.push('');
   if (shown.length > 0) out.push('| ratio (medians) | |', '|---|---:|', ...shown.map(([k, v]) => `| ${k} | ${v} |`), '');
   return { name, file, bytes, ...(gzBytes ? { gzBytes } : {}), sides: summaries, ratios, samples };
+}
+
+/** `argv` of an iochunt run, pointed at the baseline build and its own cache folder. */
+function baselineArgv(o: Options, argv: string[]): string[] {
+  if (!o.baseline) throw new Error('no --baseline');
+  const caches = new Set([join(o.dir, 'cache'), join(o.dir, 'cache-load')]);
+  return argv.map((a) => (a === CLI ? (o.baseline as string) : caches.has(a) ? `${a}-baseline` : a));
 }
 
 // ---------------------------------------------------------------------------
@@ -469,16 +495,24 @@ async function startup(o: Options, feeds: Feeds, out: string[]): Promise<Record<
   const version: number[] = [];
   const nodeBare: number[] = [];
   const hit: number[] = [];
+  const baseVersion: number[] = [];
+  const baseHit: number[] = [];
+  if (o.baseline) run(baselineArgv(o, [NODE, CLI, 'scan', '--cache-dir', cacheDir, '--iocs', feeds.feed, join(o.dir, 'empty.log')]));
   progress(`startup: ${o.startupRuns} runs each of node -e 0, iochunt --version, first hit`);
   for (let i = 0; i < o.startupRuns; i++) {
     nodeBare.push(run([NODE, '-e', '0']).wall);
     version.push(run([NODE, CLI, '--version']).wall);
+    if (o.baseline) baseVersion.push(run(baselineArgv(o, [NODE, CLI, '--version'])).wall);
     hit.push(await firstHit(scanArgv));
+    if (o.baseline) baseHit.push(await firstHit(baselineArgv(o, scanArgv)));
   }
+  const hitLabel = `first hit line on stdout, ${o.indicators.toLocaleString('en')} indicators from the cache (spawn to first newline)`;
   const rows: Array<[string, Stats | undefined]> = [
     ['`node -e 0` (Node\'s own start-up, for reference)', stats(nodeBare)],
     ['`iochunt --version`', stats(version)],
-    [`first hit line on stdout, ${o.indicators.toLocaleString('en')} indicators from the cache (spawn to first newline)`, stats(hit)],
+    ...(o.baseline ? [['`iochunt --version` [baseline]', stats(baseVersion)] as [string, Stats | undefined]] : []),
+    [hitLabel, stats(hit)],
+    ...(o.baseline ? [[`${hitLabel} [baseline]`, stats(baseHit)] as [string, Stats | undefined]] : []),
   ];
   out.push(
     `### Start-up (${o.startupRuns} runs each, alternating; seconds, median (min–max))`,
@@ -488,7 +522,7 @@ async function startup(o: Options, feeds: Feeds, out: string[]): Promise<Record<
     ...rows.map(([k, s]) => `| ${k} | ${range(s, 3)} |`),
     '',
   );
-  return { nodeBare, version, firstHit: hit };
+  return { nodeBare, version, firstHit: hit, ...(o.baseline ? { baselineVersion: baseVersion, baselineFirstHit: baseHit } : {}) };
 }
 
 async function loads(o: Options, out: string[]): Promise<Record<string, unknown>> {
@@ -515,6 +549,18 @@ async function loads(o: Options, out: string[]): Promise<Record<string, unknown>
     { label: 'plain list, cold, writing the cache', argv: () => scan('--cache-dir', cacheDir, '--iocs', plainPath), before: () => rmSync(cacheDir, { recursive: true, force: true }) },
     { label: 'plain list, from the cache', argv: () => scan('--cache-dir', cacheDir, '--iocs', plainPath) },
   ];
+  if (o.baseline) {
+    // Each row next to its twin run by the baseline build (its own cache folder).
+    rmSync(`${cacheDir}-baseline`, { recursive: true, force: true });
+    for (let i = rowsDef.length - 1; i >= 0; i--) {
+      const row = rowsDef[i] as (typeof rowsDef)[number];
+      rowsDef.splice(i + 1, 0, {
+        label: `${row.label} [baseline]`,
+        argv: () => baselineArgv(o, row.argv()),
+        ...(row.before ? { before: () => rmSync(`${cacheDir}-baseline`, { recursive: true, force: true }) } : {}),
+      });
+    }
+  }
   const samples = rowsDef.map(() => [] as Sample[]);
   progress(`load: ${total.toLocaleString('en')} indicators, ${o.loadRuns} run(s) of each row`);
   for (let r = 0; r < o.loadRuns; r++) {
