@@ -351,7 +351,7 @@ async function workload(name: 'sparse' | 'dense', format: LogFormat, o: Options,
   const file = await ensureLog(join(o.dir, `${stem}-${sizeMb}MB-${total}.log`), total, seed, mib(sizeMb), lineOptions, format);
   const bytes = statSync(file).size;
   const grepMb = Math.min(o.grepMb, sizeMb);
-  const grepFile = grepMb < sizeMb ? await ensureLog(join(o.dir, `${stem}-${grepMb}MB-${total}.log`), total, seed, mib(grepMb), lineOptions, format) : file;
+  const grepFile = grepMb < sizeMb && (o.tools.has('grep') || o.tools.has('js')) ? await ensureLog(join(o.dir, `${stem}-${grepMb}MB-${total}.log`), total, seed, mib(grepMb), lineOptions, format) : file;
   const wantGz = o.tools.has('gzip') || o.tools.has('iochunt-gz');
   const gz = wantGz ? ensureGz(file) : undefined;
   const cacheDir = join(o.dir, 'cache');
