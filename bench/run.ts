@@ -220,6 +220,7 @@ function progress(msg: string): void {
 function run(argv: string[], options: { keepStdout?: boolean; env?: Record<string, string> } = {}): Sample {
   devNull ??= openSync('/dev/null', 'w');
   const tf = timeFile();
+  rmSync(tf, { force: true });
   const t0 = process.hrtime.bigint();
   const r = spawnSync(TIME, ['-o', tf, '-f', '%U %S %M', ...argv], {
     stdio: ['ignore', options.keepStdout ? 'pipe' : devNull, 'pipe'],
@@ -317,10 +318,14 @@ function summarize(r: SideResult): SideSummary {
   const b = r.side.bytes;
   const hits = r.samples.map((s) => s.hitLines).filter((h): h is number => h !== undefined);
   const hitLines = hits.length ? (stats(hits) as Stats).median : undefined;
+  const spread = stats(hits);
+  // Every run of a side must report the same lines: say so when they did not.
+  const varied = spread && spread.min !== spread.max ? `hit lines varied between runs: ${spread.min}–${spread.max}` : undefined;
+  const note = [r.side.note, varied].filter(Boolean).join('; ');
   return {
     key: r.side.key,
     label: r.side.label,
-    ...(r.side.note ? { note: r.side.note } : {}),
+    ...(note ? { note } : {}),
     mbps: stats(r.samples.map((s) => mbps(b, s.wall))) as Stats,
     ...(r.side.iochunt ? { scanMbps: stats(r.samples.map((s) => s.scanRate ?? NaN)) } : {}),
     ...(hitLines !== undefined ? { hitLines } : {}),
@@ -448,6 +453,9 @@ async function workload(name: 'sparse' | 'dense', format: LogFormat, o: Options,
       `| ${s.label} | ${range(s.mbps)} | ${range(s.scanMbps)} | ${fmt(s.hitLines)} | ${range(s.hitLinesPerSec)} | ${range(s.cpu, 2)} | ${range(s.rssMiB)} | ${s.note ?? ''} |`,
     );
   }
+  // iochunt reports the same hit lines whatever the thread count, compression or build.
+  const iochuntHits = new Set(summaries.filter((x) => sides.find((y) => y.key === x.key)?.iochunt && x.hitLines !== undefined && !/js-t\d/.test(x.key)).map((x) => x.hitLines));
+  if (iochuntHits.size > 1) out.push('', `**Warning: iochunt's runs disagree on the number of hit lines: ${[...iochuntHits].join(', ')}.**`);
   const shown = ratios.filter(([, v]) => v !== '-');
   out.push('');
   if (shown.length > 0) out.push('| ratio (medians) | |', '|---|---:|', ...shown.map(([k, v]) => `| ${k} | ${v} |`), '');
