@@ -5,7 +5,7 @@
  * (paste them into bench/README.md) and, with --json, writes the samples.
  *
  *   npm run bench                                        # full: 256 MiB sparse, 64 MiB dense, 5 runs, 1M-indicator loads
- *   npm run bench -- --mb 32 --dense-mb 8 --runs 2 --load-indicators 100k --startup-runs 5   # quick, about a minute
+ *   npm run bench -- --mb 32 --dense-mb 8 --grep-mb 16 --runs 2 --load-indicators 100k --startup-runs 5   # quick (2 min at load 9)
  *   npm run bench -- --only sparse --threads 1,2 --runs 7
  *
  * Workloads (deterministic: the same options give the same bytes, kept under
