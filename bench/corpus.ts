@@ -239,6 +239,14 @@ export interface LineOptions {
   hitRate: number;
   /** Probability that a line carries a decoy. */
   decoyRate: number;
+  /**
+   * Apache only: probability that a line whose referer is not planted
+   * otherwise has a referer on the set's first domain indicator (as
+   * `https://DOMAIN/...` or `https://www.DOMAIN/...`), which then hits: the
+   * dense workload of a site whose own domain is in the feed. Off (and no
+   * random draw made, so the other lines stay as they were) when undefined.
+   */
+  refererHitRate?: number;
 }
 
 /** A generated log line with the canonical names it must hit (sorted, unique). */
@@ -453,7 +461,7 @@ export class LineGenerator {
 
   constructor(
     private readonly rng: Rng,
-    set: IndicatorSet,
+    private readonly set: IndicatorSet,
     private readonly format: LogFormat,
     private readonly options: LineOptions,
   ) {
@@ -487,7 +495,12 @@ export class LineGenerator {
       case 'apache': {
         const ts = `${String(d.getUTCDate()).padStart(2, '0')}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${d.toISOString().slice(11, 19)} +0000`;
         const client = val('ip', () => bgIp(rng));
-        const url = val('url', () => `https://${rng.pick(BG_HOSTS)}${rng.pick(BG_PATHS)}`);
+        let url = val('url', () => `https://${rng.pick(BG_HOSTS)}${rng.pick(BG_PATHS)}`);
+        const dense = this.options.refererHitRate;
+        const site = this.set.domains[0];
+        if (dense !== undefined && site && !(mode !== 'clean' && (slot === 'url' || second === 'url')) && rng.chance(dense)) {
+          url = { text: `https://${rng.chance(0.5) ? '' : 'www.'}${site.name}${rng.pick(BG_PATHS)}`, hits: [site.name] };
+        }
         const host = val('domain', () => rng.pick(BG_HOSTS));
         const hash = val('hash', () => rng.hex(12));
         const user = val('email', () => '-');

@@ -22,7 +22,11 @@ export class ByteReader {
   constructor(
     private readonly source: AsyncIterator<Buffer>,
     private readonly onClose?: () => void,
-  ) {}
+    /** Stream offset of the source's first byte (default 0). */
+    startOffset = 0,
+  ) {
+    this.offset = startOffset;
+  }
 
   /** The next piece of at most `max` bytes (never empty), or undefined at the end of the stream. */
   async take(max: number): Promise<Buffer | undefined> {
@@ -43,6 +47,21 @@ export class ByteReader {
       }
       this.pending.push(r.value);
     }
+  }
+
+  /**
+   * Stream offsets where the buffers held now end, in order: where the next
+   * reads' pieces will be cut (a decoder given the same cuts consumes its
+   * input in the same steps, and so stops at the same places).
+   */
+  pendingEnds(): number[] {
+    const ends: number[] = [];
+    let at = this.offset;
+    for (const b of this.pending) {
+      at += b.length;
+      if (b.length > 0) ends.push(at);
+    }
+    return ends;
   }
 
   /** Gives back the last bytes taken, to be returned again by the next reads. */

@@ -11,6 +11,7 @@ import { IochuntError, InputError } from '../errors.js';
 import { ByteReader } from './byte-reader.js';
 import { compressionUndecided, DECOMPRESSORS, detectCompression, MAGIC_BYTES, type Compression } from './compression.js';
 import { gunzip } from './gunzip.js';
+import { readAhead, type ReadAheadOptions } from './read-ahead.js';
 import { toolChunks } from './tool-decompress.js';
 import { unzstd, zstdInProcess } from './unzstd.js';
 
@@ -80,6 +81,20 @@ export interface OpenInputOptions {
 
 const READ_CHUNK = 1 << 20;
 
+/**
+ * How far an in-process decoder (gzip, zstd) runs ahead of the scan: its
+ * inflation (on the libuv thread pool) then overlaps the scan of the blocks
+ * before instead of taking turns with it. Starts small and grows, so that a
+ * read of a file's first bytes (a fingerprint, `end` set) decodes little more.
+ */
+const DECODE_AHEAD_MAX = 8 << 20;
+const DECODE_AHEAD_FIRST = 256 * 1024;
+const decodeAhead = (end: number | undefined, regularFile: boolean): ReadAheadOptions => ({
+  maxBytes: end === undefined ? DECODE_AHEAD_MAX : Math.min(DECODE_AHEAD_MAX, Math.max(DECODE_AHEAD_FIRST, end)),
+  initialBytes: DECODE_AHEAD_FIRST,
+  readsSettle: regularFile,
+});
+
 function describeRead(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   if (e?.code === 'ENOENT') return 'no such file';
@@ -99,6 +114,44 @@ interface FileReadPlan {
   readonly onWarning: ((message: string) => void) | undefined;
 }
 
+/** The size of {@link fileChunks}' reads (the last one may be shorter). */
+function readSize(plan: Pick<FileReadPlan, 'start' | 'end' | 'sizeAtOpen' | 'positional'>): number {
+  const expected = (plan.end ?? plan.sizeAtOpen) - plan.start + 1;
+  return plan.positional ? Math.min(READ_CHUNK, Math.max(8 * 1024, expected)) : READ_CHUNK;
+}
+
+/**
+ * Reads `fh` again from `from` to `limit`, in pieces cut where a first read
+ * cut them: at `ends`, then at every multiple of `step` (positional reads
+ * of a regular file). Closes `fh` when done or stopped.
+ */
+async function* rereadChunks(path: string, fh: FileHandle, from: number, ends: readonly number[], step: number, limit: number): AsyncGenerator<Buffer> {
+  try {
+    const cuts = ends.filter((e) => e > from);
+    let pos = from;
+    while (pos < limit) {
+      const next = Math.min(cuts.shift() ?? (Math.floor(pos / step) + 1) * step, limit);
+      const buf = Buffer.allocUnsafe(next - pos);
+      let got = 0;
+      while (got < buf.length) {
+        let bytesRead: number;
+        try {
+          ({ bytesRead } = await fh.read(buf, got, buf.length - got, pos + got));
+        } catch (err) {
+          throw new InputError(path, describeRead(err), { cause: err });
+        }
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      if (got > 0) yield got === buf.length ? buf : buf.subarray(0, got);
+      if (got < buf.length) return;
+      pos += got;
+    }
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
 /**
  * Reads a regular file with positional reads from `plan.start`, in READ_CHUNK
  * pieces, into one reused buffer unless `plan.fresh`. Closes the file when
@@ -111,8 +164,7 @@ async function* fileChunks(path: string, fh: FileHandle, plan: FileReadPlan): As
   // megabyte each: ten thousand small files must not cost ten gigabytes of
   // allocations for the garbage collector. A file that grows meanwhile is read
   // on in pieces of that size.
-  const expected = (plan.end ?? plan.sizeAtOpen) - plan.start + 1;
-  const buf = Buffer.allocUnsafe(plan.positional ? Math.min(READ_CHUNK, Math.max(8 * 1024, expected)) : READ_CHUNK);
+  const buf = Buffer.allocUnsafe(readSize(plan));
   let pos = plan.start;
   try {
     for (;;) {
@@ -317,13 +369,31 @@ export async function openInput(path: string, options: OpenInputOptions = {}): P
     return opened(start > 0 || end !== undefined ? window(raw, start, end) : raw);
   }
 
+  // A regular file read to its end can be read again, so a damaged gzip
+  // member can be decoded a second time (see GunzipOptions.redecode). Reads
+  // of a file's first bytes (`end`) keep small buffers: they decode little.
+  const fileIdentity = identity;
+  const rawStep = fileIdentity ? readSize({ start: 0, end: undefined, sizeAtOpen: fileIdentity.size, positional: true }) : 0;
+  const redecode =
+    fileIdentity && end === undefined && path !== '-'
+      ? async (from: number, ends: readonly number[]): Promise<ByteReader | undefined> => {
+          const limit = counter.n;
+          const again = await open(path, 'r');
+          const st = await again.stat().catch(() => undefined);
+          if (!st || st.dev !== fileIdentity.dev || st.ino !== fileIdentity.ino) {
+            await again.close().catch(() => undefined);
+            return undefined;
+          }
+          return new ByteReader(rereadChunks(path, again, from, ends, rawStep, limit), undefined, from);
+        }
+      : undefined;
   // Decoders close the reader when they stop early or fail; stdin, which may
   // stay open, is then let go so that it keeps neither a read nor the process waiting.
   const reader = new ByteReader(raw, path === '-' ? () => process.stdin.destroy() : undefined);
   let decoded: AsyncGenerator<Buffer, void>;
   try {
-    if (compression === 'gzip') decoded = gunzip(path, reader);
-    else if (compression === 'zstd' && zstdInProcess) decoded = unzstd(path, reader);
+    if (compression === 'gzip') decoded = readAhead(gunzip(path, reader, redecode ? { redecode } : {}), decodeAhead(end, identity !== undefined));
+    else if (compression === 'zstd' && zstdInProcess) decoded = readAhead(unzstd(path, reader), decodeAhead(end, identity !== undefined));
     else decoded = toolChunks(path, compression, DECOMPRESSORS[compression], reader);
   } catch (err) {
     await closeSource();
