@@ -132,3 +132,60 @@ export async function readTopic(bootstrap: string, topic: string): Promise<Array
   }
   return out;
 }
+
+/** Restarts a broker after `downMs` stopped (same ports and data); the shared broker's state file follows. */
+export async function restartBroker(broker: TestBroker, downMs: number): Promise<TestBroker> {
+  const { writeSharedKafka } = await import('./kafka-node.js');
+  const old = broker.node;
+  await stopKafka(old);
+  await new Promise((r) => setTimeout(r, downMs));
+  const node = await startKafka({ name: old.name, port: old.port, controllerPort: old.controllerPort });
+  if (broker.shared) writeSharedKafka(node);
+  return {
+    node,
+    shared: broker.shared,
+    release: broker.shared
+      ? async () => undefined
+      : async () => {
+          await stopKafka(node);
+          removeKafka(node);
+        },
+  };
+}
+
+/** The planted indicators and their decoys (which must never hit). */
+export const PLANTED = { ip: '10.1.2.3', domain: 'evil.example', decoyIp: '110.1.2.3', decoyDomain: 'notevil.example' } as const;
+
+/**
+ * Apache access lines `first` … `first + n - 1`, each naming its number in its
+ * URL (`/r123`): every 97th from 10.1.2.3, every 89th with evil.example as
+ * referrer, and decoys (110.1.2.3, notevil.example) on others. Returns the
+ * lines, the numbers of those that must hit, and of those with the IP.
+ */
+export function apacheLines(first: number, n: number): { lines: string[]; expected: Set<number>; byIp: Set<number> } {
+  const lines: string[] = [];
+  const expected = new Set<number>();
+  const byIp = new Set<number>();
+  for (let i = first; i < first + n; i++) {
+    let ip = `192.168.${i % 250}.${(i * 7) % 250}`;
+    let ref = 'https://www.example.org/';
+    if (i % 97 === 0) {
+      ip = PLANTED.ip;
+      expected.add(i);
+      byIp.add(i);
+    } else if (i % 97 === 13 && i % 89 !== 0) ip = PLANTED.decoyIp;
+    if (i % 89 === 0) {
+      ref = `http://${PLANTED.domain}/landing`;
+      expected.add(i);
+    } else if (i % 89 === 7 && i % 97 !== 0) ref = `http://${PLANTED.decoyDomain}/x`;
+    lines.push(`${ip} - - [01/Dec/2026:10:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')} +0000] "GET /r${i} HTTP/1.1" 200 ${i % 5000} "${ref}" "Mozilla/5.0 (X11; Linux x86_64)"`);
+  }
+  return { lines, expected, byIp };
+}
+
+/** The line number (`/rN`) in a hit's original text. */
+export function lineId(original: string): number {
+  const m = /\/r(\d+) /.exec(original);
+  if (!m) throw new Error(`no line number in ${original.slice(0, 200)}`);
+  return Number(m[1]);
+}
