@@ -163,7 +163,13 @@ class KafkaTail {
       }
     };
     try {
-      await this.input.start();
+      // A broker that cannot be reached is waited for; SIGTERM still ends the wait.
+      const aborted = new Promise<'abort'>((resolve) => this.interrupt.signal.addEventListener('abort', () => resolve('abort'), { once: true }));
+      const started = this.input.start().catch((err: unknown) => {
+        throw new IochuntError('E_INPUT', this.redact(`kafka: cannot join group ${k.group} on ${k.brokers.join(',')}: ${describeError(err)}`), { cause: err });
+      });
+      started.catch(() => undefined);
+      if ((await Promise.race([started, aborted])) === 'abort') return await this.finishEarly(sink);
       reporter.info(`kafka: joined group ${k.group} on ${k.brokers.join(',')} for ${k.topics.join(', ')} (from ${k.from} where the group has no offset)`);
       while (!this.interrupt.signal.aborted) {
         this.swapIfReady();
@@ -190,6 +196,12 @@ class KafkaTail {
       if (this.es) reporter.info(this.es.summary());
     }
     if (this.es && this.es.sink.stats.deadLettered > 0) reporter.error(`${this.es.sink.stats.deadLettered} hit(s) were not indexed; they are in ${this.es.deadLetter.path} with the reason`);
+    return 0;
+  }
+
+  /** SIGTERM before the group was joined: nothing was read, nothing to commit. */
+  private async finishEarly(sink: HitSink): Promise<number> {
+    await sink.close();
     return 0;
   }
 
