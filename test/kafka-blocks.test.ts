@@ -104,10 +104,13 @@ describe('Kafka options and configuration', () => {
     const t = tmpDir();
     const ok = t.write(
       'ok.yaml',
-      ['feeds: [feed.txt]', 'kafka:', '  brokers: [127.0.0.1:9092]', '  group: hunters', '  topics:', '    - web', '    - name: dns', '      format: dnsmasq', '  hits_topic: hits', '  tls:', '    insecure: true', '  sasl:', '    mechanism: PLAIN', '  linger: 250ms', 'tail:', '  from: earliest', ''].join('\n'),
+      ['feeds: [feed.txt]', 'kafka:', '  brokers: [127.0.0.1:9092]', '  group: hunters', '  topics:', '    - web', '    - name: dns', '      format: dnsmasq', '  hits_topic: hits', '  tls:', '    insecure: true', '  sasl:', '    mechanism: PLAIN', '  linger: 250ms', '  from: latest', ''].join('\n'),
     );
     const c = loadTailConfig(ok);
-    expect(c.options).toMatchObject({ kafkaBrokers: ['127.0.0.1:9092'], kafkaGroup: 'hunters', kafkaTopic: ['web', 'dns'], kafkaTopicFormat: ['dns=dnsmasq'], kafkaHitsTopic: 'hits', kafkaInsecure: true, kafkaSasl: 'PLAIN', from: 'earliest' });
+    expect(c.options).toMatchObject({ kafkaBrokers: ['127.0.0.1:9092'], kafkaGroup: 'hunters', kafkaTopic: ['web', 'dns'], kafkaTopicFormat: ['dns=dnsmasq'], kafkaHitsTopic: 'hits', kafkaInsecure: true, kafkaSasl: 'PLAIN', from: 'latest' });
+    // Beside live feed sources (the feeds-pull schema reads the same file).
+    const live = t.write('live.yaml', `state_dir: ${t.path('sources')}\nfeeds:\n  - name: local\n    type: url\n    url: http://127.0.0.1:9/feed.txt\n    interval: 1h\nkafka:\n  brokers: 127.0.0.1:9092\n  group: g\n  topics: web\n`);
+    expect(loadTailConfig(live).options).toMatchObject({ kafkaBrokers: ['127.0.0.1:9092'], kafkaTopic: ['web'] });
     const bad = t.write('bad.yaml', ['kafka:', '  brokers: [127.0.0.1:9092]', '  groupe: x', ''].join('\n'));
     expect(() => loadTailConfig(bad)).toThrow(/bad\.yaml:3: kafka\.groupe: unknown key/);
     const badSasl = t.write('sasl.yaml', ['kafka:', '  sasl:', '    mechanism: GSSAPI', ''].join('\n'));

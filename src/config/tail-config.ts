@@ -48,7 +48,7 @@ interface KeySpec {
 }
 
 const TAIL_KEYS: Readonly<Record<string, KeySpec>> = {
-  from: { option: 'from', kind: 'choice', choices: ['beginning', 'end', 'earliest', 'latest'], doc: 'files with no state (Kafka partitions with no offset) found at start: beginning|earliest or end|latest' },
+  from: { option: 'from', kind: 'choice', choices: ['beginning', 'end'], doc: 'files with no state found at start: beginning or end' },
   scan_interval: { option: 'scanInterval', kind: 'duration', doc: 'look for new files and changes at least this often' },
   watch: { option: 'watch', kind: 'boolean', doc: 'use file events (inotify); false polls only' },
   close_renamed_after: { option: 'closeRenamedAfter', kind: 'duration', doc: 'read a renamed file until idle this long' },
@@ -86,6 +86,7 @@ const ES_KEYS: Readonly<Record<string, KeySpec>> = {
 const KAFKA_KEYS: Readonly<Record<string, KeySpec>> = {
   brokers: { option: 'kafkaBrokers', kind: 'strings', doc: 'bootstrap brokers HOST:PORT' },
   group: { option: 'kafkaGroup', kind: 'string', doc: 'consumer group' },
+  from: { option: 'from', kind: 'choice', choices: ['earliest', 'latest'], doc: 'partitions with no committed offset in the group start here (--from)' },
   hits_topic: { option: 'kafkaHitsTopic', kind: 'string', doc: 'topic hits are produced to' },
   client_id: { option: 'kafkaClientId', kind: 'string', doc: 'client id prefix' },
   session_timeout: { option: 'kafkaSessionTimeout', kind: 'duration', doc: 'group session timeout' },
