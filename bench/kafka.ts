@@ -3,11 +3,13 @@
  * of Apache lines from the local broker (the one of `npm run kafka:start`, or
  * one started here), against `iochunt scan` of the same bytes from a file.
  *
- * - throughput: 1, 2 and 3 workers in one group read the whole topic (from
- *   the earliest offset); the time runs from the first partition assignment
- *   to every partition's committed offset reaching the end (so it includes
- *   delivery to the JSONL output and the commits); MB/s of record values,
- *   hits/s, and CPU seconds of the workers (from /proc);
+ * - throughput: 1, 2 and 3 workers join one group on an empty 6-partition
+ *   topic; once the group is stable the lines are produced (as fast as the
+ *   producer goes); the time runs from the start of producing to every
+ *   partition's committed offset reaching the end (so it includes delivery
+ *   to the JSONL output and the commits); MB/s of record values, hits/s,
+ *   CPU seconds of the workers (from /proc, start-up included), and the hits
+ *   written (more than expected = records read twice after a rebalance);
  * - the same lines as one file through `scan --threads 1`;
  * - latency: with one worker following, one line with a hit is produced
  *   every 20 ms carrying its produce time; latency is the time until its
@@ -123,23 +125,36 @@ async function main(): Promise<void> {
       console.log(`client alone (@platformatic/kafka, records read and dropped): ${wall.toFixed(2)} s wall, ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s CPU, ${(valueBytes / 1e6 / wall).toFixed(1)} MB/s, ${(got / wall / 1000).toFixed(0)}k records/s`);
     }
 
-    const ends = await endOffsets(b, topic);
-    console.log('\n| workers | wall s (assigned → all committed) | MB/s | hits/s | worker CPU s | hits written |');
+    console.log('\n| workers | wall s (produce start → all committed) | MB/s | hits/s | worker CPU s | hits written |');
     console.log('|---|---|---|---|---|---|');
     for (const k of opts.workers.split(',').map(Number)) {
+      // A fresh topic per run: the workers join first, and the lines are produced once the group is stable.
+      const wtopic = `bench-w${k}-${process.pid}`;
+      topics.push(wtopic);
+      await createTopic(b, wtopic, 6);
       const group = `bench-g${k}-${process.pid}`;
       const workers = [...Array(k).keys()].map((i) =>
-        startWorker(['-i', feed, '--state', join(dir, `st-${k}-${i}.json`), '-o', join(dir, `out-${k}-${i}.jsonl`), '--kafka-brokers', b, '--kafka-topic', topic, '--kafka-group', group]),
+        startWorker(['-i', feed, '--state', join(dir, `st-${k}-${i}.json`), '-o', join(dir, `out-${k}-${i}.jsonl`), '--kafka-brokers', b, '--kafka-topic', wtopic, '--kafka-group', group]),
       );
-      while (!workers.some((w) => /partition\(s\) assigned: \S/.test(w.err()))) await new Promise((r) => setTimeout(r, 20));
+      const assigned = (w: { err: () => string }): number => {
+        const all = [...w.err().matchAll(/(\d+) partition\(s\) assigned/g)];
+        return Number(all[all.length - 1]?.[1] ?? 0);
+      };
+      const stable = performance.now();
+      while (workers.reduce((sum, w) => sum + assigned(w), 0) !== 6 || workers.some((w) => assigned(w) === 0)) {
+        if (performance.now() - stable > 60_000) throw new Error(`the group of ${k} did not settle: ${workers.map((w) => w.err()).join('\n')}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
       const a0 = performance.now();
+      await produce(producer, wtopic, lines, (i) => i % 6, 5000);
+      const ends = await endOffsets(b, wtopic);
       for (;;) {
-        const c = await committedOffsets(b, group, topic, 6);
+        const c = await committedOffsets(b, group, wtopic, 6);
         if (c.every((o, p) => o === ends[p])) break;
         await new Promise((r) => setTimeout(r, 100));
       }
       const wall = (performance.now() - a0) / 1000;
-      const cpu = workers.reduce((s, w) => s + cpuOf(w.child.pid as number), 0);
+      const cpu = workers.reduce((sum, w) => sum + cpuOf(w.child.pid as number), 0);
       await Promise.all(workers.map(stopWorker));
       let hits = 0;
       for (let i = 0; i < k; i++) hits += readFileSync(join(dir, `out-${k}-${i}.jsonl`), 'utf8').split('\n').filter(Boolean).length;

@@ -32,7 +32,7 @@ import { redactKafka, type KafkaOptions } from './kafka-options.js';
 import { RecordBlock, type KafkaRecordIn } from './record-block.js';
 
 /** Bytes of fetched records held before fetching pauses (backpressure towards the broker). */
-const QUEUE_LIMIT_BYTES = 32 * 1024 * 1024;
+const QUEUE_LIMIT_BYTES = 8 * 1024 * 1024;
 /** Lag is measured this often. */
 const LAG_EVERY_MS = 5000;
 /** A consumer whose stream failed is started again after this long. */
@@ -110,7 +110,7 @@ export class KafkaGroupInput {
       groupId: o.group,
       sessionTimeout: o.sessionTimeoutMs,
       rebalanceTimeout: Math.max(o.sessionTimeoutMs, 30_000),
-      heartbeatInterval: Math.min(3000, Math.floor(o.sessionTimeoutMs / 3)),
+      heartbeatInterval: Math.min(1000, Math.floor(o.sessionTimeoutMs / 3)),
       autocommit: false,
       maxWaitTime: 500,
       maxBytes: Math.max(o.batchBytes * 4, 8 * 1024 * 1024),
@@ -120,7 +120,9 @@ export class KafkaGroupInput {
       const list: Array<{ topic: string; partition: number }> = [];
       for (const a of p.assignments ?? []) for (const partition of a.partitions) list.push({ topic: a.topic, partition });
       const keys = new Set(list.map((x) => key(x.topic, x.partition)));
-      for (const k of this.assignedKeys) if (!keys.has(k)) this.committed.delete(k);
+      const revoked = new Set([...this.assignedKeys].filter((k) => !keys.has(k)));
+      for (const k of revoked) this.committed.delete(k);
+      if (revoked.size > 0) this.dropRevoked(revoked);
       this.assignedKeys = keys;
       this.assignedList = list;
       this.observer.rebalanced?.();
@@ -142,7 +144,7 @@ export class KafkaGroupInput {
       autocommit: false,
       sessionTimeout: o.sessionTimeoutMs,
       rebalanceTimeout: Math.max(o.sessionTimeoutMs, 30_000),
-      heartbeatInterval: Math.min(3000, Math.floor(o.sessionTimeoutMs / 3)),
+      heartbeatInterval: Math.min(1000, Math.floor(o.sessionTimeoutMs / 3)),
     });
     this.stream = stream;
     stream.on('data', (m: Message<Buffer, Buffer, Buffer, Buffer>) => {
@@ -162,6 +164,43 @@ export class KafkaGroupInput {
       this.restart();
     });
     consumer.startLagMonitoring({ topics: [...o.topics] }, LAG_EVERY_MS);
+  }
+
+  /**
+   * Records of revoked partitions still queued (fetched ahead, not yet in a
+   * block) are dropped: their new owner reads them from the group's committed
+   * offset. So that nothing is skipped should the partition come back to this
+   * member while the group has no offset for it, the client's fetch position
+   * of the partition is moved back to the first dropped record (a committed
+   * offset, when there is one, still takes precedence on assignment).
+   */
+  private dropRevoked(revoked: ReadonlySet<string>): void {
+    const first = new Map<string, { topic: string; partition: number; offset: bigint }>();
+    const kept: Array<Message<Buffer, Buffer, Buffer, Buffer>> = [];
+    for (const m of this.queue) {
+      const k = key(m.topic, m.partition);
+      if (!revoked.has(k)) {
+        kept.push(m);
+        continue;
+      }
+      this.queuedBytes -= (m.value?.length ?? 0) + 64;
+      const f = first.get(k);
+      if (!f || m.offset < f.offset) first.set(k, { topic: m.topic, partition: m.partition, offset: m.offset });
+    }
+    if (first.size === 0) return;
+    this.queue.length = 0;
+    this.queue.push(...kept);
+    const positions = this.stream?.offsetsToFetch;
+    for (const f of first.values()) {
+      // The client's key of a partition is `topic:partition`.
+      const pk = `${f.topic}:${f.partition}`;
+      const at = positions?.get(pk);
+      if (positions && (at === undefined || at > f.offset)) positions.set(pk, f.offset);
+    }
+    if (this.paused && this.queuedBytes < QUEUE_LIMIT_BYTES / 2) {
+      this.paused = false;
+      this.stream?.resume();
+    }
   }
 
   /** Starts a new member after the stream failed (a broker away for longer than the client's retries). */
