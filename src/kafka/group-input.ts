@@ -62,7 +62,7 @@ const key = (topic: string, partition: number): string => `${topic}\0${partition
 export class KafkaGroupInput {
   private consumer: Consumer<Buffer, Buffer, Buffer, Buffer> | undefined;
   private stream: MessagesStream<Buffer, Buffer, Buffer, Buffer> | undefined;
-  private readonly queue: Array<Message<Buffer, Buffer, Buffer, Buffer>> = [];
+  private queue: Array<Message<Buffer, Buffer, Buffer, Buffer>> = [];
   private queuedBytes = 0;
   private paused = false;
   private wake: (() => void) | undefined;
@@ -156,7 +156,8 @@ export class KafkaGroupInput {
         this.paused = true;
         stream.pause();
       }
-      this.wake?.();
+      // Woken when there is something to take (not for every record).
+      if (this.queue.length === 1 || this.queuedBytes >= o.batchBytes) this.wake?.();
     });
     stream.on('error', (err: unknown) => {
       if (this.closed) return;
@@ -188,8 +189,7 @@ export class KafkaGroupInput {
       if (!f || m.offset < f.offset) first.set(k, { topic: m.topic, partition: m.partition, offset: m.offset });
     }
     if (first.size === 0) return;
-    this.queue.length = 0;
-    this.queue.push(...kept);
+    this.queue = kept;
     const positions = this.stream?.offsetsToFetch;
     for (const f of first.values()) {
       // The client's key of a partition is `topic:partition`.
@@ -282,8 +282,7 @@ export class KafkaGroupInput {
       records.push({ partition: m.partition, offset: m.offset, timestamp: m.timestamp, value: m.value });
       this.leaderEpochs.set(key(m.topic, m.partition), m.leaderEpoch);
     }
-    this.queue.length = 0;
-    this.queue.push(...rest);
+    this.queue = rest;
     if (this.paused && this.queuedBytes < QUEUE_LIMIT_BYTES / 2) {
       this.paused = false;
       this.stream?.resume();
