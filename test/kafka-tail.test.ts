@@ -134,6 +134,55 @@ describe('iochunt tail --kafka-* (real broker)', () => {
     }
   }, 240_000);
 
+  it.skipIf(!node)('a worker stalled (SIGSTOP) beyond the session timeout: its partitions move; after SIGCONT its late deliveries are idempotent: every hit once', async () => {
+    if (!broker || !node) return;
+    const b = broker.node.bootstrap;
+    const t = tmpDir();
+    const feed = t.write('feed.txt', `${PLANTED.ip}\n${PLANTED.domain}\n`);
+    const topic = topicName('stall');
+    await createTopic(b, topic, 4);
+    const index = `logs-iochunt.kafkastall-${process.pid}`;
+    const setup = await runCli(['es', 'setup', '--es', node.url, '--es-index', index], { env: esEnv(node) });
+    expect(setup.code, setup.stderr).toBe(0);
+    const group = `g-${topic}`;
+    const producer = testProducer(b);
+    const { lines, expected } = apacheLines(0, 8000);
+    const common = ['-i', feed, '--kafka-brokers', b, '--kafka-topic', topic, '--kafka-group', group, '--es', node.url, '--es-index', index];
+    const start = (i: number): BackgroundCli => worker([...common, '--state', t.path(`w${i}.json`), '--es-dead-letter', t.path(`dead${i}.jsonl`)], esEnv(node));
+    const a = start(1);
+    const b2 = start(2);
+    try {
+      await waitFor(() => `both assigned; ${a.stderr()} ${b2.stderr()}`, () => /2 partition\(s\) assigned: \S/.test(a.stderr()) && /2 partition\(s\) assigned: \S/.test(b2.stderr()), 30_000);
+      await produce(producer, topic, lines.slice(0, 4000), (i) => i % 4);
+      a.child.kill('SIGSTOP');
+      await produce(producer, topic, lines.slice(4000), (i) => i % 4);
+      // The group's session timeout (6 s) passes: the stalled worker's partitions move to the other one.
+      await waitFor(() => `the rebalance; ${b2.stderr()}`, () => /4 partition\(s\) assigned/.test(b2.stderr()), 30_000);
+      a.child.kill('SIGCONT');
+      const ends = await endOffsets(b, topic);
+      await waitFor(() => `every partition committed to its end of ${String(ends)}; ${a.stderr().slice(-800)} ${b2.stderr().slice(-800)}`, async () => (await committedOffsets(b, group, topic, 4)).every((o, p) => o === ends[p]), 60_000);
+      a.child.kill('SIGTERM');
+      b2.child.kill('SIGTERM');
+      expect(await a.exited, a.stderr()).toBe(0);
+      expect(await b2.exited, b2.stderr()).toBe(0);
+      await es(node, 'POST', `/${index}/_refresh`);
+      const r = await es(node, 'POST', `/${index}/_search`, { size: 10_000, _source: ['event.original'] });
+      const ids = (r.body.hits.hits as Array<{ _source: any }>).map((h) => lineId(h._source.event.original));
+      expect(ids.length).toBe(expected.size);
+      expect(sorted(ids)).toEqual(sorted(expected));
+    } finally {
+      for (const w of [a, b2]) {
+        if (w.child.exitCode === null) {
+          w.child.kill('SIGCONT');
+          w.child.kill('SIGKILL');
+        }
+      }
+      await producer.close();
+      await es(node, 'DELETE', `/_data_stream/${index}`);
+      await es(node, 'DELETE', `/_index_template/iochunt-hits-${index}`);
+    }
+  }, 180_000);
+
   it('a broker restart, a feed reload while consuming, and poisoned records (3 MB, invalid UTF-8, empty): nothing lost, the partition goes on; metrics and /readyz', async () => {
     if (!broker) return;
     const t = tmpDir();
