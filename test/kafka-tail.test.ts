@@ -236,6 +236,11 @@ describe('iochunt tail --kafka-* (real broker)', () => {
 
       const ends = await endOffsets(broker.node.bootstrap, topic);
       await waitFor(() => `offsets committed to the end of ${String(ends)}`, async () => (await committedOffsets(broker!.node.bootstrap, group, topic, 2)).every((o, p) => o === ends[p]), 30_000);
+      // Lag (measured every 5 s) comes down to 0 on both partitions once everything is committed.
+      await waitFor('lag 0', async () => {
+        const m = parseMetrics(await (await fetch(`${url}/metrics`)).text());
+        return [0, 1].every((p) => m.get(`iochunt_kafka_consumer_lag{topic="${topic}",partition="${p}"}`) === 0);
+      }, 20_000);
       const metrics = parseMetrics(await (await fetch(`${url}/metrics`)).text());
       expect(metrics.get('iochunt_kafka_odd_records_total{kind="invalid_utf8"}')).toBe(1);
       expect(metrics.get('iochunt_kafka_odd_records_total{kind="empty"}')).toBe(1);

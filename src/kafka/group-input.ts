@@ -279,7 +279,7 @@ export class KafkaGroupInput {
       const n = m.value?.length ?? 0;
       bytes += n + 1;
       this.queuedBytes -= n + 64;
-      records.push({ partition: m.partition, offset: m.offset, timestamp: m.timestamp, value: m.value });
+      records.push(m); // a message is a KafkaRecordIn: no copy
       this.leaderEpochs.set(key(m.topic, m.partition), m.leaderEpoch);
     }
     this.queue = rest;
