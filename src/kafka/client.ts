@@ -36,3 +36,24 @@ export function connectionOptions(options: KafkaOptions, role: 'consumer' | 'pro
     ...(options.sasl ? { sasl: { mechanism: options.sasl.mechanism, username: options.sasl.username, password: options.sasl.password } } : {}),
   };
 }
+
+/**
+ * The distinct innermost messages of a client error (the client wraps each
+ * failed attempt in an AggregateError: "metadata failed 6 times"), e.g.
+ * "SASL authentication failed.", at most `max` of them.
+ */
+export function rootCauses(err: unknown, max = 3): string {
+  const seen = new Set<string>();
+  const walk = (e: unknown, depth: number): void => {
+    if (seen.size >= max || depth > 12 || typeof e !== 'object' || e === null) return;
+    const x = e as { message?: unknown; errors?: unknown[]; cause?: unknown };
+    const inner = [...(Array.isArray(x.errors) ? x.errors : []), ...(x.cause !== undefined ? [x.cause] : [])];
+    if (inner.length === 0) {
+      if (typeof x.message === 'string' && x.message !== '') seen.add(x.message);
+      return;
+    }
+    for (const i of inner) walk(i, depth + 1);
+  };
+  walk(err, 0);
+  return seen.size > 0 ? [...seen].join('; ') : err instanceof Error ? err.message : String(err);
+}

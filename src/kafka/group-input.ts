@@ -27,7 +27,7 @@
 import type { Consumer, Message, MessagesStream } from '@platformatic/kafka';
 import { describeError } from '../errors.js';
 import type { Reporter } from '../report.js';
-import { connectionOptions, kafkaLibrary } from './client.js';
+import { connectionOptions, kafkaLibrary, rootCauses } from './client.js';
 import { redactKafka, type KafkaOptions } from './kafka-options.js';
 import { RecordBlock, type KafkaRecordIn } from './record-block.js';
 
@@ -116,6 +116,16 @@ export class KafkaGroupInput {
       maxBytes: Math.max(o.batchBytes * 4, 8 * 1024 * 1024),
     });
     this.consumer = consumer;
+    // A wrong password, an unreachable broker or a missing topic is named at once (the group join retries for long).
+    try {
+      const md = await consumer.metadata({ topics: [...o.topics], autocreateTopics: false });
+      const missing = o.topics.filter((t) => !md.topics.has(t));
+      if (missing.length > 0) throw new Error(`no such topic: ${missing.join(', ')}`);
+    } catch (err) {
+      await consumer.close(true).catch(() => undefined);
+      this.consumer = undefined;
+      throw new Error(rootCauses(err), { cause: err });
+    }
     consumer.on('consumer:group:join', (p) => {
       const list: Array<{ topic: string; partition: number }> = [];
       for (const a of p.assignments ?? []) for (const partition of a.partitions) list.push({ topic: a.topic, partition });
@@ -161,7 +171,7 @@ export class KafkaGroupInput {
     });
     stream.on('error', (err: unknown) => {
       if (this.closed) return;
-      this.reporter.warn(this.say(`kafka: the consumer stopped (${describeError(err)}); joining again in ${RESTART_DELAY_MS / 1000} s`));
+      this.reporter.warn(this.say(`kafka: the consumer stopped (${rootCauses(err)}); joining again in ${RESTART_DELAY_MS / 1000} s`));
       this.restart();
     });
     consumer.startLagMonitoring({ topics: [...o.topics] }, LAG_EVERY_MS);
@@ -227,7 +237,7 @@ export class KafkaGroupInput {
           await this.start();
           break;
         } catch (err) {
-          this.reporter.warn(this.say(`kafka: cannot join group ${this.options.group} yet (${describeError(err)}); retrying`));
+          this.reporter.warn(this.say(`kafka: cannot join group ${this.options.group} yet (${rootCauses(err)}); retrying`));
         }
       }
       this.restarting = undefined;
@@ -341,7 +351,7 @@ export class KafkaGroupInput {
       this.commitWarned = false;
     } catch (err) {
       this.observer.commitFailed?.();
-      if (!this.commitWarned) this.reporter.warn(this.say(`kafka: committing offsets failed (${describeError(err)}); what was read is committed later or read again by the partition's next owner`));
+      if (!this.commitWarned) this.reporter.warn(this.say(`kafka: committing offsets failed (${rootCauses(err)}); what was read is committed later or read again by the partition's next owner`));
       this.commitWarned = true;
     }
   }

@@ -13,7 +13,7 @@ import { IochuntError } from '../errors.js';
 import type { HitDocument } from '../output/hit-document.js';
 import { hitId } from '../output/es/hit-id.js';
 import type { HitSink } from '../output/sink.js';
-import { connectionOptions, kafkaLibrary } from './client.js';
+import { connectionOptions, kafkaLibrary, rootCauses } from './client.js';
 import { redactKafka, type KafkaOptions } from './kafka-options.js';
 
 /** Hits produced in one request at most. */
@@ -54,7 +54,7 @@ export class KafkaHitsSink implements HitSink {
       if (!md.topics.has(topic)) throw new Error('no such topic');
     } catch (err) {
       await producer.close().catch(() => undefined);
-      throw new IochuntError('E_OUTPUT', redactKafka(`--kafka-hits-topic ${topic}: the topic cannot be used (${(err as Error).message}); create it first`, options.secrets), { cause: err });
+      throw new IochuntError('E_OUTPUT', redactKafka(`--kafka-hits-topic ${topic}: the topic cannot be used (${rootCauses(err)}); create it first`, options.secrets), { cause: err });
     }
     return new KafkaHitsSink(producer, topic, options.secrets);
   }
@@ -77,7 +77,7 @@ export class KafkaHitsSink implements HitSink {
           this.produced += messages.length;
         },
         (err: unknown) => {
-          this.failure ??= new IochuntError('E_OUTPUT', redactKafka(`producing hits to ${this.topic} failed: ${(err as Error).message}`, this.secrets), { cause: err });
+          this.failure ??= new IochuntError('E_OUTPUT', redactKafka(`producing hits to ${this.topic} failed: ${rootCauses(err)}`, this.secrets), { cause: err });
         },
       );
       this.pending.push(p);

@@ -34,6 +34,7 @@ import { search, type SearchInput } from '../search/search.js';
 import { scanRefiner } from '../commands/scan-refine.js';
 import type { ScanOptions } from '../commands/scan.js';
 import type { EsOutput } from '../commands/es-output.js';
+import { rootCauses } from './client.js';
 import { KafkaGroupInput } from './group-input.js';
 import { KafkaHitsSink } from './hits-producer.js';
 import { KafkaMetrics } from './kafka-metrics.js';
@@ -166,7 +167,7 @@ class KafkaTail {
       // A broker that cannot be reached is waited for; SIGTERM still ends the wait.
       const aborted = new Promise<'abort'>((resolve) => this.interrupt.signal.addEventListener('abort', () => resolve('abort'), { once: true }));
       const started = this.input.start().catch((err: unknown) => {
-        throw new IochuntError('E_INPUT', this.redact(`kafka: cannot join group ${k.group} on ${k.brokers.join(',')}: ${describeError(err)}`), { cause: err });
+        throw new IochuntError('E_INPUT', this.redact(`kafka: cannot join group ${k.group} on ${k.brokers.join(',')}: ${rootCauses(err)}`), { cause: err });
       });
       started.catch(() => undefined);
       if ((await Promise.race([started, aborted])) === 'abort') return await this.finishEarly(sink);

@@ -37,6 +37,13 @@ export interface KafkaNode {
   readonly bootstrap: string;
   readonly port: number;
   readonly controllerPort: number;
+  /**
+   * A SASL_PLAINTEXT listener (`127.0.0.1:saslPort`) with the user
+   * {@link SASL_USER} for PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512, password
+   * `saslPassword`; absent on brokers started before it existed.
+   */
+  readonly saslPort?: number;
+  readonly saslPassword?: string;
   /** The broker's directory (config, data, log). */
   readonly dir: string;
   readonly pid: number;
@@ -134,12 +141,17 @@ function tailOf(file: string): string {
   }
 }
 
+/** The SASL user of the test broker. */
+export const SASL_USER = 'iochunt';
+
 export interface KafkaStartOptions {
   /** Directory name under {@link KAFKA_ROOT}/nodes; an existing one is reused (data kept: a restart). */
   readonly name: string;
   /** Ports of an earlier start (a restart keeps its address). */
   readonly port?: number;
   readonly controllerPort?: number;
+  readonly saslPort?: number;
+  readonly saslPassword?: string;
   /** Extra `server.properties` settings. */
   readonly settings?: Readonly<Record<string, string | number | boolean>>;
   readonly heap?: string;
@@ -152,15 +164,22 @@ export async function startKafka(options: KafkaStartOptions): Promise<KafkaNode>
   const dir = join(KAFKA_ROOT, 'nodes', options.name);
   const port = options.port ?? (await freePort());
   const controllerPort = options.controllerPort ?? (await freePort());
+  const saslPort = options.saslPort ?? (await freePort());
+  const saslPassword = options.saslPassword ?? randomBytes(12).toString('hex');
   mkdirSync(join(dir, 'data'), { recursive: true });
   const settings: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
     'controller.listener.names': 'CONTROLLER',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    // PLAIN users from the JAAS line; SCRAM credentials written into the store at format time.
+    'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required user_${SASL_USER}="${saslPassword}";`,
+    'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
     'inter.broker.listener.name': 'PLAINTEXT',
     'log.dirs': join(dir, 'data'),
     'num.partitions': 1,
@@ -185,7 +204,8 @@ export async function startKafka(options: KafkaStartOptions): Promise<KafkaNode>
   const cp = `${lib}/*`;
   if (!existsSync(join(dir, 'data', 'meta.properties'))) {
     const id = randomBytes(16).toString('base64url').slice(0, 22);
-    const f = spawnSync(java(), ['-Xmx256m', '-cp', cp, `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', props], { encoding: 'utf8' });
+    const scram = ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${SASL_USER},password=${saslPassword}]`]);
+    const f = spawnSync(java(), ['-Xmx256m', '-cp', cp, `-Dlog4j2.configurationFile=${join(dir, 'log4j2.properties')}`, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', props, ...scram], { encoding: 'utf8' });
     if (f.status !== 0) throw new Error(`kafka-storage format failed:\n${f.stdout}\n${f.stderr}`);
   }
   const logFile = join(dir, 'stdout.log');
@@ -197,7 +217,7 @@ export async function startKafka(options: KafkaStartOptions): Promise<KafkaNode>
   );
   closeSync(out);
   child.unref();
-  const node: KafkaNode = { name: options.name, bootstrap: `127.0.0.1:${port}`, port, controllerPort, dir, pid: child.pid as number };
+  const node: KafkaNode = { name: options.name, bootstrap: `127.0.0.1:${port}`, port, controllerPort, saslPort, saslPassword, dir, pid: child.pid as number };
   try {
     await waitForPort(port, options.timeoutMs ?? 90_000, node.pid, logFile);
   } catch (err) {

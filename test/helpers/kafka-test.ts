@@ -139,7 +139,13 @@ export async function restartBroker(broker: TestBroker, downMs: number): Promise
   const old = broker.node;
   await stopKafka(old);
   await new Promise((r) => setTimeout(r, downMs));
-  const node = await startKafka({ name: old.name, port: old.port, controllerPort: old.controllerPort });
+  const node = await startKafka({
+    name: old.name,
+    port: old.port,
+    controllerPort: old.controllerPort,
+    ...(old.saslPort !== undefined ? { saslPort: old.saslPort } : {}),
+    ...(old.saslPassword !== undefined ? { saslPassword: old.saslPassword } : {}),
+  });
   if (broker.shared) writeSharedKafka(node);
   return {
     node,
