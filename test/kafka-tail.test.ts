@@ -307,6 +307,38 @@ describe('iochunt tail --kafka-* (real broker)', () => {
     expect(missing.stderr).toMatch(new RegExp(`Unknown topic ${topic}-nope`));
   }, 90_000);
 
+  it('TLS: with the broker\'s CA (--kafka-ca) records are read; without it the self-signed certificate is refused with exit 2; --kafka-insecure is warned about', async () => {
+    if (!broker) return;
+    const n = broker.node;
+    if (n.tlsPort === undefined || n.tlsCa === undefined) {
+      if (process.env.CI === 'true') throw new Error('the test broker has no TLS listener');
+      return;
+    }
+    const t = tmpDir();
+    const feed = t.write('feed.txt', `${PLANTED.ip}\n`);
+    const topic = topicName('tls');
+    await createTopic(n.bootstrap, topic, 1);
+    const producer = testProducer(n.bootstrap);
+    const { lines, byIp } = apacheLines(0, 300);
+    await produce(producer, topic, lines, () => 0);
+    await producer.close();
+    const tls = `127.0.0.1:${n.tlsPort}`;
+    for (const [name, extra] of [['ca', ['--kafka-ca', n.tlsCa]], ['insecure', ['--kafka-tls', '--kafka-insecure']]] as const) {
+      const out = t.path(`${name}.jsonl`);
+      const w = worker(['-i', feed, '--state', t.path(`${name}.json`), '-o', out, '--kafka-brokers', tls, '--kafka-topic', topic, '--kafka-group', `g-${topic}-${name}`, ...extra]);
+      try {
+        await waitFor(() => `${name}: the hits; ${w.stderr()}`, () => new Set(outputDocs(out).map((d) => lineId(d.event.original))).size === byIp.size, 30_000);
+      } finally {
+        w.child.kill('SIGTERM');
+      }
+      expect(await w.exited, w.stderr()).toBe(0);
+      if (name === 'insecure') expect(w.stderr()).toMatch(/--kafka-insecure: the TLS certificates of the Kafka brokers are not verified/);
+    }
+    const r = await runCli(['tail', '--no-cache', '-i', feed, '--state', t.path('no-ca.json'), '-o', t.path('no-ca.jsonl'), '--kafka-brokers', tls, '--kafka-topic', topic, '--kafka-group', `g-${topic}-no-ca`, '--kafka-tls']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/kafka: cannot join group .*self-signed certificate/);
+  }, 90_000);
+
   it('/readyz is not ready while the group has assigned no partition (a second member of a 1-partition topic)', async () => {
     if (!broker) return;
     const t = tmpDir();

@@ -116,6 +116,7 @@ class KafkaTail {
   async run(): Promise<number> {
     const { options, reporter } = this;
     const k = options.kafka;
+    if (k.tls?.insecure) reporter.warn('--kafka-insecure: the TLS certificates of the Kafka brokers are not verified');
     this.set = await loadActiveSet(options, this.snapshots, reporter);
     this.feedSignature = await this.feedStat();
     this.metrics.setIndicators(this.set.counts);

@@ -44,6 +44,13 @@ export interface KafkaNode {
    */
   readonly saslPort?: number;
   readonly saslPassword?: string;
+  /**
+   * A TLS listener (`127.0.0.1:tlsPort`) with a self-signed certificate for
+   * 127.0.0.1 (PEM at `tlsCa`); absent when openssl is missing or on brokers
+   * started before it existed.
+   */
+  readonly tlsPort?: number;
+  readonly tlsCa?: string;
   /** The broker's directory (config, data, log). */
   readonly dir: string;
   readonly pid: number;
@@ -152,6 +159,7 @@ export interface KafkaStartOptions {
   readonly controllerPort?: number;
   readonly saslPort?: number;
   readonly saslPassword?: string;
+  readonly tlsPort?: number;
   /** Extra `server.properties` settings. */
   readonly settings?: Readonly<Record<string, string | number | boolean>>;
   readonly heap?: string;
@@ -167,14 +175,25 @@ export async function startKafka(options: KafkaStartOptions): Promise<KafkaNode>
   const saslPort = options.saslPort ?? (await freePort());
   const saslPassword = options.saslPassword ?? randomBytes(12).toString('hex');
   mkdirSync(join(dir, 'data'), { recursive: true });
+  // A self-signed certificate for the TLS listener (made once per broker directory).
+  const tlsCa = join(dir, 'tls-cert.pem');
+  const tlsKeystore = join(dir, 'tls-keystore.pem');
+  if (!existsSync(tlsKeystore)) {
+    const key = join(dir, 'tls-key.pem');
+    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', tlsCa, '-days', '30', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8' });
+    if (r.status === 0) writeFileSync(tlsKeystore, readFileSync(key, 'utf8') + readFileSync(tlsCa, 'utf8'), { mode: 0o600 });
+  }
+  const tls = existsSync(tlsKeystore);
+  const tlsPort = tls ? (options.tlsPort ?? (await freePort())) : undefined;
   const settings: Record<string, string | number | boolean> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
+    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort},SASL_PLAINTEXT://127.0.0.1:${saslPort}` + (tls ? `,SSL://127.0.0.1:${tlsPort}` : ''),
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort}` + (tls ? `,SSL://127.0.0.1:${tlsPort}` : ''),
     'controller.listener.names': 'CONTROLLER',
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL',
+    ...(tls ? { 'listener.name.ssl.ssl.keystore.type': 'PEM', 'listener.name.ssl.ssl.keystore.location': tlsKeystore } : {}),
     // PLAIN users from the JAAS line; SCRAM credentials written into the store at format time.
     'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
     'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required user_${SASL_USER}="${saslPassword}";`,
@@ -217,7 +236,7 @@ export async function startKafka(options: KafkaStartOptions): Promise<KafkaNode>
   );
   closeSync(out);
   child.unref();
-  const node: KafkaNode = { name: options.name, bootstrap: `127.0.0.1:${port}`, port, controllerPort, saslPort, saslPassword, dir, pid: child.pid as number };
+  const node: KafkaNode = { name: options.name, bootstrap: `127.0.0.1:${port}`, port, controllerPort, saslPort, saslPassword, ...(tls ? { tlsPort, tlsCa } : {}), dir, pid: child.pid as number };
   try {
     await waitForPort(port, options.timeoutMs ?? 90_000, node.pid, logFile);
   } catch (err) {

@@ -145,6 +145,7 @@ export async function restartBroker(broker: TestBroker, downMs: number): Promise
     controllerPort: old.controllerPort,
     ...(old.saslPort !== undefined ? { saslPort: old.saslPort } : {}),
     ...(old.saslPassword !== undefined ? { saslPassword: old.saslPassword } : {}),
+    ...(old.tlsPort !== undefined ? { tlsPort: old.tlsPort } : {}),
   });
   if (broker.shared) writeSharedKafka(node);
   return {
