@@ -32,6 +32,7 @@ import { parseListen } from './metrics/tail-metrics.js';
 import { jsonReporter } from './report.js';
 import { loadTailConfig, type InputConfig } from './config/tail-config.js';
 import type { Config } from './config/schema.js';
+import { validateKafkaOptions, type RawKafkaOptions } from './kafka/kafka-options.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -347,7 +348,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
   tail
     .option('--state <FILE>', `state file (default ${defaultTailStatePath()}); a sweep's state file makes tail resume where the sweep stopped`)
     .option('--wait <SECONDS>', 'wait up to SECONDS for another run holding the state, instead of exiting 2')
-    .option('--from <WHERE>', 'files with no state found at start: beginning (read them whole) or end (only lines written from now on)', 'beginning')
+    .option('--from <WHERE>', 'files with no state found at start (Kafka partitions with no offset in the group): beginning|earliest (read them whole) or end|latest (only what is written from now on)', 'beginning')
     .option('--scan-interval <DURATION>', 'look for new files and changes at least this often (the polling fallback for network filesystems)', '1s')
     .option('--no-watch', 'do not use file events (inotify); poll every --scan-interval only')
     .option('--close-renamed-after <DURATION>', 'a file renamed away (rotated) is read until idle for DURATION; its last line is then read even without a newline', '30s')
@@ -356,7 +357,24 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--shutdown-timeout <DURATION>', 'on SIGTERM, deliver and commit within DURATION, else exit 2 (the state keeps the last commit)', '30s')
     .option('--metrics-listen <ADDR>', 'serve Prometheus /metrics, /healthz and /readyz on HOST:PORT (or :PORT); off by default')
     .option('--log-format <FORMAT>', "the tool's own messages on stderr: text or json (one object per line)", 'text')
-    .option('--config <FILE>', 'YAML configuration (inputs, feeds, outputs, state, metrics, log, tail, scan); options given here override it')
+    .option('--config <FILE>', 'YAML configuration (inputs, feeds, outputs, state, metrics, log, tail, scan, kafka); options given here override it')
+    .option('--kafka-brokers <HOST:PORT,...>', 'read Kafka topics instead of files, as one worker of a consumer group: bootstrap brokers', collect)
+    .option('--kafka-topic <TOPIC>', 'a topic to read, one log line (or JSON event) per record value (repeatable)', collect)
+    .option('--kafka-group <NAME>', 'consumer group: Kafka shares the partitions among its members and stores the offsets (committed after delivery)')
+    .option('--kafka-topic-format <TOPIC=FORMAT>', "a topic's log format instead of detecting it on its first records (repeatable)", collect)
+    .option('--kafka-hits-topic <TOPIC>', 'also produce hits to this topic (JSON, keyed by source, acks=all, idempotent producer)')
+    .option('--kafka-client-id <ID>', 'client id prefix (default iochunt)')
+    .option('--kafka-tls', 'connect to the brokers with TLS')
+    .option('--kafka-ca <FILE>', 'PEM CA certificate(s) of the brokers (implies --kafka-tls)')
+    .option('--kafka-cert <FILE>', 'PEM client certificate for mutual TLS (with --kafka-key)')
+    .option('--kafka-key <FILE>', 'PEM client key for mutual TLS')
+    .option('--kafka-insecure', 'do not verify the brokers\' TLS certificates (testing only)')
+    .option('--kafka-sasl <MECHANISM>', 'SASL: PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512; user and password from IOCHUNT_KAFKA_USERNAME/IOCHUNT_KAFKA_PASSWORD or --kafka-auth-file')
+    .option('--kafka-auth-file <FILE>', 'KEY=VALUE file with IOCHUNT_KAFKA_USERNAME and IOCHUNT_KAFKA_PASSWORD')
+    .option('--kafka-session-timeout <DURATION>', 'group session timeout: a worker silent this long loses its partitions (default 30s)')
+    .option('--kafka-batch-bytes <SIZE>', 'records are joined into blocks of about this size before scanning (default 1M)')
+    .option('--kafka-linger <DURATION>', 'a block is scanned once its first record waited this long (default 100ms)')
+    .option('--kafka-commit-interval <DURATION>', 'delivered offsets are committed at most this often (default 1s)')
     .action(
       async (
         paths: string[],
@@ -373,7 +391,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
           shutdownTimeout: string;
           metricsListen?: string;
           logFormat: string;
-        },
+        } & RawKafkaOptions,
       ) => {
         let inputs: readonly InputConfig[] = [];
         let sources: Config | undefined;
@@ -385,7 +403,11 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
           inputs = config.inputs;
           sources = config.sources;
         }
-        if (paths.length === 0 && inputs.length === 0) throw new UsageError('tail needs PATHs to follow, or inputs in --config FILE');
+        // `--from`: beginning/earliest and end/latest name the same two places for files and Kafka partitions.
+        const fromKafka = raw.from === 'beginning' ? 'earliest' : raw.from === 'end' ? 'latest' : raw.from;
+        const kafka = validateKafkaOptions({ ...raw, kafkaFrom: fromKafka }, process.env, { duration: parseDuration, size: parseByteSize });
+        if (kafka === undefined && paths.length === 0 && inputs.length === 0) throw new UsageError('tail needs PATHs to follow, inputs in --config FILE, or Kafka topics (--kafka-brokers, --kafka-topic, --kafka-group)');
+        if (!kafka) raw.from = raw.from === 'earliest' ? 'beginning' : raw.from === 'latest' ? 'end' : raw.from;
         const logFormat = parseChoice('--log-format', raw.logFormat, ['text', 'json'] as const);
         const reporter = logFormat === 'json' ? jsonReporter({ quiet: !raw.info }) : reporterFor(!raw.info);
         try {
@@ -393,7 +415,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
             ...validateScanOptions(raw),
             statePath: raw.state ?? defaultTailStatePath(),
             waitMs: raw.wait === undefined ? 0 : parseDuration('--wait', raw.wait, 0, 7 * 86_400_000),
-            from: parseChoice('--from', raw.from, ['beginning', 'end'] as const),
+            from: kafka ? 'beginning' : parseChoice('--from', raw.from, ['beginning', 'end'] as const),
             scanIntervalMs: parseDuration('--scan-interval', raw.scanInterval, 50, 3_600_000),
             watch: raw.watch,
             closeRenamedAfterMs: parseDuration('--close-renamed-after', raw.closeRenamedAfter, 0, 30 * 86_400_000),
@@ -402,7 +424,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
             shutdownTimeoutMs: parseDuration('--shutdown-timeout', raw.shutdownTimeout, 1000, 3_600_000),
             ...(raw.metricsListen !== undefined ? { metricsListen: parseListen('--metrics-listen', raw.metricsListen) } : {}),
           };
-          exit(await runTail(paths, { ...options, ...(inputs.length > 0 ? { inputs } : {}), ...(sources ? { sources } : {}) }, reporter));
+          exit(await runTail(paths, { ...options, ...(inputs.length > 0 ? { inputs } : {}), ...(sources ? { sources } : {}), ...(kafka ? { kafka } : {}) }, reporter));
         } catch (err) {
           if (logFormat !== 'json' || !(err instanceof IochuntError)) throw err;
           reporter.error(err.message);

@@ -34,6 +34,7 @@ import type { HitDocument } from '../output/hit-document.js';
 import type { InputConfig } from '../config/tail-config.js';
 import picomatch from 'picomatch';
 import { runScan, type ScanOptions } from './scan.js';
+import type { KafkaOptions } from '../kafka/kafka-options.js';
 import { defaultStatePath, findFiles, pruneSets } from './sweep.js';
 
 /** The default state file of tail: beside sweep's, `tail.json`. */
@@ -64,6 +65,8 @@ export interface TailOptions extends ScanOptions {
   readonly inputs?: readonly InputConfig[];
   /** Live feed sources (`feeds:` mappings of --config): pulled when due, their feed files are among `iocs`. */
   readonly sources?: Config;
+  /** Kafka topics as the input (`--kafka-*`): this run is one worker of a consumer group instead of following files. */
+  readonly kafka?: KafkaOptions;
 }
 
 /** An input with its exclude matcher. */
@@ -99,6 +102,12 @@ const SINK_STUCK_MS = 30_000;
 /** Runs `tail` until SIGTERM/SIGINT; returns the exit code (0 after a clean shutdown, 2 on a fatal error). */
 export async function runTail(paths: readonly string[], options: TailOptions, reporter: Reporter): Promise<number> {
   if (options.iocs.length === 0) throw new UsageError('tail needs at least one --iocs FILE');
+  if (options.kafka) {
+    if (paths.length > 0 || (options.inputs ?? []).length > 0) throw new UsageError('tail reads either Kafka topics (--kafka-*) or files (PATHs, inputs of --config), not both in one run');
+    if (options.iocs.includes('-')) throw new UsageError('tail reads its feeds again when they change: name feed files, not --iocs -');
+    const { runKafkaTail } = await import('../kafka/kafka-tail.js');
+    return runKafkaTail({ ...options, kafka: options.kafka }, reporter);
+  }
   if (paths.length === 1 && paths[0] === '-') return runScan(['-'], options, reporter);
   if ((paths.length === 0 && (options.inputs ?? []).length === 0) || paths.includes('-')) throw new UsageError('tail follows files: name at least one PATH (directory, file or glob), or "-" alone for stdin');
   if (options.iocs.includes('-')) throw new UsageError('tail reads its feeds again when they change: name feed files, not --iocs -');

@@ -253,6 +253,7 @@ export const fileSchema = z.strictObject({
   metrics: z.unknown().optional(),
   allowlists: z.unknown().optional(),
   log_format: z.unknown().optional(),
+  kafka: z.unknown().optional(),
 });
 
 export type RawConfig = z.output<typeof fileSchema>;

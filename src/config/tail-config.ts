@@ -83,8 +83,30 @@ const ES_KEYS: Readonly<Record<string, KeySpec>> = {
   retry_for: { option: 'esRetryFor', kind: 'seconds', doc: 'retry a hit this long, then dead-letter it' },
   request_timeout: { option: 'esRequestTimeout', kind: 'seconds', doc: 'timeout of one bulk request' },
 };
+const KAFKA_KEYS: Readonly<Record<string, KeySpec>> = {
+  brokers: { option: 'kafkaBrokers', kind: 'strings', doc: 'bootstrap brokers HOST:PORT' },
+  group: { option: 'kafkaGroup', kind: 'string', doc: 'consumer group' },
+  from: { option: 'from', kind: 'choice', choices: ['earliest', 'latest'], doc: 'partitions with no committed offset in the group start here (--from)' },
+  hits_topic: { option: 'kafkaHitsTopic', kind: 'string', doc: 'topic hits are produced to' },
+  client_id: { option: 'kafkaClientId', kind: 'string', doc: 'client id prefix' },
+  session_timeout: { option: 'kafkaSessionTimeout', kind: 'duration', doc: 'group session timeout' },
+  batch_bytes: { option: 'kafkaBatchBytes', kind: 'size', doc: 'bytes of records joined into one block' },
+  linger: { option: 'kafkaLinger', kind: 'duration', doc: 'scan a block once its first record waited this long' },
+  commit_interval: { option: 'kafkaCommitInterval', kind: 'duration', doc: 'commit delivered offsets at most this often' },
+};
+const KAFKA_TLS_KEYS: Readonly<Record<string, KeySpec>> = {
+  enabled: { option: 'kafkaTls', kind: 'boolean', doc: 'connect with TLS' },
+  ca: { option: 'kafkaCa', kind: 'string', doc: 'PEM CA certificate(s)' },
+  cert: { option: 'kafkaCert', kind: 'string', doc: 'PEM client certificate' },
+  key: { option: 'kafkaKey', kind: 'string', doc: 'PEM client key' },
+  insecure: { option: 'kafkaInsecure', kind: 'boolean', doc: 'do not verify TLS (testing only)' },
+};
+const KAFKA_SASL_KEYS: Readonly<Record<string, KeySpec>> = {
+  mechanism: { option: 'kafkaSasl', kind: 'choice', choices: ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'], doc: 'SASL mechanism' },
+  auth_file: { option: 'kafkaAuthFile', kind: 'string', doc: 'file of IOCHUNT_KAFKA_* credentials' },
+};
 // state_dir and feeds_dir belong to the live sources (`feeds pull`), checked by src/config/load.ts.
-const TOP_KEYS = ['inputs', 'feeds', 'feed_format', 'allowlists', 'outputs', 'state', 'metrics', 'log', 'tail', 'scan', 'state_dir', 'feeds_dir'] as const;
+const TOP_KEYS = ['inputs', 'feeds', 'feed_format', 'allowlists', 'outputs', 'state', 'metrics', 'log', 'tail', 'scan', 'kafka', 'state_dir', 'feeds_dir'] as const;
 const INPUT_KEYS = ['paths', 'exclude', 'format', 'fields', 'tags'] as const;
 
 /** Keys of the configuration file, for documentation and for the deploy test: `section.key`. */
@@ -98,6 +120,12 @@ export function configKeys(): string[] {
     'log.format',
     ...Object.keys(TAIL_KEYS).map((k) => `tail.${k}`),
     ...Object.keys(SCAN_KEYS).map((k) => `scan.${k}`),
+    ...Object.keys(KAFKA_KEYS).map((k) => `kafka.${k}`),
+    'kafka.topics',
+    'kafka.topics[].name',
+    'kafka.topics[].format',
+    ...Object.keys(KAFKA_TLS_KEYS).map((k) => `kafka.tls.${k}`),
+    ...Object.keys(KAFKA_SASL_KEYS).map((k) => `kafka.sasl.${k}`),
   ];
 }
 
@@ -287,6 +315,37 @@ export function loadTailConfig(path: string): TailConfig {
       case 'scan':
         section(node, key, SCAN_KEYS);
         break;
+      case 'kafka': {
+        if (!isMap(node)) fail(node, key, 'expected a mapping with brokers, topics, group (and hits_topic, tls, sasl, …)');
+        for (const e of entries(node as YAMLMap, key, [...Object.keys(KAFKA_KEYS), 'topics', 'tls', 'sasl'])) {
+          const k = `kafka.${e.key}`;
+          if (e.key === 'tls') section(e.node, k, KAFKA_TLS_KEYS);
+          else if (e.key === 'sasl') section(e.node, k, KAFKA_SASL_KEYS);
+          else if (e.key === 'topics') {
+            // A topic is a name, or a mapping with name and format.
+            const topics: string[] = [];
+            const formats: string[] = [];
+            const items = isSeq(e.node) ? e.node.items : [e.node];
+            if (items.length === 0) fail(e.node, k, 'expected a topic name or a non-empty list of topics');
+            items.forEach((item, i) => {
+              const where = `${k}[${i}]`;
+              if (isMap(item)) {
+                let name: string | undefined;
+                for (const t of entries(item, where, ['name', 'format'])) {
+                  if (t.key === 'name') name = str(t.node, `${where}.name`);
+                  else formats.push(`=${str(t.node, `${where}.format`)}`);
+                }
+                if (!name) return fail(item, `${where}.name`, 'missing: a topic mapping needs name');
+                topics.push(name);
+                if (formats.length > 0 && formats[formats.length - 1]?.startsWith('=')) formats[formats.length - 1] = `${name}${formats[formats.length - 1]}`;
+              } else topics.push(str(item as Node, where));
+            });
+            options.kafkaTopic = topics;
+            if (formats.length > 0) options.kafkaTopicFormat = formats;
+          } else setKey(KAFKA_KEYS[e.key] as KeySpec, e.node, k);
+        }
+        break;
+      }
     }
   }
   if (options.esDeadLetter !== undefined && options.es === undefined) fail(root, 'outputs.elasticsearch.dead_letter', 'needs outputs.elasticsearch.hosts');
