@@ -3,13 +3,13 @@
 #include "matcher.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "char_class.h"
+#include "classify.h"
 #include "escapes.h"
+#include "filters.h"
 #include "ip_parse.h"
 #include "url.h"
 
@@ -22,6 +22,21 @@ inline bool IsMappedV4(const uint8_t* b) {
     if (b[i] != 0) return false;
   return b[10] == 0xff && b[11] == 0xff;
 }
+
+// Bytes that end a URL's authority (HostMayMatch), and '@' and ':' in it.
+enum : uint8_t { kAuthEnd = 1, kAuthAt = 2, kAuthColon = 3 };
+
+constexpr std::array<uint8_t, 256> BuildAuthorityClass() {
+  std::array<uint8_t, 256> t{};
+  for (unsigned c = 0; c < 256; c++) {
+    if (c == '/' || c == '?' || c == '#' || (kClass[c] & kUrlStop)) t[c] = kAuthEnd;
+    else if (c == '@') t[c] = kAuthAt;
+    else if (c == ':') t[c] = kAuthColon;
+  }
+  return t;
+}
+
+constexpr std::array<uint8_t, 256> kAuthorityClass = BuildAuthorityClass();
 
 inline bool IsUrlTrail(uint8_t c) {
   return c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == ')' || c == ']';
@@ -39,6 +54,8 @@ struct Matcher::ScanState {
   std::vector<Hit>* hits;
   // Set while scanning a decoded view (escapes.h).
   const DecodedView* view = nullptr;
+  // The byte masks of buf.
+  const ByteMasks* masks = nullptr;
   std::string url;
   std::string candidate;
   std::string key;
@@ -79,6 +96,18 @@ Matcher::Matcher(const MatcherInput& in) : subdomains_(in.subdomains) {
     tlds.ids.push_back(0);
   }
   tlds_.Build(tlds.keys, tlds.ids, true, false);
+  // The last two labels of every key (see DomainRun); a key without a dot
+  // would need its last label instead, so it turns the filter off.
+  tail2_.Init(in.domains.keys.size());
+  for (const auto& k : in.domains.keys) {
+    size_t d1 = k.rfind('.');
+    if (d1 == std::string::npos || d1 == 0) {
+      tail2Usable_ = false;
+      break;
+    }
+    size_t d2 = k.rfind('.', d1 - 1);
+    tail2_.Add(FoldHash(d2 == std::string::npos ? k : k.substr(d2 + 1)));
+  }
   // Cheaper than hashing: the lengths of the last labels, and their first two
   // bytes (ASCII-lower-cased), as bitmaps.
   tldFirst2_.assign(65536 / 64, 0);
@@ -96,8 +125,8 @@ Matcher::Matcher(const MatcherInput& in) : subdomains_(in.subdomains) {
     if (SplitUrl(k, parts)) hosts.keys.push_back(parts.host);
   for (const auto& k : in.urlsSchemeless.keys)
     if (SplitUrl("x://" + k, parts)) hosts.keys.push_back(parts.host);
-  hosts.ids.assign(hosts.keys.size(), 0);
-  urlHosts_.Build(hosts.keys, hosts.ids, true, false);
+  urlHostBits_.Init(hosts.keys.size());
+  for (const auto& h : hosts.keys) urlHostBits_.Add(FoldHash(h));
   // First two bytes of every key's authority (user info or host), folded.
   urlFirst2_.assign(65536 / 64, 0);
   auto mark = [&](const std::string& key, size_t from) {
@@ -115,7 +144,7 @@ Matcher::Matcher(const MatcherInput& in) : subdomains_(in.subdomains) {
 size_t Matcher::MemoryBytes() const {
   return v4Exact_.MemoryBytes() + v6Exact_.MemoryBytes() + v4Trie_.MemoryBytes() + v6Trie_.MemoryBytes() +
          domains_.MemoryBytes() + hashes_.MemoryBytes() + emails_.MemoryBytes() + urls_.MemoryBytes() +
-         urlsSchemeless_.MemoryBytes() + tlds_.MemoryBytes();
+         urlsSchemeless_.MemoryBytes() + tlds_.MemoryBytes() + tail2_.MemoryBytes();
 }
 
 void Matcher::Scan(const uint8_t* buf, size_t len, std::vector<Hit>& out) const {
@@ -132,14 +161,20 @@ void Matcher::Scan(const uint8_t* buf, size_t len, std::vector<Hit>& out) const 
   size_t first = out.size();
   const bool urls = !urls_.empty() || !urlsSchemeless_.empty();
   const bool tokens = hasIp_ || !domains_.empty() || !emails_.empty() || !hashes_.empty();
-  // One view per scanning thread, reused from scan to scan.
+  // One view and two mask arrays per scanning thread, reused from scan to scan.
   thread_local DecodedView view;
-  const bool decoded = (tokens || urls) && view.Decode(buf, len);
+  thread_local ByteMasks rawMasks, viewMasks;
+  if (!tokens && !urls) return;
+  // Without a '%', '\\' or 0xef byte nothing decodes, and the view is not built.
+  const bool mayDecode = rawMasks.Classify(buf, len);
+  const bool decoded = mayDecode && view.Decode(buf, len);
+  if (decoded) viewMasks.Classify(view.data(), view.size());
   ScanState tk;
   tk.buf = decoded ? view.data() : buf;
   tk.len = decoded ? view.size() : len;
   tk.hits = &out;
   tk.view = decoded ? &view : nullptr;
+  tk.masks = decoded ? &viewMasks : &rawMasks;
   if (hasIp_ || (!domains_.empty() && !hsDomains_)) ScanDotted(tk);
   if (hsDomains_) HsDomains(tk);
   // Without a view, one pass over the colons finds URLs and IPv6 addresses;
@@ -158,6 +193,7 @@ void Matcher::Scan(const uint8_t* buf, size_t len, std::vector<Hit>& out) const 
     st.buf = buf;
     st.len = len;
     st.hits = &out;
+    st.masks = &rawMasks;
     ScanColons(st, true, false, false);
   }
   if (out.size() == first) return;
@@ -209,42 +245,40 @@ void Matcher::LookupV6(ScanState& st, const uint8_t bytes[16], size_t a, size_t 
 // and every domain name lies inside one.
 void Matcher::ScanDotted(ScanState& st) const {
   const uint8_t* buf = st.buf;
-  const size_t len = st.len;
+  const ByteMasks& mk = *st.masks;
+  const Masks64* m = mk.data();
   size_t from = 0;
-  while (from < len) {
-    const void* hit = std::memchr(buf + from, '.', len - from);
-    if (!hit) return;
-    size_t dot = static_cast<size_t>(static_cast<const uint8_t*>(hit) - buf);
-    // Expand to the whole run; note whether it holds a byte that splits
-    // [A-Za-z0-9_.] segments ('-' or >= 0x80), since without one the only
-    // IPv4 candidate is the run's first byte.
-    uint8_t split = 0;
-    size_t a = dot;
-    while (a > from) {
-      uint8_t c = RunCls(buf[a - 1]);
-      if (!(c & kRun)) break;
-      split |= c & kSplit;
-      a--;
+  for (size_t w = 0; w < mk.words(); w++) {
+    const size_t base = w << 6;
+    uint64_t dots = m[w].dot;
+    if (from > base) {
+      if (from - base >= 64) continue;
+      dots &= ~uint64_t{0} << (from - base);
     }
-    size_t z = dot + 1;
-    while (z < len) {
-      uint8_t c = RunCls(buf[z]);
-      if (!(c & kRun)) break;
-      split |= c & kSplit;
-      z++;
+    while (dots) {
+      size_t dot = base + static_cast<size_t>(__builtin_ctzll(dots));
+      // The whole run; whether it holds a byte that splits [A-Za-z0-9_.]
+      // segments ('-' or >= 0x80), since without one the only IPv4
+      // candidate is the run's first byte.
+      size_t a = mk.RunStart(dot);
+      size_t z = mk.RunEnd(dot + 1);
+      if (hasIp_) {
+        if (mk.Any<&Masks64::split>(a, z)) Ipv4InRun(st, a, z);
+        else if (Cls(buf[a]) & kDigit) Ipv4At(st, a, z);
+      }
+      if (!domains_.empty() && !hsDomains_) DomainRun(st, a, z);
+      from = z;
+      if (z - base >= 64) break;
+      dots &= ~uint64_t{0} << (z - base);
     }
-    if (hasIp_) {
-      if (split) Ipv4InRun(st, a, z);
-      else if (Cls(buf[a]) & kDigit) Ipv4At(st, a, z);
-    }
-    if (!domains_.empty() && !hsDomains_) DomainRun(st, a, z);
-    from = z;
   }
 }
 
 // An IPv4 address starting at p, inside a [A-Za-z0-9_.] segment ending at segEnd.
 void Matcher::Ipv4At(ScanState& st, size_t p, size_t segEnd) const {
   const uint8_t* buf = st.buf;
+  // A dotted quad holds three dots in its first 15 bytes.
+  if (!st.masks->AtLeast<&Masks64::dot>(p, std::min(segEnd, p + 15), 3)) return;
   uint32_t addr;
   size_t end = ParseDottedQuad(buf, p, segEnd, &addr);
   if (end == kNoParse) return;
@@ -280,12 +314,11 @@ uint32_t Matcher::First2(const uint8_t* p, size_t n) {
   return (a << 8) | b;
 }
 
-bool Matcher::TldMayMatch(const uint8_t* p, size_t n) const {
+bool Matcher::TldBitsMayMatch(const uint8_t* p, size_t n) const {
   uint64_t lenBit = n >= 63 ? (uint64_t{1} << 63) : (uint64_t{1} << n);
   if (!(tldLengths_ & lenBit)) return false;
   uint32_t k = First2(p, n);
-  if (!((tldFirst2_[k >> 6] >> (k & 63)) & 1)) return false;
-  return tlds_.FindBytes(p, n) >= 0;
+  return (tldFirst2_[k >> 6] >> (k & 63)) & 1;
 }
 
 void Matcher::DomainRun(ScanState& st, size_t a, size_t z) const {
@@ -293,10 +326,22 @@ void Matcher::DomainRun(ScanState& st, size_t a, size_t z) const {
   while (a < z && buf[a] == '.') a++;
   while (z > a && buf[z - 1] == '.') z--;
   if (z == a) return;
-  size_t tldStart = z;
-  while (tldStart > a && buf[tldStart - 1] != '.') tldStart--;
-  if (tldStart == a) return;  // no dot inside
-  if (!TldMayMatch(buf + tldStart, z - tldStart)) return;
+  const ByteMasks& mk = *st.masks;
+  size_t lastDot = mk.LastDot(a, z);
+  if (lastDot == SIZE_MAX) return;  // no dot inside
+  size_t tldStart = lastDot + 1;
+  // The last label's length and first two bytes, against those of the keys.
+  if (!TldBitsMayMatch(buf + tldStart, z - tldStart)) return;
+  // A key that is a label-boundary suffix of [a, z) and holds a dot ends with
+  // the run's last two labels [t2, z) (the whole run when it has one dot),
+  // and its own last two labels are exactly those: one filter probe rejects
+  // most runs before any suffix is hashed.
+  if (tail2Usable_) {
+    size_t dot2 = mk.LastDot(a, lastDot);
+    size_t t2 = dot2 == SIZE_MAX ? a : dot2 + 1;
+    if (!tail2_.MayContain(FoldHash(buf + t2, z - t2, buf, buf + st.len))) return;
+  }
+  if (tlds_.FindBytes(buf + tldStart, z - tldStart) < 0) return;
   if (!subdomains_) {
     int64_t id = domains_.FindBytes(buf + a, z - a);
     if (id >= 0) st.Emit(a, z, static_cast<uint32_t>(id));
@@ -338,17 +383,15 @@ void Matcher::HsDomains(ScanState& st) const {
 // Every ':' may start a URL body ("://") and every IPv6 address holds two.
 // With `encoded`, only URLs whose "://" holds an escape (in a decoded view).
 void Matcher::ScanColons(ScanState& st, bool urls, bool encoded, bool v6) const {
-  const uint8_t* buf = st.buf;
-  const size_t len = st.len;
+  const ByteMasks& mk = *st.masks;
+  const Masks64* m = mk.data();
   size_t v6Done = 0;
-  size_t from = 0;
-  while (from < len) {
-    const void* hit = std::memchr(buf + from, ':', len - from);
-    if (!hit) return;
-    size_t q = static_cast<size_t>(static_cast<const uint8_t*>(hit) - buf);
-    from = q + 1;
-    if (urls) UrlAt(st, q, encoded);
-    if (v6 && q >= v6Done) v6Done = Ipv6Run(st, q);
+  for (size_t w = 0; w < mk.words(); w++) {
+    for (uint64_t colons = m[w].colon; colons; colons &= colons - 1) {
+      size_t q = (w << 6) + static_cast<size_t>(__builtin_ctzll(colons));
+      if (urls) UrlAt(st, q, encoded);
+      if (v6 && q >= v6Done) v6Done = Ipv6Run(st, q);
+    }
   }
 }
 
@@ -357,16 +400,15 @@ void Matcher::ScanColons(ScanState& st, bool urls, bool encoded, bool v6) const 
 size_t Matcher::Ipv6Run(ScanState& st, size_t q) const {
   const uint8_t* buf = st.buf;
   const size_t e = st.len;
-  size_t a = q;
-  while (a > 0 && (Cls(buf[a - 1]) & kV6)) a--;
-  size_t r = q;
-  int colons = 0;
-  while (r < e && (Cls(buf[r]) & kV6)) {
-    if (buf[r] == ':') colons++;
-    r++;
-  }
+  const ByteMasks& mk = *st.masks;
+  size_t a = mk.Start(q, ByteMasks::V6);
+  size_t r = mk.End(q, ByteMasks::V6);
   if (a > 0 && (Cls(buf[a - 1]) & kWord)) return r;
-  if (colons < 2) return r;
+  // q is the first colon of the run (ScanColons skips the rest). An address
+  // without "::" has 7 colons, or 6 before a dotted quad; trimming one byte
+  // at the end (below) keeps that true of [q, r).
+  if (!mk.AtLeast<&Masks64::colon>(q, r, 2)) return r;
+  if (!mk.AtLeast<&Masks64::colon>(q, r, 6) && !mk.HasColonPair(q, r)) return r;
   size_t bound = r;
   if (bound < e && buf[bound] == '%') {
     bound++;
@@ -388,49 +430,40 @@ size_t Matcher::Ipv6Run(ScanState& st, size_t q) const {
   return r;
 }
 
-// True when the 16 bytes at p are all hex digits.
-inline bool AllHex16(const uint8_t* p) {
-#if defined(__SSE2__)
-  __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  // Unsigned range checks: x in [lo, lo + n] <=> min(x - lo, n) == x - lo.
-  auto inRange = [](__m128i x, char lo, char n) {
-    __m128i d = _mm_sub_epi8(x, _mm_set1_epi8(lo));
-    return _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(n)), d);
-  };
-  __m128i digit = inRange(v, '0', 9);
-  __m128i alpha = inRange(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 5);
-  return _mm_movemask_epi8(_mm_or_si128(digit, alpha)) == 0xffff;
-#else
-  for (size_t i = 0; i < 16; i++)
-    if (!(Cls(p[i]) & kHex)) return false;
-  return true;
-#endif
-}
-
 // A hash is a whole word run of 32, 40, 64 or 128 hex digits, so it contains
 // a 16-byte aligned block of hex digits; only such blocks are looked at.
 void Matcher::ScanHashes(ScanState& st) const {
   const uint8_t* buf = st.buf;
   const size_t len = st.len;
+  const ByteMasks& mk = *st.masks;
+  const Masks64* m = mk.data();
   size_t done = 0;
-  for (size_t k = 0; k + 16 <= len; k += 16) {
-    if (k < done) continue;
-    if (!AllHex16(buf + k)) continue;
-    size_t a = k;
-    while (a > 0 && (Cls(buf[a - 1]) & kWord)) a--;
-    size_t r = k + 16;
-    bool hexRun = true;
-    while (r < len && (Cls(buf[r]) & kWord)) {
-      if (!(Cls(buf[r]) & kHex)) hexRun = false;
-      r++;
+  for (size_t w = 0; w < mk.words(); w++) {
+    // Bit 16j of `blocks`: the 16 bytes from 64w + 16j are all hex digits.
+    uint64_t blocks = m[w].hex;
+    blocks &= blocks >> 1;
+    blocks &= blocks >> 2;
+    blocks &= blocks >> 4;
+    blocks &= blocks >> 8;
+    for (blocks &= 0x0001000100010001ULL; blocks; blocks &= blocks - 1) {
+      size_t k = (w << 6) + static_cast<size_t>(__builtin_ctzll(blocks));
+      if (k < done) continue;
+      size_t a = k;
+      while (a > 0 && (Cls(buf[a - 1]) & kWord)) a--;
+      size_t r = k + 16;
+      bool hexRun = true;
+      while (r < len && (Cls(buf[r]) & kWord)) {
+        if (!(Cls(buf[r]) & kHex)) hexRun = false;
+        r++;
+      }
+      for (size_t i = a; hexRun && i < k; i++)
+        if (!(Cls(buf[i]) & kHex)) hexRun = false;
+      done = r;
+      size_t n = r - a;
+      if (!hexRun || (n != 32 && n != 40 && n != 64 && n != 128)) continue;
+      int64_t id = hashes_.FindBytes(buf + a, n);
+      if (id >= 0) st.Emit(a, r, static_cast<uint32_t>(id));
     }
-    for (size_t i = a; hexRun && i < k; i++)
-      if (!(Cls(buf[i]) & kHex)) hexRun = false;
-    done = r;
-    size_t n = r - a;
-    if (!hexRun || (n != 32 && n != 40 && n != 64 && n != 128)) continue;
-    int64_t id = hashes_.FindBytes(buf + a, n);
-    if (id >= 0) st.Emit(a, r, static_cast<uint32_t>(id));
   }
 }
 
@@ -490,23 +523,21 @@ bool Matcher::HostMayMatch(const uint8_t* buf, size_t bodyStart, size_t e) const
     uint32_t k = First2(buf + bodyStart, e - bodyStart);
     if (!((urlFirst2_[k >> 6] >> (k & 63)) & 1)) return false;
   }
+  // One walk to the end of the authority, noting its last '@' and ':'.
   size_t p = bodyStart;
-  while (p < e) {
-    uint8_t c = buf[p];
-    if (c == '/' || c == '?' || c == '#' || (Cls(c) & kUrlStop)) break;
-    p++;
+  size_t lastAt = SIZE_MAX, lastColon = SIZE_MAX;
+  for (; p < e; p++) {
+    uint8_t t = kAuthorityClass[buf[p]];
+    if (!t) continue;
+    if (t == kAuthEnd) break;
+    if (t == kAuthAt) lastAt = p;
+    else lastColon = p;
   }
   if (p >= e) return true;
   uint8_t d = buf[p];
   bool fixed = d == '/' || d == '#' || (d == '\\' && p + 1 < e && buf[p + 1] == '/');
   if (!fixed) return true;
-  size_t h = bodyStart;
-  for (size_t i = p; i > bodyStart; i--) {
-    if (buf[i - 1] == '@') {
-      h = i;
-      break;
-    }
-  }
+  size_t h = lastAt == SIZE_MAX ? bodyStart : lastAt + 1;
   size_t hostEnd = p;
   auto allDigits = [&](size_t from, size_t to) {
     for (size_t i = from; i < to; i++)
@@ -522,18 +553,13 @@ bool Matcher::HostMayMatch(const uint8_t* buf, size_t bodyStart, size_t e) const
       else if (after == p) hostEnd = p;
     }
   } else {
-    size_t colon = p;
-    for (size_t i = p; i > h; i--) {
-      if (buf[i - 1] == ':') {
-        colon = i - 1;
-        break;
-      }
-    }
+    // The last ':' after the last '@' (or p when there is none).
+    size_t colon = lastColon != SIZE_MAX && (lastAt == SIZE_MAX || lastColon > lastAt) ? lastColon : p;
     if (colon < p && allDigits(colon + 1, p)) hostEnd = colon;
   }
   if (hostEnd > h && buf[hostEnd - 1] == '.') hostEnd--;
   if (hostEnd == h) return false;
-  return urlHosts_.FindBytes(buf + h, hostEnd - h) >= 0;
+  return urlHostBits_.MayContain(FoldHash(buf + h, hostEnd - h, buf, buf + e));
 }
 
 void Matcher::UrlAt(ScanState& st, size_t q, bool encoded) const {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "filters.h"
 #include "hs_literals.h"
 #include "tables.h"
 
@@ -84,9 +85,12 @@ class Matcher {
   uint64_t tldLengths_ = 0;
   std::vector<uint64_t> tldFirst2_;
   static uint32_t First2(const uint8_t* p, size_t n);
-  bool TldMayMatch(const uint8_t* p, size_t n) const;
+  bool TldBitsMayMatch(const uint8_t* p, size_t n) const;
+  // Last two labels of every domain key (DomainRun), when every key has a dot.
+  HashBits tail2_;
+  bool tail2Usable_ = true;
   // Hosts of the URL indicators (see HostMayMatch).
-  StringTable urlHosts_;
+  HashBits urlHostBits_;
   std::vector<uint64_t> urlFirst2_;
 };
 

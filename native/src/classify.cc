@@ -1,0 +1,144 @@
+// ByteMasks::Classify: a table-driven loop, and an AVX2 one (simdjson-style
+// nibble lookups) chosen at run time on x86-64.
+#include "classify.h"
+
+#include <array>
+#include <cstdlib>
+#include <cstring>
+
+#include "char_class.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define IOCHUNT_HAVE_AVX2_PATH 1
+#include <immintrin.h>
+#endif
+
+namespace iochunt {
+
+namespace {
+
+enum : uint8_t { kMRun = 1, kMDot = 2, kMSplit = 4, kMColon = 8, kMHex = 16, kMTrigger = 32 };
+
+constexpr std::array<uint8_t, 256> BuildMaskTable() {
+  std::array<uint8_t, 256> t{};
+  for (unsigned c = 0; c < 256; c++) {
+    uint8_t v = 0;
+    if (kRunClass[c] & kRun) v |= kMRun;
+    if (c == '.') v |= kMDot;
+    if (kRunClass[c] & kSplit) v |= kMSplit;
+    if (c == ':') v |= kMColon;
+    if (kClass[c] & kHex) v |= kMHex;
+    if (c == '%' || c == '\\' || c == 0xef) v |= kMTrigger;
+    t[c] = v;
+  }
+  return t;
+}
+
+constexpr std::array<uint8_t, 256> kMaskClass = BuildMaskTable();
+
+// Classifies n <= 64 bytes at p into one word.
+inline Masks64 ClassifyScalar64(const uint8_t* p, size_t n, uint8_t& trigger) {
+  Masks64 m{0, 0, 0, 0, 0};
+  uint8_t any = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint8_t c = kMaskClass[p[i]];
+    any |= c;
+    uint64_t bit = uint64_t{1} << i;
+    m.run |= (c & kMRun) ? bit : 0;
+    m.dot |= (c & kMDot) ? bit : 0;
+    m.split |= (c & kMSplit) ? bit : 0;
+    m.colon |= (c & kMColon) ? bit : 0;
+    m.hex |= (c & kMHex) ? bit : 0;
+  }
+  trigger |= any & kMTrigger;
+  return m;
+}
+
+bool ClassifyScalar(const uint8_t* buf, size_t len, Masks64* out) {
+  uint8_t trigger = 0;
+  size_t w = 0;
+  for (; (w + 1) * 64 <= len; w++) out[w] = ClassifyScalar64(buf + w * 64, 64, trigger);
+  out[w] = ClassifyScalar64(buf + w * 64, len - w * 64, trigger);
+  return trigger != 0;
+}
+
+#if IOCHUNT_HAVE_AVX2_PATH
+// Nibble tables (the same 16 bytes in both lanes): a byte is in class bit k
+// when bit k is set in both lo[c & 15] and hi[c >> 4].
+//   1: '-' '.'   2: digits   4: A-F a-f   8: A-O a-o   16: P-Z p-z   32: '_'
+#define IOCHUNT_LO                                                                                       \
+  0x12, 0x1e, 0x1e, 0x1e, 0x1e, 0x1e, 0x1e, 0x1a, 0x1a, 0x1a, 0x18, 0x08, 0x08, 0x09, 0x09, 0x28
+#define IOCHUNT_HI 0x00, 0x00, 0x01, 0x02, 0x0c, 0x30, 0x0c, 0x10, 0, 0, 0, 0, 0, 0, 0, 0
+
+__attribute__((target("avx2"))) inline uint32_t Mask(__m256i x) {
+  return static_cast<uint32_t>(_mm256_movemask_epi8(x));
+}
+
+__attribute__((target("avx2"))) inline void Classify32(const uint8_t* p, uint32_t r[5], __m256i& trig) {
+  const __m256i lo = _mm256_setr_epi8(IOCHUNT_LO, IOCHUNT_LO);
+  const __m256i hi = _mm256_setr_epi8(IOCHUNT_HI, IOCHUNT_HI);
+  const __m256i nib = _mm256_set1_epi8(0x0f);
+  const __m256i zero = _mm256_setzero_si256();
+  __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  __m256i cls = _mm256_and_si256(_mm256_shuffle_epi8(lo, _mm256_and_si256(v, nib)),
+                                 _mm256_shuffle_epi8(hi, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib)));
+  __m256i dash = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('-'));
+  uint32_t sign = Mask(v);
+  r[0] = ~Mask(_mm256_cmpeq_epi8(_mm256_and_si256(cls, _mm256_set1_epi8(0x3b)), zero)) | sign;
+  r[1] = Mask(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('.')));
+  r[2] = Mask(_mm256_or_si256(dash, v));
+  r[3] = Mask(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(':')));
+  r[4] = ~Mask(_mm256_cmpeq_epi8(_mm256_and_si256(cls, _mm256_set1_epi8(0x06)), zero));
+  trig = _mm256_or_si256(trig, _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('%')),
+                                               _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')),
+                                                               _mm256_cmpeq_epi8(v, _mm256_set1_epi8(static_cast<char>(0xef))))));
+}
+
+__attribute__((target("avx2"))) inline Masks64 Classify64(const uint8_t* p, __m256i& trig) {
+  uint32_t a[5], b[5];
+  Classify32(p, a, trig);
+  Classify32(p + 32, b, trig);
+  auto join = [](uint32_t x, uint32_t y) { return uint64_t{x} | (uint64_t{y} << 32); };
+  return Masks64{join(a[0], b[0]), join(a[1], b[1]), join(a[2], b[2]), join(a[3], b[3]), join(a[4], b[4])};
+}
+
+__attribute__((target("avx2"))) bool ClassifyAvx2(const uint8_t* buf, size_t len, Masks64* out) {
+  __m256i trig = _mm256_setzero_si256();
+  size_t w = 0;
+  for (; (w + 1) * 64 <= len; w++) out[w] = Classify64(buf + w * 64, trig);
+  // The tail, zero-padded (a zero byte is in no class).
+  alignas(32) uint8_t tail[64] = {0};
+  if (len > w * 64) std::memcpy(tail, buf + w * 64, len - w * 64);
+  out[w] = Classify64(tail, trig);
+  return !_mm256_testz_si256(trig, trig);
+}
+
+bool DetectSimd() {
+  const char* env = std::getenv("IOCHUNT_NATIVE_SIMD");
+  if (env && env[0] == '0') return false;
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx2");
+}
+#else
+bool DetectSimd() { return false; }
+#endif
+
+const bool kSimd = DetectSimd();
+
+}  // namespace
+
+bool ByteMasks::UsesSimd() { return kSimd; }
+
+bool ByteMasks::Classify(const uint8_t* buf, size_t len) {
+  words_ = len / 64 + 1;
+  if (m_.size() < words_) m_.resize(words_);
+  // Do not keep a huge array for the next (ordinary) scan.
+  constexpr size_t kKeepWords = (size_t{8} << 20) / 64;
+  if (m_.capacity() > kKeepWords && words_ <= kKeepWords) std::vector<Masks64>(words_).swap(m_);
+#if IOCHUNT_HAVE_AVX2_PATH
+  if (kSimd) return ClassifyAvx2(buf, len, m_.data());
+#endif
+  return ClassifyScalar(buf, len, m_.data());
+}
+
+}  // namespace iochunt
