@@ -1,5 +1,5 @@
-// ByteMasks::Classify: a table-driven loop, and an AVX2 one (simdjson-style
-// nibble lookups) chosen at run time on x86-64.
+// ByteMasks::Classify: a table-driven loop, and AVX2 and AVX-512BW ones
+// (simdjson-style nibble lookups) chosen at run time on x86-64.
 #include "classify.h"
 
 #include <array>
@@ -113,30 +113,66 @@ __attribute__((target("avx2"))) bool ClassifyAvx2(const uint8_t* buf, size_t len
   return !_mm256_testz_si256(trig, trig);
 }
 
-bool DetectSimd() {
+// The same classification, 64 bytes per step with AVX-512BW: the compares
+// give the 64-bit masks directly.
+__attribute__((target("avx512f,avx512bw"))) inline Masks64 Classify64x512(const uint8_t* p, __m512i& trig) {
+  const __m512i lo = _mm512_broadcast_i32x4(_mm_setr_epi8(IOCHUNT_LO));
+  const __m512i hi = _mm512_broadcast_i32x4(_mm_setr_epi8(IOCHUNT_HI));
+  const __m512i nib = _mm512_set1_epi8(0x0f);
+  __m512i v = _mm512_loadu_si512(p);
+  __m512i cls = _mm512_and_si512(_mm512_shuffle_epi8(lo, _mm512_and_si512(v, nib)),
+                                 _mm512_shuffle_epi8(hi, _mm512_and_si512(_mm512_srli_epi16(v, 4), nib)));
+  uint64_t sign = _mm512_movepi8_mask(v);
+  Masks64 m;
+  m.run = _mm512_test_epi8_mask(cls, _mm512_set1_epi8(0x3b)) | sign;
+  m.dot = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('.'));
+  m.split = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('-')) | sign;
+  m.colon = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(':'));
+  m.hex = _mm512_test_epi8_mask(cls, _mm512_set1_epi8(0x06));
+  __mmask64 t = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('%')) | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8('\\')) |
+                _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(static_cast<char>(0xef)));
+  trig = _mm512_or_si512(trig, _mm512_movm_epi8(t));
+  return m;
+}
+
+__attribute__((target("avx512f,avx512bw"))) bool ClassifyAvx512(const uint8_t* buf, size_t len, Masks64* out) {
+  __m512i trig = _mm512_setzero_si512();
+  size_t w = 0;
+  for (; (w + 1) * 64 <= len; w++) out[w] = Classify64x512(buf + w * 64, trig);
+  alignas(64) uint8_t tail[64] = {0};
+  if (len > w * 64) std::memcpy(tail, buf + w * 64, len - w * 64);
+  out[w] = Classify64x512(tail, trig);
+  return _mm512_test_epi8_mask(trig, trig) != 0;
+}
+
+// 0: table, 1: AVX2, 2: AVX-512BW. IOCHUNT_NATIVE_SIMD=0 (or 1) caps it.
+int DetectSimd() {
   const char* env = std::getenv("IOCHUNT_NATIVE_SIMD");
-  if (env && env[0] == '0') return false;
+  int cap = env && env[0] >= '0' && env[0] <= '2' ? env[0] - '0' : 2;
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx2");
+  int level = __builtin_cpu_supports("avx512bw") ? 2 : __builtin_cpu_supports("avx2") ? 1 : 0;
+  return level < cap ? level : cap;
 }
 #else
-bool DetectSimd() { return false; }
+int DetectSimd() { return 0; }
 #endif
 
-const bool kSimd = DetectSimd();
+const int kSimd = DetectSimd();
 
 }  // namespace
 
-bool ByteMasks::UsesSimd() { return kSimd; }
+bool ByteMasks::UsesSimd() { return kSimd != 0; }
 
 bool ByteMasks::Classify(const uint8_t* buf, size_t len) {
   words_ = len / 64 + 1;
-  if (m_.size() < words_) m_.resize(words_);
+  if (m_.size() < words_ + 1) m_.resize(words_ + 1);
   // Do not keep a huge array for the next (ordinary) scan.
   constexpr size_t kKeepWords = (size_t{8} << 20) / 64;
-  if (m_.capacity() > kKeepWords && words_ <= kKeepWords) std::vector<Masks64>(words_).swap(m_);
+  if (m_.capacity() > kKeepWords && words_ + 1 <= kKeepWords) std::vector<Masks64>(words_ + 1).swap(m_);
+  m_[words_] = Masks64{0, 0, 0, 0, 0};
 #if IOCHUNT_HAVE_AVX2_PATH
-  if (kSimd) return ClassifyAvx2(buf, len, m_.data());
+  if (kSimd == 2) return ClassifyAvx512(buf, len, m_.data());
+  if (kSimd == 1) return ClassifyAvx2(buf, len, m_.data());
 #endif
   return ClassifyScalar(buf, len, m_.data());
 }

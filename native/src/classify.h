@@ -1,8 +1,9 @@
 // One pass over a buffer that classifies every byte into bit masks, 64 bytes
 // to a word (bit i of word w is byte 64w + i): the scan's passes then find
 // dots, colons, runs and hex blocks with bit operations instead of walking
-// bytes. AVX2 where the CPU has it (checked at run time), plain C++ elsewhere;
-// both produce the same masks (test/native-matcher.test.ts runs both).
+// bytes. AVX-512BW or AVX2 where the CPU has it (checked at run time), plain
+// C++ elsewhere; all produce the same masks (test/native-matcher.test.ts
+// compares them).
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -18,10 +19,22 @@ struct Masks64 {
   uint64_t hex;    // [0-9A-Fa-f]
 };
 
+// True when x has at least n >= 1 set bits (n small).
+inline bool AtLeastBits(uint64_t x, unsigned n) {
+  for (; n > 1 && x; n--) x &= x - 1;
+  return x != 0;
+}
+inline bool AtLeast3Bits(uint64_t x) {
+  x &= x - 1;
+  x &= x - 1;
+  return x != 0;
+}
+
 class ByteMasks {
  public:
-  // Classifies buf[0, len). Words past the end are zero (one more than
-  // len / 64 words exist, so a walk to the first clear run bit always stops).
+  // Classifies buf[0, len). Words past the end are zero: words() is
+  // len / 64 + 1, so a walk to the first clear run bit always stops, and one
+  // more zero word follows (for Window).
   // Returns true when buf holds a '%', '\\' or 0xef byte (an escape or a BOM
   // may start there; without one, DecodedView::Decode changes nothing).
   bool Classify(const uint8_t* buf, size_t len);
@@ -83,31 +96,42 @@ class ByteMasks {
       x = m_[--w].dot;
     }
   }
-  // True when field F has at least n set bits in [a, z) (n small: this
+  // True when field F has at least n >= 1 set bits in [a, z) (n small: this
   // clears bits one by one, which beats a popcount call where the CPU
   // baseline has no popcnt instruction).
   template <uint64_t Masks64::*F>
   bool AtLeast(size_t a, size_t z, unsigned n) const {
-    if (n == 0) return true;
     if (z <= a) return false;
-    size_t wz = (z - 1) >> 6;
+    size_t wa = a >> 6, wz = (z - 1) >> 6;
     uint64_t first = ~uint64_t{0} << (a & 63);
-    for (size_t w = a >> 6; w <= wz; w++) {
-      uint64_t x = m_[w].*F & first;
-      first = ~uint64_t{0};
-      if (w == wz) x &= ~uint64_t{0} >> (63 - ((z - 1) & 63));
+    uint64_t last = ~uint64_t{0} >> (63 - ((z - 1) & 63));
+    if (wa == wz) return AtLeastBits(m_[wa].*F & first & last, n);
+    uint64_t x = m_[wa].*F & first;
+    for (size_t w = wa + 1;; w++) {
       for (; x; x &= x - 1)
         if (--n == 0) return true;
+      if (w > wz) return false;
+      x = m_[w].*F;
+      if (w == wz) x &= last;
     }
-    return false;
   }
   template <uint64_t Masks64::*F>
   bool Any(size_t a, size_t z) const {
     return AtLeast<F>(a, z, 1);
   }
 
-  // True when this process classifies with AVX2 (false on other CPUs, other
-  // architectures, or when IOCHUNT_NATIVE_SIMD=0 was set when the addon loaded).
+  // Field F of the 64 bytes from a, as one word (bit i: byte a + i; zero
+  // past the end of the buffer).
+  template <uint64_t Masks64::*F>
+  uint64_t Window(size_t a) const {
+    size_t w = a >> 6;
+    unsigned s = a & 63;
+    uint64_t lo = m_[w].*F >> s;
+    return s ? lo | (m_[w + 1].*F << (64 - s)) : lo;
+  }
+  // True when this process classifies with AVX-512BW or AVX2 (false on other
+  // CPUs, other architectures, or when IOCHUNT_NATIVE_SIMD=0 was set when the
+  // addon loaded; IOCHUNT_NATIVE_SIMD=1 stops at AVX2).
   static bool UsesSimd();
 
  private:

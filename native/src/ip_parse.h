@@ -12,21 +12,28 @@ constexpr size_t kNoParse = static_cast<size_t>(-1);
 
 // Four dotted decimal octets from p, not reading at or past limit. Returns the end
 // (exclusive) and writes the address, or kNoParse. Does not look at what follows.
+// Octets are 1-3 digits, without a leading zero, at most 255, and not followed by
+// a fourth digit.
 inline size_t ParseDottedQuad(const uint8_t* buf, size_t p, size_t limit, uint32_t* out) {
   size_t pos = p;
   uint32_t value = 0;
+  auto digit = [&](size_t i) -> unsigned { return i < limit ? static_cast<unsigned>(buf[i]) - '0' : 10u; };
   for (int octet = 0; octet < 4; octet++) {
-    size_t start = pos;
-    uint32_t v = 0;
-    while (pos < limit && pos - start < 3 && (Cls(buf[pos]) & kDigit)) {
-      v = v * 10 + (buf[pos] - '0');
+    unsigned v = digit(pos);
+    if (v > 9) return kNoParse;
+    pos++;
+    unsigned d = digit(pos);
+    if (d <= 9) {
+      if (v == 0) return kNoParse;
+      v = v * 10 + d;
       pos++;
+      d = digit(pos);
+      if (d <= 9) {
+        v = v * 10 + d;
+        pos++;
+        if (v > 255 || digit(pos) <= 9) return kNoParse;
+      }
     }
-    size_t len = pos - start;
-    if (len == 0) return kNoParse;
-    if (pos < limit && (Cls(buf[pos]) & kDigit)) return kNoParse;
-    if (len > 1 && buf[start] == '0') return kNoParse;
-    if (v > 255) return kNoParse;
     value = (value << 8) | v;
     if (octet < 3) {
       if (pos < limit && buf[pos] == '.') pos++;

@@ -247,6 +247,7 @@ void Matcher::ScanDotted(ScanState& st) const {
   const uint8_t* buf = st.buf;
   const ByteMasks& mk = *st.masks;
   const Masks64* m = mk.data();
+  const bool domainRuns = !domains_.empty() && !hsDomains_;
   size_t from = 0;
   for (size_t w = 0; w < mk.words(); w++) {
     const size_t base = w << 6;
@@ -262,11 +263,15 @@ void Matcher::ScanDotted(ScanState& st) const {
       // candidate is the run's first byte.
       size_t a = mk.RunStart(dot);
       size_t z = mk.RunEnd(dot + 1);
-      if (hasIp_) {
-        if (mk.Any<&Masks64::split>(a, z)) Ipv4InRun(st, a, z);
-        else if (Cls(buf[a]) & kDigit) Ipv4At(st, a, z);
+      if (z - a <= 64) {
+        ShortRun(st, a, z);
+      } else {
+        if (hasIp_) {
+          if (mk.Any<&Masks64::split>(a, z)) Ipv4InRun(st, a, z);
+          else if (Cls(buf[a]) & kDigit) Ipv4At(st, a, z);
+        }
+        if (domainRuns) DomainRun(st, a, z);
       }
-      if (!domains_.empty() && !hsDomains_) DomainRun(st, a, z);
       from = z;
       if (z - base >= 64) break;
       dots &= ~uint64_t{0} << (z - base);
@@ -274,11 +279,44 @@ void Matcher::ScanDotted(ScanState& st) const {
   }
 }
 
+// ScanDotted for a run of at most 64 bytes: the same checks, on the run's
+// dot and split bits in one word (bit i: byte a + i).
+void Matcher::ShortRun(ScanState& st, size_t a, size_t z) const {
+  const uint8_t* buf = st.buf;
+  const ByteMasks& mk = *st.masks;
+  const size_t n = z - a;
+  const uint64_t inRun = n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
+  const uint64_t dots = mk.Window<&Masks64::dot>(a) & inRun;
+  if (hasIp_) {
+    if (mk.Window<&Masks64::split>(a) & inRun) Ipv4InRun(st, a, z);
+    // A dotted quad holds three dots in its first 15 bytes.
+    else if ((Cls(buf[a]) & kDigit) && AtLeast3Bits(dots & 0x7fff)) Ipv4Parse(st, a, z);
+  }
+  if (domains_.empty() || hsDomains_) return;
+  // Trim leading and trailing dots; the rest must hold a dot.
+  if (dots == inRun) return;
+  const unsigned lead = static_cast<unsigned>(__builtin_ctzll(~dots));
+  unsigned end = static_cast<unsigned>(n);
+  while ((dots >> (end - 1)) & 1) end--;
+  const uint64_t inner = dots & ~((uint64_t{1} << lead) - 1) & (end == 64 ? ~uint64_t{0} : (uint64_t{1} << end) - 1);
+  if (!inner) return;
+  const unsigned lastDot = 63 - static_cast<unsigned>(__builtin_clzll(inner));
+  const size_t tldStart = a + lastDot + 1;
+  if (!TldBitsMayMatch(buf + tldStart, a + end - tldStart)) return;
+  const uint64_t before = inner & ~(uint64_t{1} << lastDot);
+  const size_t t2 = before ? a + 64 - static_cast<size_t>(__builtin_clzll(before)) : a + lead;
+  DomainTail(st, a + lead, a + end, tldStart, t2);
+}
+
 // An IPv4 address starting at p, inside a [A-Za-z0-9_.] segment ending at segEnd.
 void Matcher::Ipv4At(ScanState& st, size_t p, size_t segEnd) const {
-  const uint8_t* buf = st.buf;
   // A dotted quad holds three dots in its first 15 bytes.
   if (!st.masks->AtLeast<&Masks64::dot>(p, std::min(segEnd, p + 15), 3)) return;
+  Ipv4Parse(st, p, segEnd);
+}
+
+void Matcher::Ipv4Parse(ScanState& st, size_t p, size_t segEnd) const {
+  const uint8_t* buf = st.buf;
   uint32_t addr;
   size_t end = ParseDottedQuad(buf, p, segEnd, &addr);
   if (end == kNoParse) return;
@@ -336,11 +374,15 @@ void Matcher::DomainRun(ScanState& st, size_t a, size_t z) const {
   // the run's last two labels [t2, z) (the whole run when it has one dot),
   // and its own last two labels are exactly those: one filter probe rejects
   // most runs before any suffix is hashed.
-  if (tail2Usable_) {
-    size_t dot2 = mk.LastDot(a, lastDot);
-    size_t t2 = dot2 == SIZE_MAX ? a : dot2 + 1;
-    if (!tail2_.MayContain(FoldHash(buf + t2, z - t2, buf, buf + st.len))) return;
-  }
+  size_t dot2 = mk.LastDot(a, lastDot);
+  DomainTail(st, a, z, tldStart, dot2 == SIZE_MAX ? a : dot2 + 1);
+}
+
+// The rest of DomainRun for the trimmed run [a, z), its last label from
+// tldStart and its last two labels from t2.
+void Matcher::DomainTail(ScanState& st, size_t a, size_t z, size_t tldStart, size_t t2) const {
+  const uint8_t* buf = st.buf;
+  if (tail2Usable_ && !tail2_.MayContain(FoldHash(buf + t2, z - t2, buf, buf + st.len))) return;
   if (tlds_.FindBytes(buf + tldStart, z - tldStart) < 0) return;
   if (!subdomains_) {
     int64_t id = domains_.FindBytes(buf + a, z - a);
@@ -401,14 +443,19 @@ size_t Matcher::Ipv6Run(ScanState& st, size_t q) const {
   const uint8_t* buf = st.buf;
   const size_t e = st.len;
   const ByteMasks& mk = *st.masks;
-  size_t a = mk.Start(q, ByteMasks::V6);
   size_t r = mk.End(q, ByteMasks::V6);
-  if (a > 0 && (Cls(buf[a - 1]) & kWord)) return r;
   // q is the first colon of the run (ScanColons skips the rest). An address
   // without "::" has 7 colons, or 6 before a dotted quad; trimming one byte
   // at the end (below) keeps that true of [q, r).
-  if (!mk.AtLeast<&Masks64::colon>(q, r, 2)) return r;
-  if (!mk.AtLeast<&Masks64::colon>(q, r, 6) && !mk.HasColonPair(q, r)) return r;
+  if (r - q <= 64) {
+    uint64_t colons = mk.Window<&Masks64::colon>(q);
+    if (r - q < 64) colons &= (uint64_t{1} << (r - q)) - 1;
+    if (!(colons & (colons >> 1)) && !AtLeastBits(colons, 6)) return r;
+  } else if (!mk.AtLeast<&Masks64::colon>(q, r, 6) && !mk.HasColonPair(q, r)) {
+    return r;
+  }
+  size_t a = mk.Start(q, ByteMasks::V6);
+  if (a > 0 && (Cls(buf[a - 1]) & kWord)) return r;
   size_t bound = r;
   if (bound < e && buf[bound] == '%') {
     bound++;

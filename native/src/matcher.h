@@ -58,8 +58,11 @@ class Matcher {
   struct ScanState;
   void ScanDotted(ScanState& st) const;
   void Ipv4InRun(ScanState& st, size_t s, size_t e) const;
+  void ShortRun(ScanState& st, size_t a, size_t z) const;
   void Ipv4At(ScanState& st, size_t p, size_t segEnd) const;
+  void Ipv4Parse(ScanState& st, size_t p, size_t segEnd) const;
   void DomainRun(ScanState& st, size_t a, size_t z) const;
+  void DomainTail(ScanState& st, size_t a, size_t z, size_t tldStart, size_t t2) const;
   void ScanColons(ScanState& st, bool urls, bool encoded, bool v6) const;
   size_t Ipv6Run(ScanState& st, size_t q) const;
   void UrlAt(ScanState& st, size_t q, bool encoded) const;
