@@ -113,7 +113,7 @@ Matcher::Matcher(const MatcherInput& in) : subdomains_(in.subdomains) {
   tldFirst2_.assign(65536 / 64, 0);
   for (const auto& t : tlds.keys) {
     tldLengths_ |= t.size() >= 63 ? (uint64_t{1} << 63) : (uint64_t{1} << t.size());
-    uint32_t k = First2(reinterpret_cast<const uint8_t*>(t.data()), t.size());
+    uint32_t k = First2Fold(reinterpret_cast<const uint8_t*>(t.data()), t.size());
     tldFirst2_[k >> 6] |= uint64_t{1} << (k & 63);
   }
   // Hosts of every URL indicator, normalised exactly as SplitUrl does, so that
@@ -281,11 +281,11 @@ void Matcher::ScanDotted(ScanState& st) const {
 
 // ScanDotted for a run of at most 64 bytes: the same checks, on the run's
 // dot and split bits in one word (bit i: byte a + i).
-void Matcher::ShortRun(ScanState& st, size_t a, size_t z) const {
+inline void Matcher::ShortRun(ScanState& st, size_t a, size_t z) const {
   const uint8_t* buf = st.buf;
   const ByteMasks& mk = *st.masks;
   const size_t n = z - a;
-  const uint64_t inRun = n == 64 ? ~uint64_t{0} : (uint64_t{1} << n) - 1;
+  const uint64_t inRun = ~uint64_t{0} >> (64 - n);  // 1 <= n <= 64
   const uint64_t dots = mk.Window<&Masks64::dot>(a) & inRun;
   if (hasIp_) {
     if (mk.Window<&Masks64::split>(a) & inRun) Ipv4InRun(st, a, z);
@@ -294,11 +294,12 @@ void Matcher::ShortRun(ScanState& st, size_t a, size_t z) const {
   }
   if (domains_.empty() || hsDomains_) return;
   // Trim leading and trailing dots; the rest must hold a dot.
-  if (dots == inRun) return;
-  const unsigned lead = static_cast<unsigned>(__builtin_ctzll(~dots));
-  unsigned end = static_cast<unsigned>(n);
-  while ((dots >> (end - 1)) & 1) end--;
-  const uint64_t inner = dots & ~((uint64_t{1} << lead) - 1) & (end == 64 ? ~uint64_t{0} : (uint64_t{1} << end) - 1);
+  const uint64_t nonDots = ~dots & inRun;
+  if (!nonDots) return;
+  const unsigned lead = static_cast<unsigned>(__builtin_ctzll(nonDots));
+  const unsigned last = 63 - static_cast<unsigned>(__builtin_clzll(nonDots));
+  const unsigned end = last + 1;
+  const uint64_t inner = dots & (~uint64_t{0} << lead) & ((uint64_t{2} << last) - 1);
   if (!inner) return;
   const unsigned lastDot = 63 - static_cast<unsigned>(__builtin_clzll(inner));
   const size_t tldStart = a + lastDot + 1;
@@ -318,7 +319,7 @@ void Matcher::Ipv4At(ScanState& st, size_t p, size_t segEnd) const {
 void Matcher::Ipv4Parse(ScanState& st, size_t p, size_t segEnd) const {
   const uint8_t* buf = st.buf;
   uint32_t addr;
-  size_t end = ParseDottedQuad(buf, p, segEnd, &addr);
+  size_t end = ParseDottedQuad16(buf, p, segEnd, st.len, &addr);
   if (end == kNoParse) return;
   if (end < st.len) {
     uint8_t c = buf[end];
@@ -352,10 +353,16 @@ uint32_t Matcher::First2(const uint8_t* p, size_t n) {
   return (a << 8) | b;
 }
 
+// Bytes OR 0x20: equal under ASCII case folding gives equal pairs (and
+// more pairs are equal, which a filter allows).
+uint32_t Matcher::First2Fold(const uint8_t* p, size_t n) {
+  return (uint32_t{static_cast<uint8_t>(p[0] | 0x20)} << 8) | (n > 1 ? (p[1] | 0x20u) : 0u);
+}
+
 bool Matcher::TldBitsMayMatch(const uint8_t* p, size_t n) const {
-  uint64_t lenBit = n >= 63 ? (uint64_t{1} << 63) : (uint64_t{1} << n);
+  uint64_t lenBit = uint64_t{1} << (n >= 63 ? 63 : n);
   if (!(tldLengths_ & lenBit)) return false;
-  uint32_t k = First2(p, n);
+  uint32_t k = First2Fold(p, n);
   return (tldFirst2_[k >> 6] >> (k & 63)) & 1;
 }
 
@@ -425,13 +432,16 @@ void Matcher::HsDomains(ScanState& st) const {
 // Every ':' may start a URL body ("://") and every IPv6 address holds two.
 // With `encoded`, only URLs whose "://" holds an escape (in a decoded view).
 void Matcher::ScanColons(ScanState& st, bool urls, bool encoded, bool v6) const {
+  const uint8_t* buf = st.buf;
+  const size_t len = st.len;
   const ByteMasks& mk = *st.masks;
   const Masks64* m = mk.data();
   size_t v6Done = 0;
   for (size_t w = 0; w < mk.words(); w++) {
     for (uint64_t colons = m[w].colon; colons; colons &= colons - 1) {
       size_t q = (w << 6) + static_cast<size_t>(__builtin_ctzll(colons));
-      if (urls) UrlAt(st, q, encoded);
+      // Every URL body starts ":/" (or ":\\/", JSON-escaped).
+      if (urls && q + 1 < len && (buf[q + 1] == '/' || buf[q + 1] == '\\')) UrlAt(st, q, encoded);
       if (v6 && q >= v6Done) v6Done = Ipv6Run(st, q);
     }
   }

@@ -88,6 +88,7 @@ class Matcher {
   uint64_t tldLengths_ = 0;
   std::vector<uint64_t> tldFirst2_;
   static uint32_t First2(const uint8_t* p, size_t n);
+  static uint32_t First2Fold(const uint8_t* p, size_t n);
   bool TldBitsMayMatch(const uint8_t* p, size_t n) const;
   // Last two labels of every domain key (DomainRun), when every key has a dot.
   HashBits tail2_;
