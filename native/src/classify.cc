@@ -54,11 +54,23 @@ inline Masks64 ClassifyScalar64(const uint8_t* p, size_t n, uint8_t& trigger) {
   return m;
 }
 
-bool ClassifyScalar(const uint8_t* buf, size_t len, Masks64* out) {
+// Where Classify writes: word w of every plane.
+struct PlaneOut {
+  uint64_t* p[kPlanes];
+  void Put(size_t w, const Masks64& m) const {
+    p[kPlaneRun][w] = m.run;
+    p[kPlaneDot][w] = m.dot;
+    p[kPlaneSplit][w] = m.split;
+    p[kPlaneColon][w] = m.colon;
+    p[kPlaneHex][w] = m.hex;
+  }
+};
+
+bool ClassifyScalar(const uint8_t* buf, size_t len, const PlaneOut& out) {
   uint8_t trigger = 0;
   size_t w = 0;
-  for (; (w + 1) * 64 <= len; w++) out[w] = ClassifyScalar64(buf + w * 64, 64, trigger);
-  out[w] = ClassifyScalar64(buf + w * 64, len - w * 64, trigger);
+  for (; (w + 1) * 64 <= len; w++) out.Put(w, ClassifyScalar64(buf + w * 64, 64, trigger));
+  out.Put(w, ClassifyScalar64(buf + w * 64, len - w * 64, trigger));
   return trigger != 0;
 }
 
@@ -102,22 +114,25 @@ __attribute__((target("avx2"))) inline Masks64 Classify64(const uint8_t* p, __m2
   return Masks64{join(a[0], b[0]), join(a[1], b[1]), join(a[2], b[2]), join(a[3], b[3]), join(a[4], b[4])};
 }
 
-__attribute__((target("avx2"))) bool ClassifyAvx2(const uint8_t* buf, size_t len, Masks64* out) {
+__attribute__((target("avx2"))) bool ClassifyAvx2(const uint8_t* buf, size_t len, const PlaneOut& out) {
   __m256i trig = _mm256_setzero_si256();
   size_t w = 0;
-  for (; (w + 1) * 64 <= len; w++) out[w] = Classify64(buf + w * 64, trig);
+  for (; (w + 1) * 64 <= len; w++) out.Put(w, Classify64(buf + w * 64, trig));
   // The tail, zero-padded (a zero byte is in no class).
   alignas(32) uint8_t tail[64] = {0};
   if (len > w * 64) std::memcpy(tail, buf + w * 64, len - w * 64);
-  out[w] = Classify64(tail, trig);
+  out.Put(w, Classify64(tail, trig));
   return !_mm256_testz_si256(trig, trig);
 }
 
 // The same classification, 64 bytes per step with AVX-512BW: the compares
 // give the 64-bit masks directly.
 __attribute__((target("avx512f,avx512bw"))) inline Masks64 Classify64x512(const uint8_t* p, __m512i& trig) {
-  const __m512i lo = _mm512_broadcast_i32x4(_mm_setr_epi8(IOCHUNT_LO));
-  const __m512i hi = _mm512_broadcast_i32x4(_mm_setr_epi8(IOCHUNT_HI));
+  // (Loaded from arrays: _mm512_broadcast_i32x4 trips GCC 12's uninitialised-value warning.)
+  alignas(64) static const uint8_t kLo[64] = {IOCHUNT_LO, IOCHUNT_LO, IOCHUNT_LO, IOCHUNT_LO};
+  alignas(64) static const uint8_t kHi[64] = {IOCHUNT_HI, IOCHUNT_HI, IOCHUNT_HI, IOCHUNT_HI};
+  const __m512i lo = _mm512_load_si512(kLo);
+  const __m512i hi = _mm512_load_si512(kHi);
   const __m512i nib = _mm512_set1_epi8(0x0f);
   __m512i v = _mm512_loadu_si512(p);
   __m512i cls = _mm512_and_si512(_mm512_shuffle_epi8(lo, _mm512_and_si512(v, nib)),
@@ -135,13 +150,13 @@ __attribute__((target("avx512f,avx512bw"))) inline Masks64 Classify64x512(const 
   return m;
 }
 
-__attribute__((target("avx512f,avx512bw"))) bool ClassifyAvx512(const uint8_t* buf, size_t len, Masks64* out) {
+__attribute__((target("avx512f,avx512bw"))) bool ClassifyAvx512(const uint8_t* buf, size_t len, const PlaneOut& out) {
   __m512i trig = _mm512_setzero_si512();
   size_t w = 0;
-  for (; (w + 1) * 64 <= len; w++) out[w] = Classify64x512(buf + w * 64, trig);
+  for (; (w + 1) * 64 <= len; w++) out.Put(w, Classify64x512(buf + w * 64, trig));
   alignas(64) uint8_t tail[64] = {0};
   if (len > w * 64) std::memcpy(tail, buf + w * 64, len - w * 64);
-  out[w] = Classify64x512(tail, trig);
+  out.Put(w, Classify64x512(tail, trig));
   return _mm512_test_epi8_mask(trig, trig) != 0;
 }
 
@@ -165,16 +180,23 @@ bool ByteMasks::UsesSimd() { return kSimd != 0; }
 
 bool ByteMasks::Classify(const uint8_t* buf, size_t len) {
   words_ = len / 64 + 1;
-  if (m_.size() < words_ + 1) m_.resize(words_ + 1);
+  stride_ = words_ + 3;
+  if (planes_.size() < stride_ * kPlanes) planes_.resize(stride_ * kPlanes);
   // Do not keep a huge array for the next (ordinary) scan.
   constexpr size_t kKeepWords = (size_t{8} << 20) / 64;
-  if (m_.capacity() > kKeepWords && words_ + 1 <= kKeepWords) std::vector<Masks64>(words_ + 1).swap(m_);
-  m_[words_] = Masks64{0, 0, 0, 0, 0};
+  if (planes_.capacity() > kKeepWords * kPlanes && stride_ <= kKeepWords) std::vector<uint64_t>(stride_ * kPlanes).swap(planes_);
+  PlaneOut out;
+  for (unsigned p = 0; p < kPlanes; p++) {
+    out.p[p] = planes_.data() + p * stride_ + 1;
+    out.p[p][-1] = 0;
+    out.p[p][words_] = 0;
+    out.p[p][words_ + 1] = 0;
+  }
 #if IOCHUNT_HAVE_AVX2_PATH
-  if (kSimd == 2) return ClassifyAvx512(buf, len, m_.data());
-  if (kSimd == 1) return ClassifyAvx2(buf, len, m_.data());
+  if (kSimd == 2) return ClassifyAvx512(buf, len, out);
+  if (kSimd == 1) return ClassifyAvx2(buf, len, out);
 #endif
-  return ClassifyScalar(buf, len, m_.data());
+  return ClassifyScalar(buf, len, out);
 }
 
 }  // namespace iochunt

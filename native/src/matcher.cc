@@ -246,12 +246,11 @@ void Matcher::LookupV6(ScanState& st, const uint8_t bytes[16], size_t a, size_t 
 void Matcher::ScanDotted(ScanState& st) const {
   const uint8_t* buf = st.buf;
   const ByteMasks& mk = *st.masks;
-  const Masks64* m = mk.data();
   const bool domainRuns = !domains_.empty() && !hsDomains_;
   size_t from = 0;
   for (size_t w = 0; w < mk.words(); w++) {
     const size_t base = w << 6;
-    uint64_t dots = m[w].dot;
+    uint64_t dots = mk.Word<kPlaneDot>(w);
     if (from > base) {
       if (from - base >= 64) continue;
       dots &= ~uint64_t{0} << (from - base);
@@ -263,11 +262,11 @@ void Matcher::ScanDotted(ScanState& st) const {
       // candidate is the run's first byte.
       size_t a = mk.RunStart(dot);
       size_t z = mk.RunEnd(dot + 1);
-      if (z - a <= 64) {
+      if (z - a <= 56) {
         ShortRun(st, a, z);
       } else {
         if (hasIp_) {
-          if (mk.Any<&Masks64::split>(a, z)) Ipv4InRun(st, a, z);
+          if (mk.Any<kPlaneSplit>(a, z)) Ipv4InRun(st, a, z);
           else if (Cls(buf[a]) & kDigit) Ipv4At(st, a, z);
         }
         if (domainRuns) DomainRun(st, a, z);
@@ -279,16 +278,16 @@ void Matcher::ScanDotted(ScanState& st) const {
   }
 }
 
-// ScanDotted for a run of at most 64 bytes: the same checks, on the run's
+// ScanDotted for a run of at most 56 bytes: the same checks, on the run's
 // dot and split bits in one word (bit i: byte a + i).
 inline void Matcher::ShortRun(ScanState& st, size_t a, size_t z) const {
   const uint8_t* buf = st.buf;
   const ByteMasks& mk = *st.masks;
   const size_t n = z - a;
-  const uint64_t inRun = ~uint64_t{0} >> (64 - n);  // 1 <= n <= 64
-  const uint64_t dots = mk.Window<&Masks64::dot>(a) & inRun;
+  const uint64_t inRun = ~uint64_t{0} >> (64 - n);  // 1 <= n <= 56
+  const uint64_t dots = mk.Bits<kPlaneDot>(a) & inRun;
   if (hasIp_) {
-    if (mk.Window<&Masks64::split>(a) & inRun) Ipv4InRun(st, a, z);
+    if (mk.Bits<kPlaneSplit>(a) & inRun) Ipv4InRun(st, a, z);
     // A dotted quad holds three dots in its first 15 bytes.
     else if ((Cls(buf[a]) & kDigit) && AtLeast3Bits(dots & 0x7fff)) Ipv4Parse(st, a, z);
   }
@@ -312,7 +311,7 @@ inline void Matcher::ShortRun(ScanState& st, size_t a, size_t z) const {
 // An IPv4 address starting at p, inside a [A-Za-z0-9_.] segment ending at segEnd.
 void Matcher::Ipv4At(ScanState& st, size_t p, size_t segEnd) const {
   // A dotted quad holds three dots in its first 15 bytes.
-  if (!st.masks->AtLeast<&Masks64::dot>(p, std::min(segEnd, p + 15), 3)) return;
+  if (!st.masks->AtLeast<kPlaneDot>(p, std::min(segEnd, p + 15), 3)) return;
   Ipv4Parse(st, p, segEnd);
 }
 
@@ -435,10 +434,9 @@ void Matcher::ScanColons(ScanState& st, bool urls, bool encoded, bool v6) const 
   const uint8_t* buf = st.buf;
   const size_t len = st.len;
   const ByteMasks& mk = *st.masks;
-  const Masks64* m = mk.data();
   size_t v6Done = 0;
   for (size_t w = 0; w < mk.words(); w++) {
-    for (uint64_t colons = m[w].colon; colons; colons &= colons - 1) {
+    for (uint64_t colons = mk.Word<kPlaneColon>(w); colons; colons &= colons - 1) {
       size_t q = (w << 6) + static_cast<size_t>(__builtin_ctzll(colons));
       // Every URL body starts ":/" (or ":\\/", JSON-escaped).
       if (urls && q + 1 < len && (buf[q + 1] == '/' || buf[q + 1] == '\\')) UrlAt(st, q, encoded);
@@ -453,18 +451,17 @@ size_t Matcher::Ipv6Run(ScanState& st, size_t q) const {
   const uint8_t* buf = st.buf;
   const size_t e = st.len;
   const ByteMasks& mk = *st.masks;
-  size_t r = mk.End(q, ByteMasks::V6);
+  size_t r = mk.End<ByteMasks::kV6Set>(q);
   // q is the first colon of the run (ScanColons skips the rest). An address
   // without "::" has 7 colons, or 6 before a dotted quad; trimming one byte
   // at the end (below) keeps that true of [q, r).
-  if (r - q <= 64) {
-    uint64_t colons = mk.Window<&Masks64::colon>(q);
-    if (r - q < 64) colons &= (uint64_t{1} << (r - q)) - 1;
+  if (r - q <= 56) {
+    uint64_t colons = mk.Bits<kPlaneColon>(q) & ((uint64_t{1} << (r - q)) - 1);
     if (!(colons & (colons >> 1)) && !AtLeastBits(colons, 6)) return r;
-  } else if (!mk.AtLeast<&Masks64::colon>(q, r, 6) && !mk.HasColonPair(q, r)) {
+  } else if (!mk.AtLeast<kPlaneColon>(q, r, 6) && !mk.HasColonPair(q, r)) {
     return r;
   }
-  size_t a = mk.Start(q, ByteMasks::V6);
+  size_t a = mk.Start<ByteMasks::kV6Set>(q);
   if (a > 0 && (Cls(buf[a - 1]) & kWord)) return r;
   size_t bound = r;
   if (bound < e && buf[bound] == '%') {
@@ -493,11 +490,10 @@ void Matcher::ScanHashes(ScanState& st) const {
   const uint8_t* buf = st.buf;
   const size_t len = st.len;
   const ByteMasks& mk = *st.masks;
-  const Masks64* m = mk.data();
   size_t done = 0;
   for (size_t w = 0; w < mk.words(); w++) {
     // Bit 16j of `blocks`: the 16 bytes from 64w + 16j are all hex digits.
-    uint64_t blocks = m[w].hex;
+    uint64_t blocks = mk.Word<kPlaneHex>(w);
     blocks &= blocks >> 1;
     blocks &= blocks >> 2;
     blocks &= blocks >> 4;
