@@ -36,21 +36,26 @@ constexpr std::array<uint8_t, 256> BuildMaskTable() {
 
 constexpr std::array<uint8_t, 256> kMaskClass = BuildMaskTable();
 
-// Classifies n <= 64 bytes at p into one word.
+// Bit i of the result: the lowest bit of byte i of x.
+inline uint64_t ByteLows(uint64_t x) { return ((x & 0x0101010101010101ULL) * 0x0102040810204080ULL) >> 56; }
+
+// Classifies n <= 64 bytes at p into one word, 8 bytes at a time: their
+// classes as the bytes of a word, then each class bit gathered by a multiply.
 inline Masks64 ClassifyScalar64(const uint8_t* p, size_t n, uint8_t& trigger) {
   Masks64 m{0, 0, 0, 0, 0};
-  uint8_t any = 0;
-  for (size_t i = 0; i < n; i++) {
-    uint8_t c = kMaskClass[p[i]];
+  uint64_t any = 0;
+  for (size_t g = 0; g * 8 < n; g++) {
+    uint64_t c = 0;
+    for (size_t i = 0; i < 8 && g * 8 + i < n; i++) c |= uint64_t{kMaskClass[p[g * 8 + i]]} << (8 * i);
     any |= c;
-    uint64_t bit = uint64_t{1} << i;
-    m.run |= (c & kMRun) ? bit : 0;
-    m.dot |= (c & kMDot) ? bit : 0;
-    m.split |= (c & kMSplit) ? bit : 0;
-    m.colon |= (c & kMColon) ? bit : 0;
-    m.hex |= (c & kMHex) ? bit : 0;
+    const unsigned at = static_cast<unsigned>(g * 8);
+    m.run |= ByteLows(c) << at;
+    m.dot |= ByteLows(c >> 1) << at;
+    m.split |= ByteLows(c >> 2) << at;
+    m.colon |= ByteLows(c >> 3) << at;
+    m.hex |= ByteLows(c >> 4) << at;
   }
-  trigger |= any & kMTrigger;
+  if (any & 0x2020202020202020ULL) trigger = 1;  // kMTrigger in some byte
   return m;
 }
 
@@ -78,15 +83,19 @@ bool ClassifyScalar(const uint8_t* buf, size_t len, const PlaneOut& out) {
 // Nibble tables (the same 16 bytes in both lanes): a byte is in class bit k
 // when bit k is set in both lo[c & 15] and hi[c >> 4].
 //   1: '-' '.'   2: digits   4: A-F a-f   8: A-O a-o   16: P-Z p-z   32: '_'
+//   64: '%'   128: '\\'
 #define IOCHUNT_LO                                                                                       \
-  0x12, 0x1e, 0x1e, 0x1e, 0x1e, 0x1e, 0x1e, 0x1a, 0x1a, 0x1a, 0x18, 0x08, 0x08, 0x09, 0x09, 0x28
-#define IOCHUNT_HI 0x00, 0x00, 0x01, 0x02, 0x0c, 0x30, 0x0c, 0x10, 0, 0, 0, 0, 0, 0, 0, 0
+  0x12, 0x1e, 0x1e, 0x1e, 0x1e, 0x5e, 0x1e, 0x1a, 0x1a, 0x1a, 0x18, 0x08, 0x88, 0x09, 0x09, 0x28
+#define IOCHUNT_HI 0x00, 0x00, 0x41, 0x02, 0x0c, 0xb0, 0x0c, 0x10, 0, 0, 0, 0, 0, 0, 0, 0
 
 __attribute__((target("avx2"))) inline uint32_t Mask(__m256i x) {
   return static_cast<uint32_t>(_mm256_movemask_epi8(x));
 }
 
-__attribute__((target("avx2"))) inline void Classify32(const uint8_t* p, uint32_t r[5], __m256i& trig) {
+// 32 bytes into the 32-bit half `k` of every plane (planes are little-endian
+// bit arrays, so half 2w + 1 is the upper half of word w).
+__attribute__((target("avx2"))) inline void Classify32(const uint8_t* p, const PlaneOut& out, size_t k, __m256i& cls_acc,
+                                                        __m256i& bom_acc) {
   const __m256i lo = _mm256_setr_epi8(IOCHUNT_LO, IOCHUNT_LO);
   const __m256i hi = _mm256_setr_epi8(IOCHUNT_HI, IOCHUNT_HI);
   const __m256i nib = _mm256_set1_epi8(0x0f);
@@ -94,34 +103,28 @@ __attribute__((target("avx2"))) inline void Classify32(const uint8_t* p, uint32_
   __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
   __m256i cls = _mm256_and_si256(_mm256_shuffle_epi8(lo, _mm256_and_si256(v, nib)),
                                  _mm256_shuffle_epi8(hi, _mm256_and_si256(_mm256_srli_epi16(v, 4), nib)));
-  __m256i dash = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('-'));
   uint32_t sign = Mask(v);
-  r[0] = ~Mask(_mm256_cmpeq_epi8(_mm256_and_si256(cls, _mm256_set1_epi8(0x3b)), zero)) | sign;
-  r[1] = Mask(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('.')));
-  r[2] = Mask(_mm256_or_si256(dash, v));
-  r[3] = Mask(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(':')));
-  r[4] = ~Mask(_mm256_cmpeq_epi8(_mm256_and_si256(cls, _mm256_set1_epi8(0x06)), zero));
-  trig = _mm256_or_si256(trig, _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('%')),
-                                               _mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')),
-                                                               _mm256_cmpeq_epi8(v, _mm256_set1_epi8(static_cast<char>(0xef))))));
-}
-
-__attribute__((target("avx2"))) inline Masks64 Classify64(const uint8_t* p, __m256i& trig) {
-  uint32_t a[5], b[5];
-  Classify32(p, a, trig);
-  Classify32(p + 32, b, trig);
-  auto join = [](uint32_t x, uint32_t y) { return uint64_t{x} | (uint64_t{y} << 32); };
-  return Masks64{join(a[0], b[0]), join(a[1], b[1]), join(a[2], b[2]), join(a[3], b[3]), join(a[4], b[4])};
+  auto half = [&](unsigned plane) { return reinterpret_cast<uint32_t*>(out.p[plane]) + k; };
+  *half(kPlaneRun) = ~Mask(_mm256_cmpeq_epi8(_mm256_and_si256(cls, _mm256_set1_epi8(0x3b)), zero)) | sign;
+  *half(kPlaneDot) = Mask(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('.')));
+  *half(kPlaneSplit) = Mask(_mm256_or_si256(_mm256_cmpeq_epi8(v, _mm256_set1_epi8('-')), v));
+  *half(kPlaneColon) = Mask(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(':')));
+  *half(kPlaneHex) = ~Mask(_mm256_cmpeq_epi8(_mm256_and_si256(cls, _mm256_set1_epi8(0x06)), zero));
+  cls_acc = _mm256_or_si256(cls_acc, cls);
+  bom_acc = _mm256_or_si256(bom_acc, _mm256_cmpeq_epi8(v, _mm256_set1_epi8(static_cast<char>(0xef))));
 }
 
 __attribute__((target("avx2"))) bool ClassifyAvx2(const uint8_t* buf, size_t len, const PlaneOut& out) {
-  __m256i trig = _mm256_setzero_si256();
-  size_t w = 0;
-  for (; (w + 1) * 64 <= len; w++) out.Put(w, Classify64(buf + w * 64, trig));
-  // The tail, zero-padded (a zero byte is in no class).
+  __m256i cls = _mm256_setzero_si256(), bom = _mm256_setzero_si256();
+  size_t k = 0;
+  for (; (k + 1) * 32 <= len; k++) Classify32(buf + k * 32, out, k, cls, bom);
+  // The tail, zero-padded (a zero byte is in no class), up to a whole word.
   alignas(32) uint8_t tail[64] = {0};
-  if (len > w * 64) std::memcpy(tail, buf + w * 64, len - w * 64);
-  out.Put(w, Classify64(tail, trig));
+  if (len > k * 32) std::memcpy(tail, buf + k * 32, len - k * 32);
+  Classify32(tail, out, k, cls, bom);
+  if (!(k & 1)) Classify32(tail + 32, out, k + 1, cls, bom);
+  // '%' and '\\' have class bits 64 and 128.
+  __m256i trig = _mm256_or_si256(_mm256_and_si256(cls, _mm256_set1_epi8(static_cast<char>(0xc0))), bom);
   return !_mm256_testz_si256(trig, trig);
 }
 

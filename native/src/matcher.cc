@@ -38,6 +38,17 @@ constexpr std::array<uint8_t, 256> BuildAuthorityClass() {
 
 constexpr std::array<uint8_t, 256> kAuthorityClass = BuildAuthorityClass();
 
+// The last byte c in p[0, n), or null (memrchr where the C library has it).
+inline const uint8_t* LastByte(const uint8_t* p, size_t n, uint8_t c) {
+#if defined(__GLIBC__)
+  return static_cast<const uint8_t*>(memrchr(p, c, n));
+#else
+  for (size_t i = n; i > 0; i--)
+    if (p[i - 1] == c) return p + i - 1;
+  return nullptr;
+#endif
+}
+
 inline bool IsUrlTrail(uint8_t c) {
   return c == '.' || c == ',' || c == ';' || c == ':' || c == '!' || c == '?' || c == ')' || c == ']';
 }
@@ -85,6 +96,7 @@ Matcher::Matcher(const MatcherInput& in) : subdomains_(in.subdomains) {
     hsDomains_ = std::make_unique<HsLiterals>(in.domains.keys, in.hsDomainsDb);
     hsDomainIds_ = in.domains.ids;
   }
+  domainRuns_ = !domains_.empty() && !hsDomains_;
   BuildKeys(hashes_, in.hashes, true, false);
   BuildKeys(emails_, in.emails, true, false);
   BuildKeys(urls_, in.urls, false, false);
@@ -175,7 +187,7 @@ void Matcher::Scan(const uint8_t* buf, size_t len, std::vector<Hit>& out) const 
   tk.hits = &out;
   tk.view = decoded ? &view : nullptr;
   tk.masks = decoded ? &viewMasks : &rawMasks;
-  if (hasIp_ || (!domains_.empty() && !hsDomains_)) ScanDotted(tk);
+  if (hasIp_ || domainRuns_) ScanDotted(tk);
   if (hsDomains_) HsDomains(tk);
   // Without a view, one pass over the colons finds URLs and IPv6 addresses;
   // with one, the view's pass finds IPv6 and encoded URLs, the raw pass URLs.
@@ -199,13 +211,14 @@ void Matcher::Scan(const uint8_t* buf, size_t len, std::vector<Hit>& out) const 
   if (out.size() == first) return;
   auto begin = out.begin() + static_cast<std::ptrdiff_t>(first);
   std::sort(begin, out.end(), [](const Hit& x, const Hit& y) { return x.start < y.start; });
-  // Line starts: one forward walk over the newlines up to the last hit.
-  size_t lineStart = 0;
-  const uint8_t* nl = static_cast<const uint8_t*>(std::memchr(buf, '\n', len));
+  // Line starts: the last newline before each hit, searched backwards only
+  // as far as the previous hit (so every byte is looked at once at most).
+  size_t lineStart = 0, searched = 0;
   for (auto it = begin; it != out.end(); ++it) {
-    while (nl && static_cast<size_t>(nl - buf) < it->start) {
-      lineStart = static_cast<size_t>(nl - buf) + 1;
-      nl = static_cast<const uint8_t*>(std::memchr(nl + 1, '\n', len - lineStart));
+    if (it->start > searched) {
+      const uint8_t* nl = LastByte(buf + searched, it->start - searched, '\n');
+      if (nl) lineStart = static_cast<size_t>(nl - buf) + 1;
+      searched = it->start;
     }
     it->line = static_cast<uint32_t>(lineStart);
   }
@@ -246,7 +259,6 @@ void Matcher::LookupV6(ScanState& st, const uint8_t bytes[16], size_t a, size_t 
 void Matcher::ScanDotted(ScanState& st) const {
   const uint8_t* buf = st.buf;
   const ByteMasks& mk = *st.masks;
-  const bool domainRuns = !domains_.empty() && !hsDomains_;
   size_t from = 0;
   for (size_t w = 0; w < mk.words(); w++) {
     const size_t base = w << 6;
@@ -269,7 +281,7 @@ void Matcher::ScanDotted(ScanState& st) const {
           if (mk.Any<kPlaneSplit>(a, z)) Ipv4InRun(st, a, z);
           else if (Cls(buf[a]) & kDigit) Ipv4At(st, a, z);
         }
-        if (domainRuns) DomainRun(st, a, z);
+        if (domainRuns_) DomainRun(st, a, z);
       }
       from = z;
       if (z - base >= 64) break;
@@ -291,7 +303,7 @@ inline void Matcher::ShortRun(ScanState& st, size_t a, size_t z) const {
     // A dotted quad holds three dots in its first 15 bytes.
     else if ((Cls(buf[a]) & kDigit) && AtLeast3Bits(dots & 0x7fff)) Ipv4Parse(st, a, z);
   }
-  if (domains_.empty() || hsDomains_) return;
+  if (!domainRuns_) return;
   // Trim leading and trailing dots; the rest must hold a dot.
   const uint64_t nonDots = ~dots & inRun;
   if (!nonDots) return;

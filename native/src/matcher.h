@@ -78,6 +78,8 @@ class Matcher {
   std::unique_ptr<HsLiterals> hsDomains_;
   std::vector<uint32_t> hsDomainIds_;
   bool hasIp_;
+  // Domain names are found by walking dotted runs (not by Hyperscan).
+  bool domainRuns_ = false;
   AddressTable<4> v4Exact_;
   AddressTable<16> v6Exact_;
   BitTrie v4Trie_, v6Trie_;

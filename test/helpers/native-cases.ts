@@ -87,6 +87,9 @@ const LAYOUTS: ReadonlyArray<{ own: boolean; make: (pad: number, token: string) 
   { own: true, make: (pad, token) => `${'-'.repeat(pad)}"${token}"%` },
   { own: true, make: (pad, token) => `${'\u00e9'.repeat(pad >> 1)}\u00ff ${token} \u0080${'7.'.repeat(pad >> 1)}` },
   { own: false, make: (pad, token) => `${'\u00e9'.repeat(pad >> 1)}\u00ff${token}\u0080${'%4'.repeat(pad >> 1)}` },
+  // Runs longer than one 64-bit window: dotted, and hex with colons.
+  { own: false, make: (pad, token) => `${'a.'.repeat(pad)}${token}.${'b'.repeat(pad)}` },
+  { own: false, make: (pad, token) => `${'0:'.repeat(pad >> 1)}${token}:${'f'.repeat(pad)}` },
 ];
 
 export const MAX_PAD = 130;
