@@ -42,7 +42,7 @@ const u32 = (n: number): void => {
   b.writeUInt32LE(n);
   parts.push(b);
 };
-const bytes = (a: Uint8Array): void => {
+const bytes = (a: ArrayBufferView): void => {
   parts.push(Buffer.from(a.buffer, a.byteOffset, a.byteLength));
 };
 parts.push(Buffer.from([packed.domainMatch === 'subdomain' ? 1 : 0]));
