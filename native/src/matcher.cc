@@ -269,9 +269,9 @@ void Matcher::ScanDotted(ScanState& st) const {
     }
     while (dots) {
       size_t dot = base + static_cast<size_t>(__builtin_ctzll(dots));
-      // The whole run; whether it holds a byte that splits [A-Za-z0-9_.]
-      // segments ('-' or >= 0x80), since without one the only IPv4
-      // candidate is the run's first byte.
+      // The whole run. When it holds a byte that splits [A-Za-z0-9_.]
+      // segments ('-' or >= 0x80) every segment may start an IPv4 address;
+      // without one only the run's first byte can.
       size_t a = mk.RunStart(dot);
       size_t z = mk.RunEnd(dot + 1);
       if (z - a <= 56) {
