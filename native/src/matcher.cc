@@ -452,7 +452,14 @@ void Matcher::ScanColons(ScanState& st, bool urls, bool encoded, bool v6) const 
       size_t q = (w << 6) + static_cast<size_t>(__builtin_ctzll(colons));
       // Every URL body starts ":/" (or ":\\/", JSON-escaped).
       if (urls && q + 1 < len && (buf[q + 1] == '/' || buf[q + 1] == '\\')) UrlAt(st, q, encoded);
-      if (v6 && q >= v6Done) v6Done = Ipv6Run(st, q);
+      if (!v6 || q < v6Done) continue;
+      // A colon followed by a byte that is not hex, ':' or '.' ends its run
+      // alone (the ':' of "://"): one colon, no address.
+      if (q + 1 < len && !(Cls(buf[q + 1]) & kV6)) {
+        v6Done = q + 1;
+        continue;
+      }
+      v6Done = Ipv6Run(st, q);
     }
   }
 }
