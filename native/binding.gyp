@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "iochunt",
-      "sources": ["src/addon.cc", "src/matcher.cc"],
+      "sources": ["src/addon.cc", "src/matcher.cc", "src/classify.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [
         "NAPI_VERSION=8",

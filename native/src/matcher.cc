@@ -3,13 +3,13 @@
 #include "matcher.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "char_class.h"
+#include "classify.h"
 #include "escapes.h"
+#include "filters.h"
 #include "ip_parse.h"
 #include "url.h"
 
@@ -21,6 +21,32 @@ inline bool IsMappedV4(const uint8_t* b) {
   for (int i = 0; i < 10; i++)
     if (b[i] != 0) return false;
   return b[10] == 0xff && b[11] == 0xff;
+}
+
+// Bytes that end a URL's authority (HostMayMatch), and '@' and ':' in it.
+enum : uint8_t { kAuthEnd = 1, kAuthAt = 2, kAuthColon = 3 };
+
+constexpr std::array<uint8_t, 256> BuildAuthorityClass() {
+  std::array<uint8_t, 256> t{};
+  for (unsigned c = 0; c < 256; c++) {
+    if (c == '/' || c == '?' || c == '#' || (kClass[c] & kUrlStop)) t[c] = kAuthEnd;
+    else if (c == '@') t[c] = kAuthAt;
+    else if (c == ':') t[c] = kAuthColon;
+  }
+  return t;
+}
+
+constexpr std::array<uint8_t, 256> kAuthorityClass = BuildAuthorityClass();
+
+// The last byte c in p[0, n), or null (memrchr where the C library has it).
+inline const uint8_t* LastByte(const uint8_t* p, size_t n, uint8_t c) {
+#if defined(__GLIBC__)
+  return static_cast<const uint8_t*>(memrchr(p, c, n));
+#else
+  for (size_t i = n; i > 0; i--)
+    if (p[i - 1] == c) return p + i - 1;
+  return nullptr;
+#endif
 }
 
 inline bool IsUrlTrail(uint8_t c) {
@@ -39,6 +65,8 @@ struct Matcher::ScanState {
   std::vector<Hit>* hits;
   // Set while scanning a decoded view (escapes.h).
   const DecodedView* view = nullptr;
+  // The byte masks of buf.
+  const ByteMasks* masks = nullptr;
   std::string url;
   std::string candidate;
   std::string key;
@@ -68,6 +96,7 @@ Matcher::Matcher(const MatcherInput& in) : subdomains_(in.subdomains) {
     hsDomains_ = std::make_unique<HsLiterals>(in.domains.keys, in.hsDomainsDb);
     hsDomainIds_ = in.domains.ids;
   }
+  domainRuns_ = !domains_.empty() && !hsDomains_;
   BuildKeys(hashes_, in.hashes, true, false);
   BuildKeys(emails_, in.emails, true, false);
   BuildKeys(urls_, in.urls, false, false);
@@ -79,12 +108,24 @@ Matcher::Matcher(const MatcherInput& in) : subdomains_(in.subdomains) {
     tlds.ids.push_back(0);
   }
   tlds_.Build(tlds.keys, tlds.ids, true, false);
+  // The last two labels of every key (see DomainRun); a key without a dot
+  // would need its last label instead, so it turns the filter off.
+  tail2_.Init(in.domains.keys.size());
+  for (const auto& k : in.domains.keys) {
+    size_t d1 = k.rfind('.');
+    if (d1 == std::string::npos || d1 == 0) {
+      tail2Usable_ = false;
+      break;
+    }
+    size_t d2 = k.rfind('.', d1 - 1);
+    tail2_.Add(FoldHash(d2 == std::string::npos ? k : k.substr(d2 + 1)));
+  }
   // Cheaper than hashing: the lengths of the last labels, and their first two
   // bytes (ASCII-lower-cased), as bitmaps.
   tldFirst2_.assign(65536 / 64, 0);
   for (const auto& t : tlds.keys) {
     tldLengths_ |= t.size() >= 63 ? (uint64_t{1} << 63) : (uint64_t{1} << t.size());
-    uint32_t k = First2(reinterpret_cast<const uint8_t*>(t.data()), t.size());
+    uint32_t k = First2Fold(reinterpret_cast<const uint8_t*>(t.data()), t.size());
     tldFirst2_[k >> 6] |= uint64_t{1} << (k & 63);
   }
   // Hosts of every URL indicator, normalised exactly as SplitUrl does, so that
@@ -96,8 +137,8 @@ Matcher::Matcher(const MatcherInput& in) : subdomains_(in.subdomains) {
     if (SplitUrl(k, parts)) hosts.keys.push_back(parts.host);
   for (const auto& k : in.urlsSchemeless.keys)
     if (SplitUrl("x://" + k, parts)) hosts.keys.push_back(parts.host);
-  hosts.ids.assign(hosts.keys.size(), 0);
-  urlHosts_.Build(hosts.keys, hosts.ids, true, false);
+  urlHostBits_.Init(hosts.keys.size());
+  for (const auto& h : hosts.keys) urlHostBits_.Add(FoldHash(h));
   // First two bytes of every key's authority (user info or host), folded.
   urlFirst2_.assign(65536 / 64, 0);
   auto mark = [&](const std::string& key, size_t from) {
@@ -115,7 +156,7 @@ Matcher::Matcher(const MatcherInput& in) : subdomains_(in.subdomains) {
 size_t Matcher::MemoryBytes() const {
   return v4Exact_.MemoryBytes() + v6Exact_.MemoryBytes() + v4Trie_.MemoryBytes() + v6Trie_.MemoryBytes() +
          domains_.MemoryBytes() + hashes_.MemoryBytes() + emails_.MemoryBytes() + urls_.MemoryBytes() +
-         urlsSchemeless_.MemoryBytes() + tlds_.MemoryBytes();
+         urlsSchemeless_.MemoryBytes() + tlds_.MemoryBytes() + tail2_.MemoryBytes();
 }
 
 void Matcher::Scan(const uint8_t* buf, size_t len, std::vector<Hit>& out) const {
@@ -132,15 +173,21 @@ void Matcher::Scan(const uint8_t* buf, size_t len, std::vector<Hit>& out) const 
   size_t first = out.size();
   const bool urls = !urls_.empty() || !urlsSchemeless_.empty();
   const bool tokens = hasIp_ || !domains_.empty() || !emails_.empty() || !hashes_.empty();
-  // One view per scanning thread, reused from scan to scan.
+  // One view and two mask arrays per scanning thread, reused from scan to scan.
   thread_local DecodedView view;
-  const bool decoded = (tokens || urls) && view.Decode(buf, len);
+  thread_local ByteMasks rawMasks, viewMasks;
+  if (!tokens && !urls) return;
+  // Without a '%', '\\' or 0xef byte nothing decodes, and the view is not built.
+  const bool mayDecode = rawMasks.Classify(buf, len);
+  const bool decoded = mayDecode && view.Decode(buf, len);
+  if (decoded) viewMasks.Classify(view.data(), view.size());
   ScanState tk;
   tk.buf = decoded ? view.data() : buf;
   tk.len = decoded ? view.size() : len;
   tk.hits = &out;
   tk.view = decoded ? &view : nullptr;
-  if (hasIp_ || (!domains_.empty() && !hsDomains_)) ScanDotted(tk);
+  tk.masks = decoded ? &viewMasks : &rawMasks;
+  if (hasIp_ || domainRuns_) ScanDotted(tk);
   if (hsDomains_) HsDomains(tk);
   // Without a view, one pass over the colons finds URLs and IPv6 addresses;
   // with one, the view's pass finds IPv6 and encoded URLs, the raw pass URLs.
@@ -158,18 +205,20 @@ void Matcher::Scan(const uint8_t* buf, size_t len, std::vector<Hit>& out) const 
     st.buf = buf;
     st.len = len;
     st.hits = &out;
+    st.masks = &rawMasks;
     ScanColons(st, true, false, false);
   }
   if (out.size() == first) return;
   auto begin = out.begin() + static_cast<std::ptrdiff_t>(first);
   std::sort(begin, out.end(), [](const Hit& x, const Hit& y) { return x.start < y.start; });
-  // Line starts: one forward walk over the newlines up to the last hit.
-  size_t lineStart = 0;
-  const uint8_t* nl = static_cast<const uint8_t*>(std::memchr(buf, '\n', len));
+  // Line starts: the last newline before each hit, searched backwards only
+  // as far as the previous hit (so every byte is looked at once at most).
+  size_t lineStart = 0, searched = 0;
   for (auto it = begin; it != out.end(); ++it) {
-    while (nl && static_cast<size_t>(nl - buf) < it->start) {
-      lineStart = static_cast<size_t>(nl - buf) + 1;
-      nl = static_cast<const uint8_t*>(std::memchr(nl + 1, '\n', len - lineStart));
+    if (it->start > searched) {
+      const uint8_t* nl = LastByte(buf + searched, it->start - searched, '\n');
+      if (nl) lineStart = static_cast<size_t>(nl - buf) + 1;
+      searched = it->start;
     }
     it->line = static_cast<uint32_t>(lineStart);
   }
@@ -209,44 +258,79 @@ void Matcher::LookupV6(ScanState& st, const uint8_t bytes[16], size_t a, size_t 
 // and every domain name lies inside one.
 void Matcher::ScanDotted(ScanState& st) const {
   const uint8_t* buf = st.buf;
-  const size_t len = st.len;
+  const ByteMasks& mk = *st.masks;
   size_t from = 0;
-  while (from < len) {
-    const void* hit = std::memchr(buf + from, '.', len - from);
-    if (!hit) return;
-    size_t dot = static_cast<size_t>(static_cast<const uint8_t*>(hit) - buf);
-    // Expand to the whole run; note whether it holds a byte that splits
-    // [A-Za-z0-9_.] segments ('-' or >= 0x80), since without one the only
-    // IPv4 candidate is the run's first byte.
-    uint8_t split = 0;
-    size_t a = dot;
-    while (a > from) {
-      uint8_t c = RunCls(buf[a - 1]);
-      if (!(c & kRun)) break;
-      split |= c & kSplit;
-      a--;
+  for (size_t w = 0; w < mk.words(); w++) {
+    const size_t base = w << 6;
+    uint64_t dots = mk.Word<kPlaneDot>(w);
+    if (from > base) {
+      if (from - base >= 64) continue;
+      dots &= ~uint64_t{0} << (from - base);
     }
-    size_t z = dot + 1;
-    while (z < len) {
-      uint8_t c = RunCls(buf[z]);
-      if (!(c & kRun)) break;
-      split |= c & kSplit;
-      z++;
+    while (dots) {
+      size_t dot = base + static_cast<size_t>(__builtin_ctzll(dots));
+      // The whole run. When it holds a byte that splits [A-Za-z0-9_.]
+      // segments ('-' or >= 0x80) every segment may start an IPv4 address;
+      // without one only the run's first byte can.
+      size_t a = mk.RunStart(dot);
+      size_t z = mk.RunEnd(dot + 1);
+      if (z - a <= 56) {
+        ShortRun(st, a, z);
+      } else {
+        if (hasIp_) {
+          if (mk.Any<kPlaneSplit>(a, z)) Ipv4InRun(st, a, z);
+          else if (Cls(buf[a]) & kDigit) Ipv4At(st, a, z);
+        }
+        if (domainRuns_) DomainRun(st, a, z);
+      }
+      from = z;
+      if (z - base >= 64) break;
+      dots &= ~uint64_t{0} << (z - base);
     }
-    if (hasIp_) {
-      if (split) Ipv4InRun(st, a, z);
-      else if (Cls(buf[a]) & kDigit) Ipv4At(st, a, z);
-    }
-    if (!domains_.empty() && !hsDomains_) DomainRun(st, a, z);
-    from = z;
   }
+}
+
+// ScanDotted for a run of at most 56 bytes: the same checks, on the run's
+// dot and split bits in one word (bit i: byte a + i).
+inline void Matcher::ShortRun(ScanState& st, size_t a, size_t z) const {
+  const uint8_t* buf = st.buf;
+  const ByteMasks& mk = *st.masks;
+  const size_t n = z - a;
+  const uint64_t inRun = ~uint64_t{0} >> (64 - n);  // 1 <= n <= 56
+  const uint64_t dots = mk.Bits<kPlaneDot>(a) & inRun;
+  if (hasIp_) {
+    if (mk.Bits<kPlaneSplit>(a) & inRun) Ipv4InRun(st, a, z);
+    // A dotted quad holds three dots in its first 15 bytes.
+    else if ((Cls(buf[a]) & kDigit) && AtLeast3Bits(dots & 0x7fff)) Ipv4Parse(st, a, z);
+  }
+  if (!domainRuns_) return;
+  // Trim leading and trailing dots; the rest must hold a dot.
+  const uint64_t nonDots = ~dots & inRun;
+  if (!nonDots) return;
+  const unsigned lead = static_cast<unsigned>(__builtin_ctzll(nonDots));
+  const unsigned last = 63 - static_cast<unsigned>(__builtin_clzll(nonDots));
+  const unsigned end = last + 1;
+  const uint64_t inner = dots & (~uint64_t{0} << lead) & ((uint64_t{2} << last) - 1);
+  if (!inner) return;
+  const unsigned lastDot = 63 - static_cast<unsigned>(__builtin_clzll(inner));
+  const size_t tldStart = a + lastDot + 1;
+  if (!TldBitsMayMatch(buf + tldStart, a + end - tldStart)) return;
+  const uint64_t before = inner & ~(uint64_t{1} << lastDot);
+  const size_t t2 = before ? a + 64 - static_cast<size_t>(__builtin_clzll(before)) : a + lead;
+  DomainTail(st, a + lead, a + end, tldStart, t2);
 }
 
 // An IPv4 address starting at p, inside a [A-Za-z0-9_.] segment ending at segEnd.
 void Matcher::Ipv4At(ScanState& st, size_t p, size_t segEnd) const {
+  // A dotted quad holds three dots in its first 15 bytes.
+  if (!st.masks->AtLeast<kPlaneDot>(p, std::min(segEnd, p + 15), 3)) return;
+  Ipv4Parse(st, p, segEnd);
+}
+
+void Matcher::Ipv4Parse(ScanState& st, size_t p, size_t segEnd) const {
   const uint8_t* buf = st.buf;
   uint32_t addr;
-  size_t end = ParseDottedQuad(buf, p, segEnd, &addr);
+  size_t end = ParseDottedQuad16(buf, p, segEnd, st.len, &addr);
   if (end == kNoParse) return;
   if (end < st.len) {
     uint8_t c = buf[end];
@@ -280,12 +364,17 @@ uint32_t Matcher::First2(const uint8_t* p, size_t n) {
   return (a << 8) | b;
 }
 
-bool Matcher::TldMayMatch(const uint8_t* p, size_t n) const {
-  uint64_t lenBit = n >= 63 ? (uint64_t{1} << 63) : (uint64_t{1} << n);
+// Bytes OR 0x20: equal under ASCII case folding gives equal pairs (and
+// more pairs are equal, which a filter allows).
+uint32_t Matcher::First2Fold(const uint8_t* p, size_t n) {
+  return (uint32_t{static_cast<uint8_t>(p[0] | 0x20)} << 8) | (n > 1 ? (p[1] | 0x20u) : 0u);
+}
+
+bool Matcher::TldBitsMayMatch(const uint8_t* p, size_t n) const {
+  uint64_t lenBit = uint64_t{1} << (n >= 63 ? 63 : n);
   if (!(tldLengths_ & lenBit)) return false;
-  uint32_t k = First2(p, n);
-  if (!((tldFirst2_[k >> 6] >> (k & 63)) & 1)) return false;
-  return tlds_.FindBytes(p, n) >= 0;
+  uint32_t k = First2Fold(p, n);
+  return (tldFirst2_[k >> 6] >> (k & 63)) & 1;
 }
 
 void Matcher::DomainRun(ScanState& st, size_t a, size_t z) const {
@@ -293,10 +382,26 @@ void Matcher::DomainRun(ScanState& st, size_t a, size_t z) const {
   while (a < z && buf[a] == '.') a++;
   while (z > a && buf[z - 1] == '.') z--;
   if (z == a) return;
-  size_t tldStart = z;
-  while (tldStart > a && buf[tldStart - 1] != '.') tldStart--;
-  if (tldStart == a) return;  // no dot inside
-  if (!TldMayMatch(buf + tldStart, z - tldStart)) return;
+  const ByteMasks& mk = *st.masks;
+  size_t lastDot = mk.LastDot(a, z);
+  if (lastDot == SIZE_MAX) return;  // no dot inside
+  size_t tldStart = lastDot + 1;
+  // The last label's length and first two bytes, against those of the keys.
+  if (!TldBitsMayMatch(buf + tldStart, z - tldStart)) return;
+  // A key that is a label-boundary suffix of [a, z) and holds a dot ends with
+  // the run's last two labels [t2, z) (the whole run when it has one dot),
+  // and its own last two labels are exactly those: one filter probe rejects
+  // most runs before any suffix is hashed.
+  size_t dot2 = mk.LastDot(a, lastDot);
+  DomainTail(st, a, z, tldStart, dot2 == SIZE_MAX ? a : dot2 + 1);
+}
+
+// The rest of DomainRun for the trimmed run [a, z), its last label from
+// tldStart and its last two labels from t2.
+void Matcher::DomainTail(ScanState& st, size_t a, size_t z, size_t tldStart, size_t t2) const {
+  const uint8_t* buf = st.buf;
+  if (tail2Usable_ && !tail2_.MayContain(FoldHash(buf + t2, z - t2, buf, buf + st.len))) return;
+  if (tlds_.FindBytes(buf + tldStart, z - tldStart) < 0) return;
   if (!subdomains_) {
     int64_t id = domains_.FindBytes(buf + a, z - a);
     if (id >= 0) st.Emit(a, z, static_cast<uint32_t>(id));
@@ -340,15 +445,22 @@ void Matcher::HsDomains(ScanState& st) const {
 void Matcher::ScanColons(ScanState& st, bool urls, bool encoded, bool v6) const {
   const uint8_t* buf = st.buf;
   const size_t len = st.len;
+  const ByteMasks& mk = *st.masks;
   size_t v6Done = 0;
-  size_t from = 0;
-  while (from < len) {
-    const void* hit = std::memchr(buf + from, ':', len - from);
-    if (!hit) return;
-    size_t q = static_cast<size_t>(static_cast<const uint8_t*>(hit) - buf);
-    from = q + 1;
-    if (urls) UrlAt(st, q, encoded);
-    if (v6 && q >= v6Done) v6Done = Ipv6Run(st, q);
+  for (size_t w = 0; w < mk.words(); w++) {
+    for (uint64_t colons = mk.Word<kPlaneColon>(w); colons; colons &= colons - 1) {
+      size_t q = (w << 6) + static_cast<size_t>(__builtin_ctzll(colons));
+      // Every URL body starts ":/" (or ":\\/", JSON-escaped).
+      if (urls && q + 1 < len && (buf[q + 1] == '/' || buf[q + 1] == '\\')) UrlAt(st, q, encoded);
+      if (!v6 || q < v6Done) continue;
+      // A colon followed by a byte that is not hex, ':' or '.' ends its run
+      // alone (the ':' of "://"): one colon, no address.
+      if (q + 1 < len && !(Cls(buf[q + 1]) & kV6)) {
+        v6Done = q + 1;
+        continue;
+      }
+      v6Done = Ipv6Run(st, q);
+    }
   }
 }
 
@@ -357,16 +469,19 @@ void Matcher::ScanColons(ScanState& st, bool urls, bool encoded, bool v6) const 
 size_t Matcher::Ipv6Run(ScanState& st, size_t q) const {
   const uint8_t* buf = st.buf;
   const size_t e = st.len;
-  size_t a = q;
-  while (a > 0 && (Cls(buf[a - 1]) & kV6)) a--;
-  size_t r = q;
-  int colons = 0;
-  while (r < e && (Cls(buf[r]) & kV6)) {
-    if (buf[r] == ':') colons++;
-    r++;
+  const ByteMasks& mk = *st.masks;
+  size_t r = mk.End<ByteMasks::kV6Set>(q);
+  // q is the first colon of the run (ScanColons skips the rest). An address
+  // without "::" has 7 colons, or 6 before a dotted quad; trimming one byte
+  // at the end (below) keeps that true of [q, r).
+  if (r - q <= 56) {
+    uint64_t colons = mk.Bits<kPlaneColon>(q) & ((uint64_t{1} << (r - q)) - 1);
+    if (!(colons & (colons >> 1)) && !AtLeastBits(colons, 6)) return r;
+  } else if (!mk.AtLeast<kPlaneColon>(q, r, 6) && !mk.HasColonPair(q, r)) {
+    return r;
   }
+  size_t a = mk.Start<ByteMasks::kV6Set>(q);
   if (a > 0 && (Cls(buf[a - 1]) & kWord)) return r;
-  if (colons < 2) return r;
   size_t bound = r;
   if (bound < e && buf[bound] == '%') {
     bound++;
@@ -388,49 +503,39 @@ size_t Matcher::Ipv6Run(ScanState& st, size_t q) const {
   return r;
 }
 
-// True when the 16 bytes at p are all hex digits.
-inline bool AllHex16(const uint8_t* p) {
-#if defined(__SSE2__)
-  __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-  // Unsigned range checks: x in [lo, lo + n] <=> min(x - lo, n) == x - lo.
-  auto inRange = [](__m128i x, char lo, char n) {
-    __m128i d = _mm_sub_epi8(x, _mm_set1_epi8(lo));
-    return _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(n)), d);
-  };
-  __m128i digit = inRange(v, '0', 9);
-  __m128i alpha = inRange(_mm_or_si128(v, _mm_set1_epi8(0x20)), 'a', 5);
-  return _mm_movemask_epi8(_mm_or_si128(digit, alpha)) == 0xffff;
-#else
-  for (size_t i = 0; i < 16; i++)
-    if (!(Cls(p[i]) & kHex)) return false;
-  return true;
-#endif
-}
-
 // A hash is a whole word run of 32, 40, 64 or 128 hex digits, so it contains
 // a 16-byte aligned block of hex digits; only such blocks are looked at.
 void Matcher::ScanHashes(ScanState& st) const {
   const uint8_t* buf = st.buf;
   const size_t len = st.len;
+  const ByteMasks& mk = *st.masks;
   size_t done = 0;
-  for (size_t k = 0; k + 16 <= len; k += 16) {
-    if (k < done) continue;
-    if (!AllHex16(buf + k)) continue;
-    size_t a = k;
-    while (a > 0 && (Cls(buf[a - 1]) & kWord)) a--;
-    size_t r = k + 16;
-    bool hexRun = true;
-    while (r < len && (Cls(buf[r]) & kWord)) {
-      if (!(Cls(buf[r]) & kHex)) hexRun = false;
-      r++;
+  for (size_t w = 0; w < mk.words(); w++) {
+    // Bit 16j of `blocks`: the 16 bytes from 64w + 16j are all hex digits.
+    uint64_t blocks = mk.Word<kPlaneHex>(w);
+    blocks &= blocks >> 1;
+    blocks &= blocks >> 2;
+    blocks &= blocks >> 4;
+    blocks &= blocks >> 8;
+    for (blocks &= 0x0001000100010001ULL; blocks; blocks &= blocks - 1) {
+      size_t k = (w << 6) + static_cast<size_t>(__builtin_ctzll(blocks));
+      if (k < done) continue;
+      size_t a = k;
+      while (a > 0 && (Cls(buf[a - 1]) & kWord)) a--;
+      size_t r = k + 16;
+      bool hexRun = true;
+      while (r < len && (Cls(buf[r]) & kWord)) {
+        if (!(Cls(buf[r]) & kHex)) hexRun = false;
+        r++;
+      }
+      for (size_t i = a; hexRun && i < k; i++)
+        if (!(Cls(buf[i]) & kHex)) hexRun = false;
+      done = r;
+      size_t n = r - a;
+      if (!hexRun || (n != 32 && n != 40 && n != 64 && n != 128)) continue;
+      int64_t id = hashes_.FindBytes(buf + a, n);
+      if (id >= 0) st.Emit(a, r, static_cast<uint32_t>(id));
     }
-    for (size_t i = a; hexRun && i < k; i++)
-      if (!(Cls(buf[i]) & kHex)) hexRun = false;
-    done = r;
-    size_t n = r - a;
-    if (!hexRun || (n != 32 && n != 40 && n != 64 && n != 128)) continue;
-    int64_t id = hashes_.FindBytes(buf + a, n);
-    if (id >= 0) st.Emit(a, r, static_cast<uint32_t>(id));
   }
 }
 
@@ -490,23 +595,21 @@ bool Matcher::HostMayMatch(const uint8_t* buf, size_t bodyStart, size_t e) const
     uint32_t k = First2(buf + bodyStart, e - bodyStart);
     if (!((urlFirst2_[k >> 6] >> (k & 63)) & 1)) return false;
   }
+  // One walk to the end of the authority, noting its last '@' and ':'.
   size_t p = bodyStart;
-  while (p < e) {
-    uint8_t c = buf[p];
-    if (c == '/' || c == '?' || c == '#' || (Cls(c) & kUrlStop)) break;
-    p++;
+  size_t lastAt = SIZE_MAX, lastColon = SIZE_MAX;
+  for (; p < e; p++) {
+    uint8_t t = kAuthorityClass[buf[p]];
+    if (!t) continue;
+    if (t == kAuthEnd) break;
+    if (t == kAuthAt) lastAt = p;
+    else lastColon = p;
   }
   if (p >= e) return true;
   uint8_t d = buf[p];
   bool fixed = d == '/' || d == '#' || (d == '\\' && p + 1 < e && buf[p + 1] == '/');
   if (!fixed) return true;
-  size_t h = bodyStart;
-  for (size_t i = p; i > bodyStart; i--) {
-    if (buf[i - 1] == '@') {
-      h = i;
-      break;
-    }
-  }
+  size_t h = lastAt == SIZE_MAX ? bodyStart : lastAt + 1;
   size_t hostEnd = p;
   auto allDigits = [&](size_t from, size_t to) {
     for (size_t i = from; i < to; i++)
@@ -522,18 +625,13 @@ bool Matcher::HostMayMatch(const uint8_t* buf, size_t bodyStart, size_t e) const
       else if (after == p) hostEnd = p;
     }
   } else {
-    size_t colon = p;
-    for (size_t i = p; i > h; i--) {
-      if (buf[i - 1] == ':') {
-        colon = i - 1;
-        break;
-      }
-    }
+    // The last ':' after the last '@' (or p when there is none).
+    size_t colon = lastColon != SIZE_MAX && (lastAt == SIZE_MAX || lastColon > lastAt) ? lastColon : p;
     if (colon < p && allDigits(colon + 1, p)) hostEnd = colon;
   }
   if (hostEnd > h && buf[hostEnd - 1] == '.') hostEnd--;
   if (hostEnd == h) return false;
-  return urlHosts_.FindBytes(buf + h, hostEnd - h) >= 0;
+  return urlHostBits_.MayContain(FoldHash(buf + h, hostEnd - h, buf, buf + e));
 }
 
 void Matcher::UrlAt(ScanState& st, size_t q, bool encoded) const {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "filters.h"
 #include "hs_literals.h"
 #include "tables.h"
 
@@ -57,8 +58,11 @@ class Matcher {
   struct ScanState;
   void ScanDotted(ScanState& st) const;
   void Ipv4InRun(ScanState& st, size_t s, size_t e) const;
+  void ShortRun(ScanState& st, size_t a, size_t z) const;
   void Ipv4At(ScanState& st, size_t p, size_t segEnd) const;
+  void Ipv4Parse(ScanState& st, size_t p, size_t segEnd) const;
   void DomainRun(ScanState& st, size_t a, size_t z) const;
+  void DomainTail(ScanState& st, size_t a, size_t z, size_t tldStart, size_t t2) const;
   void ScanColons(ScanState& st, bool urls, bool encoded, bool v6) const;
   size_t Ipv6Run(ScanState& st, size_t q) const;
   void UrlAt(ScanState& st, size_t q, bool encoded) const;
@@ -74,6 +78,8 @@ class Matcher {
   std::unique_ptr<HsLiterals> hsDomains_;
   std::vector<uint32_t> hsDomainIds_;
   bool hasIp_;
+  // Domain names are found by walking dotted runs (not by Hyperscan).
+  bool domainRuns_ = false;
   AddressTable<4> v4Exact_;
   AddressTable<16> v6Exact_;
   BitTrie v4Trie_, v6Trie_;
@@ -84,9 +90,13 @@ class Matcher {
   uint64_t tldLengths_ = 0;
   std::vector<uint64_t> tldFirst2_;
   static uint32_t First2(const uint8_t* p, size_t n);
-  bool TldMayMatch(const uint8_t* p, size_t n) const;
+  static uint32_t First2Fold(const uint8_t* p, size_t n);
+  bool TldBitsMayMatch(const uint8_t* p, size_t n) const;
+  // Last two labels of every domain key (DomainRun), when every key has a dot.
+  HashBits tail2_;
+  bool tail2Usable_ = true;
   // Hosts of the URL indicators (see HostMayMatch).
-  StringTable urlHosts_;
+  HashBits urlHostBits_;
   std::vector<uint64_t> urlFirst2_;
 };
 
