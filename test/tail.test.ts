@@ -275,7 +275,7 @@ describe('iochunt tail: the state file cannot be written', () => {
     await waitFor('the state written', committed);
     const before = readFileSync(x.state, 'utf8');
     // The temporary file of the atomic write cannot be created (as on a full disk: the write fails).
-    const blocker = `${x.state.replace(/[^/]+$/, '')}.sweep.json.${run.child.pid}.iochunt-tmp`;
+    const blocker = `${x.state.replace(/[^/]+$/, '')}.sweep.json.${run.child.pid}.tmp`;
     mkdirSync(blocker);
     x.append('app.log', 30);
     await run.caughtUp();

@@ -18,10 +18,13 @@ import { basename, dirname, join } from 'node:path';
 /**
  * The temporary file's name for `target`: hidden, in the same folder (a
  * rename is only atomic within one filesystem), carrying the writer's pid so
- * a later run can tell a dead writer's leftovers from a live one's.
+ * a later run can tell a dead writer's leftovers from a live one's. With
+ * `unique` false the name is the same for every write of this process (the
+ * synchronous writer: its writes cannot overlap), so a stale one is reused.
  */
-export function temporaryPathFor(target: string): string {
-  return join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+export function temporaryPathFor(target: string, unique = true): string {
+  const tag = unique ? `${process.pid}.${randomBytes(4).toString('hex')}` : `${process.pid}`;
+  return join(dirname(target), `.${basename(target)}.${tag}.tmp`);
 }
 
 /** Error codes with which filesystems refuse fsync on a folder; the rename is then as durable as they allow. */
@@ -60,10 +63,10 @@ export async function syncDir(dir: string): Promise<void> {
  */
 export function writeFileAtomicSync(path: string, data: string | Uint8Array, mode = 0o600): void {
   const dir = dirname(path);
-  const tmp = temporaryPathFor(path);
+  const tmp = temporaryPathFor(path, false);
   let fd: number | undefined;
   try {
-    fd = openSync(tmp, 'wx', mode);
+    fd = openSync(tmp, 'w', mode);
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
     let off = 0;
     while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
