@@ -11,8 +11,7 @@
  * is ignored (and the feeds are loaded as if there were no cache).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { closeSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FeedSummary } from '../indicators/load.js';
 import type { IndicatorLookup, StoredIndicator } from '../indicators/store.js';
@@ -35,12 +34,9 @@ const TMP_NAME = /^\.iochunt-[0-9a-f]{64}\.\d+\.[0-9a-f]{8}\.tmp$/;
 /** Entries of cache formats before 4 (no longer read): removed when they start with the magic bytes. */
 const LEGACY_ENTRY_NAME = /^[0-9a-f]{64}\.iocc$/;
 
-/** Where cache files live: `--cache-dir`, else `$IOCHUNT_CACHE_DIR`, else `$XDG_CACHE_HOME/iochunt`, else `~/.cache/iochunt`. */
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.IOCHUNT_CACHE_DIR) return env.IOCHUNT_CACHE_DIR;
-  const base = env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'iochunt');
-}
+import { makeDirectory } from './cache-dir.js';
+
+export { defaultCacheDir } from './cache-dir.js';
 
 /** What changes the compiled result besides the feed bytes. */
 export interface CacheKeyInput {
@@ -370,7 +366,7 @@ export class IndicatorCache {
     },
   ): string | undefined {
     try {
-      mkdirSync(this.dir, { recursive: true });
+      makeDirectory(this.dir);
       const feedNames = entry.feeds.map((f) => f.path);
       const feedIndex = new Map(feedNames.map((n, i) => [n, i]));
       // One string, encoded once: JSON escapes newlines inside strings, so the

@@ -8,7 +8,7 @@ import { FeedError, IochuntError } from '../errors.js';
 import { openInput } from '../input/open-input.js';
 import { peek } from '../input/peek.js';
 import type { Reporter } from '../report.js';
-import { detectFeedReader, feedReaderByName, FEED_READERS } from './loaders/index.js';
+import { detectFeedReader, feedFormatNames, feedReaderByName } from './loaders/index.js';
 import { normalizeIndicator } from './normalize.js';
 import { IndicatorStore } from './store.js';
 import { SOURCE_META_KEYS, type IndicatorSource, type InvalidEntry, type RawEntry } from './types.js';
@@ -68,10 +68,7 @@ export interface LoadResult {
 
 const HEAD_BYTES = 64 * 1024;
 
-/** Names of the feed formats, for option validation. */
-export function feedFormatNames(): string[] {
-  return FEED_READERS.map((r) => r.name);
-}
+export { feedFormatNames } from './loaders/index.js';
 
 /**
  * Loads every feed in `paths` (in order) into a new store, or into `into`.
