@@ -131,9 +131,17 @@ function encodeIndicator(stored: StoredIndicator, feedIndex: Map<string, number>
 
 const TYPE_INDEX: ReadonlyMap<IndicatorType, number> = new Map(INDICATOR_TYPES.map((t, i) => [t, i]));
 
-/** An indicator store read lazily from a cache file: a record is parsed the first time a hit needs it. */
+/**
+ * How many parsed records a {@link LazyStore} keeps. Dense hits over a large
+ * set would otherwise end up holding every indicator parsed (~1 KB each: 100k
+ * indicators were ~100 MiB of a dense scan's heap); past this many, the kept
+ * records are dropped and parsed again when a hit needs them (a few µs each).
+ */
+const PARSED_KEPT = 8192;
+
+/** An indicator store read lazily from a cache file: a record is parsed when a hit needs it, and kept a while. */
 class LazyStore implements IndicatorLookup {
-  private readonly parsed = new Map<number, StoredIndicator>();
+  private parsed = new Map<number, StoredIndicator>();
   constructor(
     private readonly blob: Buffer,
     private readonly offsets: Uint32Array,
@@ -165,6 +173,7 @@ class LazyStore implements IndicatorLookup {
         return { feed, line, ...(meta ?? {}) };
       }),
     };
+    if (this.parsed.size >= PARSED_KEPT) this.parsed = new Map();
     this.parsed.set(id, stored);
     return stored;
   }
