@@ -21,8 +21,10 @@ async function main(): Promise<void> {
   const o = new Command('bench:feeds')
     .option('--indicators <n>', 'indicator count (e.g. 100k, 1m)', '100k')
     .option('--dir <dir>', 'where the feeds are written', join(ROOT, 'bench', 'out'))
+    .option('--formats <list>', 'only these formats (comma-separated, e.g. plain,stix)')
+    .option('--write-only', 'write the feeds, do not time them')
     .parse()
-    .opts<{ indicators: string; dir: string }>();
+    .opts<{ indicators: string; dir: string; formats?: string; writeOnly?: boolean }>();
   const m = /^(\d+)([km]?)$/i.exec(o.indicators);
   if (!m) throw new Error(`not a count: ${o.indicators}`);
   const total = Number(m[1]) * ({ '': 1, k: 1e3, m: 1e6 }[m[2]!.toLowerCase() as '' | 'k' | 'm']);
@@ -42,9 +44,12 @@ async function main(): Promise<void> {
   console.log(`# feed load times, ${new Date().toISOString().slice(0, 10)}, ${list.length.toLocaleString('en')} indicators, Node ${process.version}`);
   console.log('| feed format | file MB | wall s | peak RSS MiB | indicators loaded |');
   console.log('|---|---:|---:|---:|---:|');
+  const only = o.formats?.split(',');
   for (const [name, ext, gen] of formats) {
+    if (only && !only.includes(name)) continue;
     const path = join(o.dir, `feed-${total}.${name}.${ext}`);
     if (!existsSync(path)) await writeStreaming(path, gen(list));
+    if (o.writeOnly) continue;
     const r = spawnSync('/usr/bin/time', ['-f', '@@time %e %M', process.execPath, CLI, 'scan', '--no-cache', '--iocs', path, empty], { encoding: 'utf8', maxBuffer: 64 << 20 });
     const t = /@@time ([\d.]+) (\d+)/.exec(r.stderr);
     const loaded = /loaded (\d+) indicators/.exec(r.stderr);

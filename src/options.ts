@@ -53,6 +53,8 @@ export function parseChoice<T extends string>(option: string, value: string, all
 
 /** Checks an IANA time-zone name (`UTC`, `Europe/Paris`) that the runtime knows. */
 export function parseTimeZone(option: string, value: string): string {
+  // The default needs no check: asking Intl loads the time zone data (~15 ms of start-up).
+  if (value === 'UTC') return value;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: value });
     return value;

@@ -4,17 +4,19 @@
  */
 import { existsSync } from 'node:fs';
 import { Argument, Command, CommanderError, Option } from 'commander';
+// Only what building the commands needs is imported here; each command loads
+// its code when it runs (start-up cost is the modules a run loads).
 import { COMPLETION_SHELLS, completionScript, type CompletionShell } from './completion.js';
 import { DEFAULT_INDICATOR_INDEX, splitFeedNames } from './output/ecs-values.js';
-import { DEFAULT_MAX_LINE_BYTES, defaultThreads, runScan, type ScanOptions } from './commands/scan.js';
+import { DEFAULT_MAX_LINE_BYTES, defaultThreads } from './commands/scan-defaults.js';
+import type { ScanOptions } from './commands/scan.js';
 import type { DomainMatch } from './engine/compile.js';
-import { ENGINE_CHOICES, type EngineChoice } from './engine/select.js';
+import { ENGINE_CHOICES, type EngineChoice } from './engine/choice.js';
 import { IochuntError, UsageError } from './errors.js';
-import { feedFormatNames } from './indicators/load.js';
-import { defaultCacheDir } from './cache/indicator-cache.js';
+import { feedFormatNames } from './indicators/loaders/index.js';
+import { defaultCacheDir } from './cache/cache-dir.js';
 import { parseByteSize, parseChoice, parseDuration, parseTimeZone, parseWholeNumber } from './options.js';
-import { runParse } from './commands/parse.js';
-import { runIocsCheck, runIocsFormats, runIocsStats, type IocsOptions } from './commands/iocs.js';
+import type { IocsOptions } from './commands/iocs.js';
 import { NO_FORMAT } from './formats/open-format.js';
 import { FORMATS, formatNames } from './formats/registry.js';
 import { parseVpcflowFields } from './formats/vpcflow.js';
@@ -22,15 +24,13 @@ import { escapeControls, stderrReporter, type Reporter } from './report.js';
 import { version, versionLine } from './version.js';
 import { finishStdout, guardStderr, guardStdout, writeStdout } from './output/stdout.js';
 import { DEFAULT_DEAD_LETTER, DEFAULT_ES_INDEX, DEFAULT_LIMITS, parseIndexName, validateEsOptions, type RawEsOptions } from './output/es/es-config.js';
-import { defaultStatePath, runSweep } from './commands/sweep.js';
+import { defaultStatePath, defaultTailStatePath } from './commands/state-paths.js';
 import type { WalkOptions } from './input/expand-paths.js';
 import { PathGlobs } from './input/path-globs.js';
 import type { ScanReport } from './output/input-report.js';
-import { addFeedsCommands } from './commands/feeds.js';
-import { defaultTailStatePath, runTail } from './commands/tail.js';
-import { parseListen } from './metrics/tail-metrics.js';
+import { addFeedsCommands } from './commands/feeds-cli.js';
 import { jsonReporter } from './report.js';
-import { loadTailConfig, type InputConfig } from './config/tail-config.js';
+import type { InputConfig } from './config/tail-config.js';
 import type { Config } from './config/schema.js';
 import { validateKafkaOptions, type RawKafkaOptions } from './kafka/kafka-options.js';
 
@@ -287,6 +287,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--es-request-timeout <SECONDS>', `timeout of one bulk request (default ${DEFAULT_LIMITS.requestTimeoutMs / 1000})`)
     .action(async (paths: string[], raw: RawScanOptions) => {
       const options = validateScanOptions(raw);
+      const { runScan } = await import('./commands/scan.js');
       exit(await runScan(paths, options, reporterFor(raw.quiet === true || !raw.info)));
     });
 
@@ -326,6 +327,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
         retroOnly: raw.retroOnly === true,
         ...(raw.summaryJson ? { summaryJson: raw.summaryJson } : {}),
       };
+      const { runSweep } = await import('./commands/sweep.js');
       exit(await runSweep(paths, options, reporterFor(!raw.info)));
     });
 
@@ -397,6 +399,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
         let sources: Config | undefined;
         if (raw.config !== undefined) {
           // The file's values, unless the command line gave the option.
+          const { loadTailConfig } = await import('./config/tail-config.js');
           const config = loadTailConfig(raw.config);
           const target = raw as unknown as Record<string, unknown>;
           for (const [key, value] of Object.entries(config.options)) if (tail.getOptionValueSource(key) !== 'cli') target[key] = value;
@@ -411,6 +414,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
         const logFormat = parseChoice('--log-format', raw.logFormat, ['text', 'json'] as const);
         const reporter = logFormat === 'json' ? jsonReporter({ quiet: !raw.info }) : reporterFor(!raw.info);
         try {
+          const { parseListen } = await import('./metrics/tail-metrics.js');
           const options = {
             ...validateScanOptions(raw),
             statePath: raw.state ?? defaultTailStatePath(),
@@ -424,6 +428,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
             shutdownTimeoutMs: parseDuration('--shutdown-timeout', raw.shutdownTimeout, 1000, 3_600_000),
             ...(raw.metricsListen !== undefined ? { metricsListen: parseListen('--metrics-listen', raw.metricsListen) } : {}),
           };
+          const { runTail } = await import('./commands/tail.js');
           exit(await runTail(paths, { ...options, ...(inputs.length > 0 ? { inputs } : {}), ...(sources ? { sources } : {}), ...(kafka ? { kafka } : {}) }, reporter));
         } catch (err) {
           if (logFormat !== 'json' || !(err instanceof IochuntError)) throw err;
@@ -433,8 +438,6 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
       },
     );
 
-
-  program
   const parse = program
     .command('parse')
     .summary('print the parsed ECS document of every log line (no matching)')
@@ -458,6 +461,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
       summary: raw.summary && !raw.quiet && raw.info,
       walk: validateWalk(raw),
     };
+    const { runParse } = await import('./commands/parse.js');
     exit(await runParse(paths, options, reporterFor(raw.quiet === true || !raw.info)));
   });
 
@@ -547,7 +551,10 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .command('formats')
     .summary('list the indicator feed formats')
     .description('List the feed formats that --iocs-format accepts, in detection order.')
-    .action(() => exit(runIocsFormats()));
+    .action(async () => {
+      const { runIocsFormats } = await import('./commands/iocs.js');
+      exit(runIocsFormats());
+    });
   iocs
     .command('stats')
     .summary('count indicators per type and feed, and skipped entries with their reasons')
@@ -555,6 +562,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--iocs-format <NAME>', 'force the feed format instead of detecting it')
     .option('--misp-all', 'MISP feeds: also use attributes whose to_ids is false')
     .action(async (files: string[], raw: { iocsFormat?: string; mispAll?: boolean }) => {
+      const { runIocsStats } = await import('./commands/iocs.js');
       exit(await runIocsStats(files, iocsOptions(raw)));
     });
   iocs
@@ -568,6 +576,7 @@ export function buildProgram(exit: (code: number) => void, reporterFor: (quiet: 
     .option('--domain-match <MODE>', 'as for scan: subdomain (default) or exact', 'subdomain')
     .action(async (value: string[], raw: { iocs?: string[]; iocsFormat?: string; mispAll?: boolean; allow?: string[]; domainMatch: string }) => {
       const domainMatch = parseChoice<DomainMatch>('--domain-match', raw.domainMatch, ['subdomain', 'exact']);
+      const { runIocsCheck } = await import('./commands/iocs.js');
       exit(await runIocsCheck(value, raw.iocs ?? [], { ...iocsOptions(raw), ...(raw.allow ? { allow: raw.allow } : {}), domainMatch }, reporterFor(false)));
     });
 

@@ -23,3 +23,23 @@ export function version(): string {
 export function versionLine(): string {
   return `${version()} (node ${process.version}, ${engineStatus()})`;
 }
+
+/**
+ * `iochunt --version` without building the program (the executable's fast
+ * path): prints {@link versionLine} as the program's `--version` does, and
+ * resolves to the exit code (2 when stdout cannot be written; a closed pipe is
+ * not an error).
+ */
+export async function printVersion(): Promise<number> {
+  const [{ finishStdout, guardStderr, guardStdout }, { stderrReporter }] = await Promise.all([import('./output/stdout.js'), import('./report.js')]);
+  guardStdout();
+  guardStderr();
+  process.stdout.write(`${versionLine()}\n`);
+  try {
+    await finishStdout();
+    return 0;
+  } catch (err) {
+    stderrReporter().error((err as Error).message);
+    return 2;
+  }
+}

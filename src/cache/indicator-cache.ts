@@ -11,8 +11,7 @@
  * is ignored (and the feeds are loaded as if there were no cache).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FeedSummary } from '../indicators/load.js';
 import type { IndicatorLookup, StoredIndicator } from '../indicators/store.js';
@@ -35,12 +34,9 @@ const TMP_NAME = /^\.iochunt-[0-9a-f]{64}\.\d+\.[0-9a-f]{8}\.tmp$/;
 /** Entries of cache formats before 4 (no longer read): removed when they start with the magic bytes. */
 const LEGACY_ENTRY_NAME = /^[0-9a-f]{64}\.iocc$/;
 
-/** Where cache files live: `--cache-dir`, else `$IOCHUNT_CACHE_DIR`, else `$XDG_CACHE_HOME/iochunt`, else `~/.cache/iochunt`. */
-export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.IOCHUNT_CACHE_DIR) return env.IOCHUNT_CACHE_DIR;
-  const base = env.XDG_CACHE_HOME || join(homedir(), '.cache');
-  return join(base, 'iochunt');
-}
+import { makeDirectory } from './cache-dir.js';
+
+export { defaultCacheDir } from './cache-dir.js';
 
 /** What changes the compiled result besides the feed bytes. */
 export interface CacheKeyInput {
@@ -118,21 +114,34 @@ const DIGEST_BYTES = 32;
 function encodeIndicator(stored: StoredIndicator, feedIndex: Map<string, number>): string {
   let sources = '';
   for (const s of stored.sources) {
-    const { feed, line, ...meta } = s;
     if (sources !== '') sources += ',';
-    sources += `[${feedIndex.get(feed) as number},${line}`;
-    for (const _ in meta) {
+    sources += `[${feedIndex.get(s.feed) as number},${s.line}`;
+    // Metadata beyond feed and line, in the source's own key order (most sources have none:
+    // this is checked without building the rest object).
+    for (const k in s) {
+      if (k === 'feed' || k === 'line') continue;
+      const { feed: _feed, line: _line, ...meta } = s;
       sources += `,${JSON.stringify(meta)}`;
       break;
     }
     sources += ']';
   }
-  return `[${INDICATOR_TYPES.indexOf(stored.indicator.type)},${JSON.stringify(stored.indicator.name)},[${sources}]]`;
+  return `[${TYPE_INDEX.get(stored.indicator.type) as number},${JSON.stringify(stored.indicator.name)},[${sources}]]`;
 }
 
-/** An indicator store read lazily from a cache file: a record is parsed the first time a hit needs it. */
+const TYPE_INDEX: ReadonlyMap<IndicatorType, number> = new Map(INDICATOR_TYPES.map((t, i) => [t, i]));
+
+/**
+ * How many parsed records a {@link LazyStore} keeps. Dense hits over a large
+ * set would otherwise end up holding every indicator parsed (~1 KB each: 100k
+ * indicators were ~100 MiB of a dense scan's heap); past this many, the kept
+ * records are dropped and parsed again when a hit needs them (a few µs each).
+ */
+const PARSED_KEPT = 8192;
+
+/** An indicator store read lazily from a cache file: a record is parsed when a hit needs it, and kept a while. */
 class LazyStore implements IndicatorLookup {
-  private readonly parsed = new Map<number, StoredIndicator>();
+  private parsed = new Map<number, StoredIndicator>();
   constructor(
     private readonly blob: Buffer,
     private readonly offsets: Uint32Array,
@@ -164,6 +173,7 @@ class LazyStore implements IndicatorLookup {
         return { feed, line, ...(meta ?? {}) };
       }),
     };
+    if (this.parsed.size >= PARSED_KEPT) this.parsed = new Map();
     this.parsed.set(id, stored);
     return stored;
   }
@@ -215,6 +225,28 @@ function checkHeader(h: unknown): Header {
   return o as Header;
 }
 
+/**
+ * The whole file at `path` in one read, into memory of its own starting at
+ * byte 0 of its ArrayBuffer (readFileSync may hand out a slice of a pool).
+ */
+function readWhole(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    const size = fstatSync(fd).size;
+    const data = Buffer.from(new ArrayBuffer(size));
+    let at = 0;
+    while (at < size) {
+      const n = readSync(fd, data, at, size - at, at);
+      if (n === 0) break;
+      at += n;
+    }
+    if (at !== size) throw new Error('file changed while read');
+    return data;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** True when the file at `path` begins with the cache file's magic bytes. */
 function startsWithMagic(path: string): boolean {
   const fd = openSync(path, 'r');
@@ -258,7 +290,7 @@ export class IndicatorCache {
   read(key: string): CachedIndicators | { unusable: string } | undefined {
     let data: Buffer;
     try {
-      data = readFileSync(this.file(key));
+      data = readWhole(this.file(key));
     } catch {
       return undefined;
     }
@@ -299,15 +331,16 @@ export class IndicatorCache {
     if (INDICATOR_TYPES.reduce((n, t) => n + header.counts[t], 0) !== header.size) throw new Error('bad header (counts)');
     const bodyStart = align8(headerStart + headerLength);
     if (bodyStart + header.bodyLength !== digestAt) throw new Error('wrong length');
-    // Copy the body once into 8-aligned memory, so that typed arrays can view it.
-    const body = new Uint8Array(header.bodyLength);
-    body.set(data.subarray(bodyStart, bodyStart + header.bodyLength));
+    // The file was read into memory of its own from offset 0 (readWhole), so the
+    // 8-aligned body is aligned in memory too: typed arrays view it in place.
+    const body = new Uint8Array(data.buffer, data.byteOffset + bodyStart, header.bodyLength);
+    if (body.byteOffset % 8 !== 0) throw new Error('unaligned body');
     const sections = new Map<string, Uint8Array | Uint32Array>();
     for (const s of header.sections) {
       if (s.offset % 8 !== 0 || s.offset + s.length > body.length || (s.type === 'u32' && s.length % 4 !== 0) || sections.has(s.name)) {
         throw new Error(`bad section ${s.name}`);
       }
-      sections.set(s.name, s.type === 'u32' ? new Uint32Array(body.buffer, s.offset, s.length / 4) : body.subarray(s.offset, s.offset + s.length));
+      sections.set(s.name, s.type === 'u32' ? new Uint32Array(body.buffer, body.byteOffset + s.offset, s.length / 4) : body.subarray(s.offset, s.offset + s.length));
     }
     const get = <T extends Uint8Array | Uint32Array>(name: string): T => {
       const v = sections.get(name);
@@ -370,20 +403,29 @@ export class IndicatorCache {
     },
   ): string | undefined {
     try {
-      mkdirSync(this.dir, { recursive: true });
+      makeDirectory(this.dir);
       const feedNames = entry.feeds.map((f) => f.path);
       const feedIndex = new Map(feedNames.map((n, i) => [n, i]));
-      // One string, encoded once: JSON escapes newlines inside strings, so the
-      // only 0x0a bytes are the separators, and they give the offsets.
-      const lines: string[] = new Array<string>(entry.store.size);
-      for (let id = 0; id < entry.store.size; id++) lines[id] = encodeIndicator(entry.store.get(id), feedIndex);
-      const joined = Buffer.from(lines.length > 0 ? `${lines.join('\n')}\n` : '', 'utf8');
+      // Each record is encoded straight into one growing buffer, newline-terminated
+      // (JSON escapes newlines inside strings), its end noted as it is written:
+      // no record string outlives its own iteration (a million live strings made
+      // most of the write's time garbage collection).
       const storeOffsets = new Uint32Array(entry.store.size + 1);
-      for (let id = 0, at = 0; id < entry.store.size; id++) {
-        const nl = joined.indexOf(0x0a, at);
-        storeOffsets[id + 1] = nl + 1;
-        at = nl + 1;
+      let records = Buffer.alloc(Math.max(1024, entry.store.size * 48));
+      let used = 0;
+      for (let id = 0; id < entry.store.size; id++) {
+        const record = encodeIndicator(entry.store.get(id), feedIndex);
+        // A UTF-16 code unit is at most 3 UTF-8 bytes.
+        if (used + record.length * 3 + 1 > records.length) {
+          const grown = Buffer.alloc(Math.max(records.length * 2, used + record.length * 3 + 1));
+          records.copy(grown, 0, 0, used);
+          records = grown;
+        }
+        used += records.write(record, used, 'utf8');
+        records[used++] = 0x0a;
+        storeOffsets[id + 1] = used;
       }
+      const joined = records.subarray(0, used);
       const parts: Array<[string, Uint8Array | Uint32Array]> = [...tableSections(entry.tables), ['store.offsets', storeOffsets], ['store.blob', joined]];
       const sections: Section[] = [];
       let offset = 0;
@@ -391,11 +433,6 @@ export class IndicatorCache {
         sections.push({ name, offset, length: arr.byteLength, type: arr instanceof Uint32Array ? 'u32' : 'u8' });
         offset = align8(offset + arr.byteLength);
       }
-      const body = Buffer.alloc(offset);
-      parts.forEach(([, arr], i) => {
-        const sec = sections[i] as Section;
-        body.set(new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength), sec.offset);
-      });
       const header: Header = {
         format: CACHE_FORMAT,
         key,
@@ -413,11 +450,15 @@ export class IndicatorCache {
       const headerEnd = MAGIC.length + 4 + headerBytes.length;
       const bodyStart = align8(headerEnd);
       const digestAt = bodyStart + offset;
+      // The sections go straight to their place in the file's bytes (zero-filled: the padding is zeros).
       const out = Buffer.alloc(digestAt + DIGEST_BYTES + TRAILER.length);
       MAGIC.copy(out, 0);
       out.writeUInt32LE(headerBytes.length, MAGIC.length);
       headerBytes.copy(out, MAGIC.length + 4);
-      body.copy(out, bodyStart);
+      parts.forEach(([, arr], i) => {
+        const sec = sections[i] as Section;
+        out.set(new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength), bodyStart + sec.offset);
+      });
       createHash('sha256').update(out.subarray(0, digestAt)).digest().copy(out, digestAt);
       TRAILER.copy(out, out.length - TRAILER.length);
       const tmp = join(this.dir, `.iochunt-${key}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);

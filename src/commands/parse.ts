@@ -15,7 +15,7 @@ import { peek } from '../input/peek.js';
 import { JsonlSink } from '../output/jsonl-sink.js';
 import { outputIsInput, stdoutIdentity } from '../output/output-file.js';
 import type { Reporter } from '../report.js';
-import { DEFAULT_MAX_LINE_BYTES } from './scan.js';
+import { DEFAULT_MAX_LINE_BYTES } from './scan-defaults.js';
 
 const HEAD_BYTES = 64 * 1024;
 const NL = 0x0a;

@@ -3,7 +3,6 @@
  * write hits, summarise on stderr, and return a grep-style exit code
  * (0 hits found, 1 none, 2 error).
  */
-import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { DomainMatch } from '../engine/compile.js';
 import { createEngine, type EngineChoice } from '../engine/select.js';
@@ -17,6 +16,7 @@ import type { Reporter } from '../report.js';
 import { search } from '../search/search.js';
 import { loadAllowlist } from '../filters/allowlist.js';
 import { scanRefiner } from './scan-refine.js';
+import { markInputAbandoned } from './input-abandoned.js';
 import type { EsConfig } from '../output/es/es-config.js';
 // The Elasticsearch client is loaded only by runs with --es (it costs a quarter of a second at start-up).
 import type { EsOutput } from './es-output.js';
@@ -74,30 +74,11 @@ export interface ScanOptions {
   readonly progress?: boolean;
 }
 
-export const DEFAULT_MAX_LINE_BYTES = 16 * 1024 * 1024;
+export { DEFAULT_MAX_LINE_BYTES, defaultThreads } from './scan-defaults.js';
+export { inputAbandoned } from './input-abandoned.js';
 
 /** After a first SIGINT/SIGTERM, retries to Elasticsearch go on at most this long. */
 export const INTERRUPT_GRACE_MS = 10_000;
-
-let abandoned = false;
-function markInputAbandoned(): void {
-  abandoned = true;
-}
-
-/**
- * True once a scan in this process stopped reading before the end of its
- * input (SIGINT, SIGTERM, or the reader of stdout went away): the executable
- * then exits at once, since an input it stopped reading (a pipe, a terminal)
- * would otherwise keep the process alive.
- */
-export function inputAbandoned(): boolean {
-  return abandoned;
-}
-
-/** Default thread count: the machine's cores. */
-export function defaultThreads(): number {
-  return Math.max(1, availableParallelism());
-}
 
 function mb(bytes: number): string {
   return `${(bytes / 1e6).toFixed(1)} MB`;

@@ -6,8 +6,6 @@
  * Positions are committed only after the sink confirmed delivery.
  */
 import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
-import { homedir } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { describeError, UsageError } from '../errors.js';
 import { loadAllowlist } from '../filters/allowlist.js';
@@ -47,11 +45,7 @@ export interface SweepOptions extends ScanOptions {
   readonly summaryJson?: string;
 }
 
-/** The default state file: `$XDG_STATE_HOME/iochunt/sweep.json`, else `~/.local/state/iochunt/sweep.json`. */
-export function defaultStatePath(): string {
-  const base = process.env.XDG_STATE_HOME && process.env.XDG_STATE_HOME !== '' ? process.env.XDG_STATE_HOME : join(homedir(), '.local', 'state');
-  return join(base, 'iochunt', 'sweep.json');
-}
+export { defaultStatePath } from './state-paths.js';
 
 /** Runs a sweep; returns the exit code (0 hits, 1 none, 2 error, 130/143 interrupted). */
 export async function runSweep(paths: readonly string[], options: SweepOptions, reporter: Reporter): Promise<number> {

@@ -35,12 +35,9 @@ import type { InputConfig } from '../config/tail-config.js';
 import picomatch from 'picomatch';
 import { runScan, type ScanOptions } from './scan.js';
 import type { KafkaOptions } from '../kafka/kafka-options.js';
-import { defaultStatePath, findFiles, pruneSets } from './sweep.js';
+import { findFiles, pruneSets } from './sweep.js';
 
-/** The default state file of tail: beside sweep's, `tail.json`. */
-export function defaultTailStatePath(): string {
-  return join(dirname(defaultStatePath()), 'tail.json');
-}
+export { defaultTailStatePath } from './state-paths.js';
 
 /** Options of `tail`: those of `scan`, the registry's, and the follower's. */
 export interface TailOptions extends ScanOptions {

@@ -6,13 +6,12 @@
 import { NativeUnavailableError } from '../errors.js';
 import type { Reporter } from '../report.js';
 import type { CompiledIndicators } from './compile.js';
+import type { EngineChoice } from './choice.js';
 import type { MatchEngine } from './engine.js';
-import { JsEngine } from './js/js-engine.js';
 import { loadNativeAddon, NATIVE_FIX_HINT } from './native/load-addon.js';
 import { NativeEngine, packTables, unpackTables, type PackedTables } from './native/native-engine.js';
 
-export type EngineChoice = 'auto' | 'native' | 'js';
-export const ENGINE_CHOICES: readonly EngineChoice[] = ['auto', 'native', 'js'];
+export { ENGINE_CHOICES, type EngineChoice } from './choice.js';
 
 /** The tables an engine is built from, in whichever form is at hand; each form is made on demand. */
 export interface EngineTables {
@@ -34,14 +33,15 @@ export function tablesFromPacked(packed: PackedTables): EngineTables {
 
 /** Builds the chosen engine over `tables`. */
 export async function createEngine(choice: EngineChoice, tables: EngineTables, reporter: Reporter): Promise<MatchEngine> {
-  if (choice === 'js') return new JsEngine(tables.compiled());
+  // The TypeScript engine is loaded only when it is used.
+  if (choice === 'js') return new (await import('./js/js-engine.js')).JsEngine(tables.compiled());
   const addon = loadNativeAddon();
   if (!addon.ok) {
     if (choice === 'native') {
       throw new NativeUnavailableError(`the native engine cannot be loaded: ${addon.reason}. ${NATIVE_FIX_HINT}`);
     }
     reporter.warn(`native engine unavailable (${addon.reason}); using the slower TypeScript engine. ${NATIVE_FIX_HINT}`);
-    return new JsEngine(tables.compiled());
+    return new (await import('./js/js-engine.js')).JsEngine(tables.compiled());
   }
   return NativeEngine.fromPacked(addon.addon, tables.packed());
 }

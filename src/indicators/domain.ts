@@ -9,12 +9,17 @@ export type DomainParse = { ok: true; name: string; keys: string[] } | { ok: fal
 
 const LABEL = /^[a-z0-9_-]{1,63}$/;
 const ALL_DIGITS = /^[0-9]+$/;
+/** Two labels or more, each as {@link LABEL}: what the label loop below accepts. */
+const VALID_NAME = /^[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})+$/;
+const NUMERIC_TLD = /\.[0-9]+$/;
 // eslint-disable-next-line no-control-regex
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /** Checks an ASCII, lower-case host name; returns the reason it is not a domain, or undefined. */
 export function domainProblem(ascii: string): string | undefined {
   if (ascii.length > 253) return 'domain longer than 253 characters';
+  // Most names pass: one pattern over the whole name, without splitting it.
+  if (VALID_NAME.test(ascii) && !NUMERIC_TLD.test(ascii)) return undefined;
   const labels = ascii.split('.');
   if (labels.length < 2) return 'a domain needs at least two labels';
   for (const label of labels) {

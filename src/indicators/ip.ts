@@ -11,6 +11,9 @@ import type { IpValue } from './types.js';
 export type IpParse = { ok: true; name: string; ip: IpValue } | { ok: false; reason: string };
 
 const CIDR_SUFFIX = /\/(\d{1,3})$/;
+const OCTET = '(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]\\d|\\d)';
+/** A dotted quad as `isIPv4` reads it (Node's own pattern): no leading zeros, each part 0–255. */
+const DOTTED_QUAD = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
 
 /** Formats network bytes (4 or 16) as a canonical address string. */
 export function formatIpBytes(bytes: Uint8Array): string {
@@ -71,7 +74,12 @@ export function parseIpIndicator(text: string): IpParse {
 
   let bytes: Uint8Array;
   let version: 4 | 6;
-  if (isIPv4(s)) {
+  const quad = DOTTED_QUAD.exec(s);
+  if (quad) {
+    // The common case, read without ipaddr.js (what isIPv4 accepts: no leading zeros, each part ≤ 255).
+    version = 4;
+    bytes = new Uint8Array([Number(quad[1]), Number(quad[2]), Number(quad[3]), Number(quad[4])]);
+  } else if (isIPv4(s)) {
     version = 4;
     bytes = Uint8Array.from(ipaddr.IPv4.parse(s).toByteArray());
   } else if (isIPv6(s)) {

@@ -8,7 +8,7 @@ import { FeedError, IochuntError } from '../errors.js';
 import { openInput } from '../input/open-input.js';
 import { peek } from '../input/peek.js';
 import type { Reporter } from '../report.js';
-import { detectFeedReader, feedReaderByName, FEED_READERS } from './loaders/index.js';
+import { detectFeedReader, feedFormatNames, feedReaderByName, type BadRecord, type FeedNotice } from './loaders/index.js';
 import { normalizeIndicator } from './normalize.js';
 import { IndicatorStore } from './store.js';
 import { SOURCE_META_KEYS, type IndicatorSource, type InvalidEntry, type RawEntry } from './types.js';
@@ -68,10 +68,7 @@ export interface LoadResult {
 
 const HEAD_BYTES = 64 * 1024;
 
-/** Names of the feed formats, for option validation. */
-export function feedFormatNames(): string[] {
-  return FEED_READERS.map((r) => r.name);
-}
+export { feedFormatNames } from './loaders/index.js';
 
 /**
  * Loads every feed in `paths` (in order) into a new store, or into `into`.
@@ -121,10 +118,10 @@ export async function loadFeeds(
       const reader = forced ?? detectFeedReader(headText);
       format = reader.name;
       unit = reader.position;
-      for await (const entry of reader.read(chunks, headText, readOptions)) {
+      const take = (entry: RawEntry | BadRecord | FeedNotice): void => {
         if ('notice' in entry) {
           options.reporter?.warn(`${path}: ${entry.notice}`);
-          continue;
+          return;
         }
         entries++;
         if ('bad' in entry) {
@@ -132,7 +129,7 @@ export async function loadFeeds(
             policy++;
             skipped.push({ feed: path, line: entry.line, value: entry.value, reason: entry.reason });
           } else skip(entry.line, entry.value, entry.reason);
-          continue;
+          return;
         }
         if (entry.pattern) {
           if (options.allowlist) patterns.push({ feed: path, line: entry.line, kind: entry.pattern, value: entry.value });
@@ -140,17 +137,17 @@ export async function loadFeeds(
             policy++;
             skipped.push({ feed: path, line: entry.line, value: entry.value, reason: `${entry.pattern} entries only apply to --allow` });
           }
-          continue;
+          return;
         }
         const r = normalizeIndicator(entry.value, entry.declaredType);
         if (!r.ok) {
           skip(entry.line, entry.value, r.reason);
-          continue;
+          return;
         }
         const special = specialAddressReason(r.indicator);
         if (special) {
           skip(entry.line, entry.value, special);
-          continue;
+          return;
         }
         const wideWhy = wideBlockReason(r.indicator, entry.value);
         if (wideWhy) {
@@ -164,6 +161,11 @@ export async function loadFeeds(
         const source = sourceOf(path, entry);
         if (store.add(r.indicator, source).isNew) added++;
         else duplicates++;
+      };
+      for await (const item of reader.read(chunks, headText, readOptions)) {
+        // Readers may yield batches of entries (see FeedReader.read).
+        if (Array.isArray(item)) for (const entry of item as readonly RawEntry[]) take(entry);
+        else take(item as RawEntry | BadRecord | FeedNotice);
       }
     } catch (err) {
       if (err instanceof FeedError) throw err;

@@ -9,7 +9,6 @@ import { tablesFromCompiled, tablesFromPacked, type EngineTables } from '../engi
 import { UsageError } from '../errors.js';
 import type { Reporter } from '../report.js';
 import { version } from '../version.js';
-import { loadFeeds } from './load.js';
 import type { IndicatorLookup } from './store.js';
 import type { IndicatorType } from './types.js';
 import type { PackedTables } from '../engine/native/native-engine.js';
@@ -99,6 +98,8 @@ export async function prepareIndicators(options: PrepareOptions, reporter: Repor
       reporter.warn(m);
     },
   };
+  // The feed readers are loaded only when the cache cannot answer.
+  const { loadFeeds } = await import('./load.js');
   const loaded = await loadFeeds(options.iocs, {
     strict: options.strict,
     reporter: teeing,

@@ -12,12 +12,14 @@ export const WIDE_V4_BELOW = 8;
 /** Shortest IPv6 prefix that is not "very wide". */
 export const WIDE_V6_BELOW = 16;
 
-const SPECIAL: Readonly<Record<string, string>> = {
-  '0.0.0.0': 'the unspecified address 0.0.0.0 is not an indicator (hosts-file blocklists map names to it; every listening-socket line would hit)',
-  '127.0.0.1': 'the loopback address 127.0.0.1 is not an indicator (hosts-file blocklists map names to it; every local connection would hit)',
-  '::': 'the unspecified address :: is not an indicator (every listening-socket line would hit)',
-  '::1': 'the loopback address ::1 is not an indicator (every local connection would hit)',
-};
+// A Map, not an object: looking a name up as an object key interns the name
+// (a million feed entries filled V8's string table and its garbage collections).
+const SPECIAL: ReadonlyMap<string, string> = new Map([
+  ['0.0.0.0', 'the unspecified address 0.0.0.0 is not an indicator (hosts-file blocklists map names to it; every listening-socket line would hit)'],
+  ['127.0.0.1', 'the loopback address 127.0.0.1 is not an indicator (hosts-file blocklists map names to it; every local connection would hit)'],
+  ['::', 'the unspecified address :: is not an indicator (every listening-socket line would hit)'],
+  ['::1', 'the loopback address ::1 is not an indicator (every local connection would hit)'],
+]);
 
 /**
  * Why `indicator` is an address no feed can mean as a threat (`0.0.0.0`,
@@ -27,7 +29,7 @@ const SPECIAL: Readonly<Record<string, string>> = {
  */
 export function specialAddressReason(indicator: NormalizedIndicator): string | undefined {
   if (indicator.type !== 'ipv4-addr' && indicator.type !== 'ipv6-addr') return undefined;
-  return Object.hasOwn(SPECIAL, indicator.name) ? SPECIAL[indicator.name] : undefined;
+  return SPECIAL.get(indicator.name);
 }
 
 /**

@@ -6,7 +6,6 @@
  * semicolon and tab delimiters; quoted fields; a BOM; CRLF; `#` comment lines;
  * a header written as the last comment line (abuse.ch dumps).
  */
-import { parse } from 'csv-parse';
 import { Readable } from 'node:stream';
 import type { DeclaredType, RawEntry } from '../types.js';
 import type { BadRecord, FeedReader } from './feed-reader.js';
@@ -219,6 +218,8 @@ export const csvReader: FeedReader = {
     const layout = detectCsvLayout(head);
     if (!layout) return;
     const roles = layout.columns.map(roleOf);
+    // csv-parse is loaded by CSV feeds only (start-up loads no feed reader's parser).
+    const { parse } = await import('csv-parse');
     const parser = Readable.from(chunks).pipe(
       parse({
         delimiter: layout.delimiter,

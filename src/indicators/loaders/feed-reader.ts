@@ -50,6 +50,10 @@ export interface FeedReader {
    * removed) looks like this format. Readers are asked in a fixed order.
    */
   sniff(head: string): boolean;
-  /** Reads the whole feed as raw entries (values still defanged, untyped or typed). */
-  read(chunks: AsyncIterable<Buffer>, head: string, options?: ReadOptions): AsyncIterable<RawEntry | BadRecord | FeedNotice>;
+  /**
+   * Reads the whole feed as raw entries (values still defanged, untyped or
+   * typed). A reader may yield a batch of entries at once (an array, in feed
+   * order): a million entries yielded one by one cost a promise each.
+   */
+  read(chunks: AsyncIterable<Buffer>, head: string, options?: ReadOptions): AsyncIterable<RawEntry | BadRecord | FeedNotice | readonly RawEntry[]>;
 }

@@ -42,6 +42,11 @@ export const FEED_READERS: readonly FeedReader[] = [
 
 const JSON_READERS: ReadonlySet<FeedReader> = new Set([stixReader, gcpEtdReader, mispWarninglistReader, mispReader, otxReader]);
 
+/** Names of the feed formats, for option validation. */
+export function feedFormatNames(): string[] {
+  return FEED_READERS.map((r) => r.name);
+}
+
 /** The reader named `name`, or undefined. */
 export function feedReaderByName(name: string): FeedReader | undefined {
   return FEED_READERS.find((r) => r.name === name);

@@ -10,8 +10,6 @@
  * `for await` turn per token, which was most of the load time of big feeds.)
  */
 import { isRealTime, offsetMinutes } from '../../formats/time.js';
-import { jsonParser } from 'stream-json/parser.js';
-import { getManyValues, isMany, none } from 'stream-chain/defs.js';
 
 /** A path in a JSON document: object keys and array indexes. */
 export type JsonPath = readonly (string | number)[];
@@ -43,6 +41,8 @@ interface Token {
  * error on malformed JSON (the reader turns it into a feed error).
  */
 export async function* jsonItems(chunks: AsyncIterable<Buffer>, select: (path: JsonPath) => boolean): AsyncGenerator<JsonItem> {
+  // The tokenizer is loaded by JSON feeds only (start-up loads no feed reader's parser).
+  const [{ jsonParser }, { getManyValues, isMany, none }] = await Promise.all([import('stream-json/parser.js'), import('stream-chain/defs.js')]);
   const tokenize = jsonParser({ packValues: true, streamValues: false, jsonStreaming: true }) as unknown as (
     input: string | typeof none,
   ) => unknown;

@@ -11,10 +11,16 @@
 import { normalizeIndicator } from '../normalize.js';
 import type { RawEntry } from '../types.js';
 import type { BadRecord, FeedNotice, FeedReader } from './feed-reader.js';
-import { textLines } from './text-lines.js';
+import { textLineBatches } from './text-lines.js';
 
 const TRAILING_COMMENT = /\s#.*$/;
 const BULLET = /^[-*\u2022]\s+/;
+/**
+ * A line that {@link plainValues} reads as itself, with no extra field: no
+ * white space at all (so no trimming, no trailing comment, no bullet, one
+ * field), not a comment, and no `,` `;` `|` (no list, no `value;comment`).
+ */
+const SIMPLE_LINE = /^[^\s#,;|][^\s,;|]*$/;
 
 /** The text of a plain-list line without comment and bullet, or undefined for a blank or comment line. */
 function lineBody(text: string): string | undefined {
@@ -71,16 +77,25 @@ export const plainReader: FeedReader = {
   name: 'plain',
   description: 'one indicator per line; # comments, blank lines, first field only (IP<TAB>count, HASH;comment), comma-separated lists',
   sniff: () => true,
-  async *read(chunks): AsyncGenerator<RawEntry | BadRecord | FeedNotice> {
+  async *read(chunks): AsyncGenerator<RawEntry | BadRecord | FeedNotice | RawEntry[]> {
     let extra = 0;
     let firstExtra = 0;
-    for await (const { text, line } of textLines(chunks)) {
-      const values = plainValues(text);
-      if (values.length === 1 && hasExtraFields(text)) {
-        extra++;
-        if (firstExtra === 0) firstExtra = line;
+    for await (const lines of textLineBatches(chunks)) {
+      const entries: RawEntry[] = [];
+      for (const { text, line } of lines) {
+        // Most lines are one value and nothing else: that value, as the general path reads it.
+        if (SIMPLE_LINE.test(text)) {
+          entries.push({ value: text, line });
+          continue;
+        }
+        const values = plainValues(text);
+        if (values.length === 1 && hasExtraFields(text)) {
+          extra++;
+          if (firstExtra === 0) firstExtra = line;
+        }
+        for (const value of values) entries.push({ value, line });
       }
-      for (const value of values) yield { value, line };
+      if (entries.length > 0) yield entries;
     }
     if (extra > 0) {
       yield {

@@ -12,6 +12,11 @@ export interface TextLine {
 
 /** Yields the lines of `chunks` with their numbers; `\r` before `\n` and a leading BOM are removed. */
 export async function* textLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<TextLine> {
+  for await (const batch of textLineBatches(chunks)) yield* batch;
+}
+
+/** {@link textLines}, the lines of each chunk as one array (one promise per chunk, not per line). */
+export async function* textLineBatches(chunks: AsyncIterable<Buffer>): AsyncGenerator<TextLine[]> {
   const decoder = new StringDecoder('utf8');
   let pending = '';
   let n = 0;
@@ -22,19 +27,21 @@ export async function* textLines(chunks: AsyncIterable<Buffer>): AsyncGenerator<
   };
   for await (const chunk of chunks) {
     pending += decoder.write(chunk);
+    const batch: TextLine[] = [];
     let start = 0;
     for (;;) {
       const nl = pending.indexOf('\n', start);
       if (nl < 0) break;
       n++;
-      yield { text: strip(pending.slice(start, nl)), line: n };
+      batch.push({ text: strip(pending.slice(start, nl)), line: n });
       start = nl + 1;
     }
     pending = pending.slice(start);
+    if (batch.length > 0) yield batch;
   }
   pending += decoder.end();
   if (pending.length > 0) {
     n++;
-    yield { text: strip(pending), line: n };
+    yield [{ text: strip(pending), line: n }];
   }
 }
