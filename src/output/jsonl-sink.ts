@@ -7,6 +7,7 @@ import type { Writable } from 'node:stream';
 import { IochuntError } from '../errors.js';
 import { ioReason } from './output-file.js';
 import type { HitDocument } from './hit-document.js';
+import { hitDocumentJson } from './hit-json.js';
 import type { HitSink } from './sink.js';
 
 export class JsonlSink implements HitSink {
@@ -82,8 +83,18 @@ export class JsonlSink implements HitSink {
     this.check();
     if (this.broken || docs.length === 0) return;
     let text = '';
-    for (const d of docs) text += `${JSON.stringify(d)}\n`;
-    const ok = this.out.write(text);
+    for (const d of docs) text += `${hitDocumentJson(d)}\n`;
+    await this.send(text);
+  }
+
+  async writeJsonl(jsonl: Buffer, count: number): Promise<void> {
+    this.check();
+    if (this.broken || count === 0) return;
+    await this.send(jsonl);
+  }
+
+  private async send(chunk: string | Buffer): Promise<void> {
+    const ok = this.out.write(chunk);
     if (!ok && !this.broken && !this.out.destroyed) await new Promise<void>((resolve) => this.waiters.push(resolve));
     this.check();
   }

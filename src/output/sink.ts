@@ -8,6 +8,14 @@ import type { HitDocument } from './hit-document.js';
 export interface HitSink {
   /** Accepts documents in order; resolves when the sink can take more. */
   write(docs: readonly HitDocument[]): Promise<void>;
+  /**
+   * Optional, for sinks that only need the documents' JSON: accepts `count`
+   * documents as JSON Lines (each as `hitDocumentJson` writes it, then
+   * a newline), in order; resolves when the sink can take more. A search
+   * writing to a sink that has it serialises each document as soon as it is
+   * built and calls this instead of {@link write}; `jsonl` is the sink's.
+   */
+  writeJsonl?(jsonl: Buffer, count: number): Promise<void>;
   /** Resolves once every document written so far has been delivered. */
   flush(): Promise<void>;
   /**
