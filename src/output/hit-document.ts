@@ -11,7 +11,6 @@ import { matchedText } from '../engine/escapes.js';
 import type { IndicatorLookup, StoredIndicator } from '../indicators/store.js';
 import type { IndicatorSource } from '../indicators/types.js';
 import { version } from '../version.js';
-import { BuiltThreat, shareJson } from './hit-json.js';
 import { confidenceOf, DEFAULT_INDICATOR_INDEX, ECS_VERSION, feedDisplayName, indicatorDocId, tlpMarking } from './ecs-values.js';
 
 /** One indicator found in a line. Offsets are relative to the start of the line. */
@@ -192,9 +191,8 @@ function sourceFields(stored: StoredIndicator, source: IndicatorSource, names: R
     names,
     name,
     id: indicatorDocId(stored.indicator, source, name),
-    // Shared by every hit of this source: serialised once (see hit-json.ts).
-    indicator: shareJson(indicator),
-    extras: shareJson(extras),
+    indicator,
+    extras,
     severity: severityNumber(source.severity),
     tags: tagsOf(source),
   };
@@ -391,8 +389,8 @@ export function buildHitDocument(hit: HitLine, store: IndicatorLookup, timestamp
   // (`ecs`, `message`, `related` from the log) keeps its place, as in a spread.
   const doc = {
     '@timestamp': parsed?.timestamp ?? timestamp,
-    ecs: ECS,
-    agent: agent(),
+    ecs: { version: ECS_VERSION },
+    agent: { type: 'iochunt', name: HOST_NAME, version: version() },
     event,
     log: { ...parsedLog, file: inode === undefined ? { path: hit.path } : { path: hit.path, inode }, offset: hit.offset },
   } as unknown as HitDocument;
@@ -426,7 +424,7 @@ export function buildHitDocument(hit: HitLine, store: IndicatorLookup, timestamp
     host = hostOf(undefined);
     out.host = host;
   }
-  out.threat = new BuiltThreat(enrichments);
+  out.threat = { enrichments };
   if (!parsed) out.message = original;
   const iochunt = parsed || parsedIochunt ? { ...parsedIochunt, ...(parsed ? { dataset: parsed.dataset } : {}) } : undefined;
   const iochuntDoc = iochunt ? { iochunt } : undefined;
@@ -442,16 +440,6 @@ export function buildHitDocument(hit: HitLine, store: IndicatorLookup, timestamp
   // iochunt.* last, after the ECS fields.
   if (iochunt) out.iochunt = iochunt;
   return doc;
-}
-
-/** `ecs` of every hit document (shared: never mutated). */
-const ECS = shareJson({ version: ECS_VERSION });
-
-let agentFields: { type: 'iochunt'; name: string; version: string } | undefined;
-/** `agent` of every hit document (shared: never mutated). */
-function agent(): { type: 'iochunt'; name: string; version: string } {
-  agentFields ??= shareJson({ type: 'iochunt' as const, name: HOST_NAME, version: version() });
-  return agentFields;
 }
 
 /** The document's `host`: the log's (`host.ip` as a list), else the scanning host. */

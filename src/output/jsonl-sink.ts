@@ -7,7 +7,6 @@ import type { Writable } from 'node:stream';
 import { IochuntError } from '../errors.js';
 import { ioReason } from './output-file.js';
 import type { HitDocument } from './hit-document.js';
-import { hitDocumentJson } from './hit-json.js';
 import type { HitSink } from './sink.js';
 
 export class JsonlSink implements HitSink {
@@ -83,7 +82,7 @@ export class JsonlSink implements HitSink {
     this.check();
     if (this.broken || docs.length === 0) return;
     let text = '';
-    for (const d of docs) text += `${hitDocumentJson(d)}\n`;
+    for (const d of docs) text += `${JSON.stringify(d)}\n`;
     await this.send(text);
   }
 

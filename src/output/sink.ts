@@ -10,7 +10,7 @@ export interface HitSink {
   write(docs: readonly HitDocument[]): Promise<void>;
   /**
    * Optional, for sinks that only need the documents' JSON: accepts `count`
-   * documents as JSON Lines (each as `hitDocumentJson` writes it, then
+   * documents as JSON Lines (each `JSON.stringify` of a document, then
    * a newline), in order; resolves when the sink can take more. A search
    * writing to a sink that has it serialises each document as soon as it is
    * built and calls this instead of {@link write}; `jsonl` is the sink's.

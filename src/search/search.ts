@@ -13,7 +13,7 @@ import { openInput, type OpenedInput } from '../input/open-input.js';
 import { peek } from '../input/peek.js';
 import { IDLE, within } from '../input/within.js';
 import { buildHitDocument, mergeFields, type HitDocument, type HitLine } from '../output/hit-document.js';
-import { JsonlBuffer } from '../output/hit-json.js';
+import { JsonlBuffer } from '../output/jsonl-buffer.js';
 import type { HitSink } from '../output/sink.js';
 import { outputIsInput, type OutputIdentity } from '../output/output-file.js';
 import type { Reporter } from '../report.js';

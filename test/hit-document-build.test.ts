@@ -1,19 +1,18 @@
 /**
- * The hit path's fast pieces against their plain references: documents built
- * key by key (`buildHitDocument`) against the spread-built reference
- * (`referenceHitDocument`), and the specialised serialiser (`hitDocumentJson`,
- * `JsonlBuffer`) against `JSON.stringify`, byte for byte, over parsed and
- * unparsed lines whose parsed fields collide with the document's own
- * (`ecs`, `agent`, `host`, `message`, `related`, `tags`, `threat`,
- * `@timestamp`, `__proto__`, numeric keys), several matches and sources, and
- * documents changed after they were built.
+ * The hit path's fast pieces against their plain references, byte for byte:
+ * documents built key by key (`buildHitDocument`) against the spread-built
+ * reference (`referenceHitDocument`), over parsed and unparsed lines whose
+ * parsed fields collide with the document's own (`ecs`, `agent`, `host`,
+ * `message`, `related`, `tags`, `threat`, `@timestamp`, `__proto__`, numeric
+ * and dotted keys), with several matches, fields and sources; and the JSON
+ * Lines buffer the search serialises documents into against `JSON.stringify`.
  */
 import { describe, expect, it } from 'vitest';
 import { normalizeIndicator } from '../src/indicators/normalize.js';
 import { IndicatorStore } from '../src/indicators/store.js';
 import type { IndicatorSource } from '../src/indicators/types.js';
-import { buildHitDocument, mergeFields, referenceHitDocument, withHitContext, type HitLine, type LineMatch } from '../src/output/hit-document.js';
-import { hitDocumentJson, JsonlBuffer } from '../src/output/hit-json.js';
+import { buildHitDocument, referenceHitDocument, withHitContext, type HitLine, type LineMatch } from '../src/output/hit-document.js';
+import { JsonlBuffer } from '../src/output/jsonl-buffer.js';
 
 function storeOf(entries: Array<[string, Partial<IndicatorSource>[]]>): IndicatorStore {
   const store = new IndicatorStore();
@@ -112,9 +111,7 @@ describe('hit documents built key by key', () => {
         const parsed = fields !== undefined;
         const theirs = referenceHitDocument(hitOf(fieldsName === 'a __proto__ key' ? fields : copy(fields), matchesOf(parsed)), store, '2026-12-01T00:00:00.000Z', '77');
         const ours = buildHitDocument(hitOf(fieldsName === 'a __proto__ key' ? fields : copy(fields), matchesOf(parsed)), store, '2026-12-01T00:00:00.000Z', '77');
-        const json = JSON.stringify(ours);
-        expect(json).toBe(JSON.stringify(theirs));
-        expect(hitDocumentJson(ours)).toBe(json);
+        expect(JSON.stringify(ours)).toBe(JSON.stringify(theirs));
       });
     }
   }
@@ -124,38 +121,6 @@ describe('hit documents built key by key', () => {
     const doc = buildHitDocument(hitOf(fields, [MATCHES.ip]), STORE, '2026-12-01T00:00:00.000Z');
     expect(Object.getPrototypeOf(doc)).toBe(Object.prototype);
     expect(JSON.stringify(doc)).toContain('"__proto__":{"polluted":true}');
-  });
-});
-
-describe('hitDocumentJson', () => {
-  it('follows changes made to a document after it was built', () => {
-    const doc = buildHitDocument(hitOf(copy(FIELD_SETS[1]![1]), [MATCHES.ip, MATCHES.domain]), STORE, '2026-12-01T00:00:00.000Z');
-    mergeFields(doc, { iochunt: { match: { kind: 'retro' } }, agent: { id: 'a1' }, threat: { extra: true } });
-    const d = doc as unknown as Record<string, unknown>;
-    d.labels = { env: 'prod' };
-    d.skipped = undefined;
-    d.fn = () => 1;
-    expect(hitDocumentJson(doc)).toBe(JSON.stringify(doc));
-    // A copy of the document (the Elasticsearch sink's data stream view) serialises the same.
-    const view = { ...doc, data_stream: { type: 'logs' } };
-    expect(hitDocumentJson(view as typeof doc)).toBe(JSON.stringify(view));
-  });
-
-  it('follows an enrichment changed after the document was built', () => {
-    const doc = buildHitDocument(hitOf(undefined, [MATCHES.ip, MATCHES.url]), STORE, '2026-12-01T00:00:00.000Z');
-    const e = doc.threat.enrichments[0]!;
-    e.matched.field = 'source.ip';
-    e.matched.atomic = 'with "quotes" and \u2028';
-    expect(hitDocumentJson(doc)).toBe(JSON.stringify(doc));
-    expect(hitDocumentJson(doc)).toContain('"atomic":"with \\"quotes\\" and \u2028"');
-  });
-
-  it('serialises a document without fields, and one replaced wholesale', () => {
-    expect(hitDocumentJson({} as never)).toBe('{}');
-    const doc = buildHitDocument(hitOf(undefined, [MATCHES.hash]), STORE, '2026-12-01T00:00:00.000Z');
-    doc.threat = { enrichments: [] };
-    expect(hitDocumentJson(doc)).toBe(JSON.stringify(doc));
-    expect(hitDocumentJson(doc)).toContain('"threat":{"enrichments":[]}');
   });
 });
 
