@@ -147,4 +147,15 @@ describe('JsonlBuffer', () => {
     lines.add(doc);
     expect(lines.take().equals(Buffer.from(`${JSON.stringify(doc)}\n`, 'utf8'))).toBe(true);
   });
+
+  it('holds documents of long non-ASCII lines between short ones', () => {
+    const lines = new JsonlBuffer(1024);
+    const short = buildHitDocument(hitOf(undefined, [MATCHES.ip]), STORE, '2026-12-01T00:00:00.000Z');
+    const long = buildHitDocument(hitOf({ message: 'é✓😀"'.repeat(40_000) }, [MATCHES.ip]), STORE, '2026-12-01T00:00:00.000Z');
+    for (const d of [short, long, short, long, short]) lines.add(d);
+    const expected = [short, long, short, long, short].map((d) => `${JSON.stringify(d)}\n`).join('');
+    expect(lines.take().equals(Buffer.from(expected, 'utf8'))).toBe(true);
+    lines.add(short);
+    expect(lines.take().toString('utf8')).toBe(`${JSON.stringify(short)}\n`);
+  });
 });

@@ -8,6 +8,8 @@
 import type { HitDocument } from './hit-document.js';
 
 const EMPTY = Buffer.alloc(0);
+/** Largest size a new buffer starts at: that of a dense 1 MiB block's documents. */
+const MAX_START = 8 * 1024 * 1024;
 
 /** A block's hit documents as JSON Lines (`JSON.stringify` of each, then a newline). */
 export class JsonlBuffer {
@@ -23,8 +25,9 @@ export class JsonlBuffer {
   /** Appends `doc` as one line. */
   add(doc: HitDocument): void {
     const json = JSON.stringify(doc);
-    // A UTF-16 code unit takes at most three bytes in UTF-8, and the newline one.
-    const need = json.length * 3 + 1;
+    // A UTF-16 code unit takes at most three bytes in UTF-8, and the newline
+    // one; a long document (a long line) is measured instead of assumed.
+    const need = json.length > 65_536 ? Buffer.byteLength(json) + 1 : json.length * 3 + 1;
     if (this.buf.length - this.pos < need) {
       const grown = Buffer.allocUnsafe(Math.max(this.size, this.buf.length * 2, this.pos + need));
       this.buf.copy(grown, 0, 0, this.pos);
@@ -38,7 +41,8 @@ export class JsonlBuffer {
   /** The lines added so far (the caller's to keep); the next lines go to a new buffer of the size this one reached. */
   take(): Buffer {
     const out = this.buf.subarray(0, this.pos);
-    this.size = Math.max(this.size, this.buf.length);
+    // A block with an enormous hit line does not make every later block start that large.
+    this.size = Math.min(Math.max(this.size, this.buf.length), MAX_START);
     this.buf = EMPTY;
     this.pos = 0;
     this.count = 0;
