@@ -6,12 +6,16 @@
  * helpers). Runs after the first leave out start-up and JIT warm-up.
  *
  *   node bench/hitpath-steady.mjs 3 --threads 1 --iocs bench/out/hp-iocs.txt bench/out/hp-referer.log
+ *
+ * HITPATH_DIST=/path/to/dist runs another build (a checkout of an earlier commit) instead of ../dist.
  */
-import { fileURLToPath } from 'node:url';
+import { resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 process.env.UV_THREADPOOL_SIZE ??= '4';
 const [n, ...args] = process.argv.slice(2);
-const { main } = await import(fileURLToPath(new URL('../dist/program.js', import.meta.url)));
+const dist = process.env.HITPATH_DIST ? resolve(process.env.HITPATH_DIST) : fileURLToPath(new URL('../dist', import.meta.url));
+const { main } = await import(pathToFileURL(`${dist}/program.js`).href);
 const runs = [];
 for (let i = 0; i < Number(n); i++) {
   const all0 = process.cpuUsage();
