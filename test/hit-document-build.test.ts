@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { normalizeIndicator } from '../src/indicators/normalize.js';
 import { IndicatorStore } from '../src/indicators/store.js';
 import type { IndicatorSource } from '../src/indicators/types.js';
-import { buildHitDocument, referenceHitDocument, withHitContext, type HitLine, type LineMatch } from '../src/output/hit-document.js';
+import { buildHitDocument, enrichmentCount, referenceHitDocument, withHitContext, type HitLine, type LineMatch } from '../src/output/hit-document.js';
 import { JsonlBuffer } from '../src/output/jsonl-buffer.js';
 
 function storeOf(entries: Array<[string, Partial<IndicatorSource>[]]>): IndicatorStore {
@@ -112,6 +112,8 @@ describe('hit documents built key by key', () => {
         const theirs = referenceHitDocument(hitOf(fieldsName === 'a __proto__ key' ? fields : copy(fields), matchesOf(parsed)), store, '2026-12-01T00:00:00.000Z', '77');
         const ours = buildHitDocument(hitOf(fieldsName === 'a __proto__ key' ? fields : copy(fields), matchesOf(parsed)), store, '2026-12-01T00:00:00.000Z', '77');
         expect(JSON.stringify(ours)).toBe(JSON.stringify(theirs));
+        // What -c, -l and -q count instead of building documents.
+        expect(enrichmentCount(hitOf(copy(fields), matchesOf(parsed)), store)).toBe(ours.threat.enrichments.length);
       });
     }
   }

@@ -546,6 +546,25 @@ export function referenceHitDocument(hit: HitLine, store: IndicatorLookup, times
   return doc;
 }
 
+/**
+ * The number of enrichments {@link buildHitDocument} makes for `hit`, without
+ * building the document: one per (indicator, field) pair and feed that lists
+ * the indicator.
+ */
+export function enrichmentCount(hit: HitLine, store: IndicatorLookup): number {
+  const matches = hit.matches;
+  if (matches.length === 1) return store.get((matches[0] as LineMatch).id).sources.length;
+  const seen = new Set<string>();
+  let n = 0;
+  for (const m of matches) {
+    const key = `${m.id}\u0000${m.field ?? 'message'}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    n += store.get(m.id).sources.length;
+  }
+  return n;
+}
+
 /** Merges `fields` into `doc` object by object (`{ iochunt: { match: … } }` keeps `iochunt.dataset`); leaves are replaced. */
 export function mergeFields(doc: Record<string, unknown>, fields: Readonly<Record<string, unknown>>): void {
   for (const [k, v] of Object.entries(fields)) {

@@ -16,6 +16,12 @@ export interface HitSink {
    * built and calls this instead of {@link write}; `jsonl` is the sink's.
    */
   writeJsonl?(jsonl: Buffer, count: number): Promise<void>;
+  /**
+   * False when the sink never reads the documents handed to {@link write}
+   * (`-c`, `-l`, `-q` count hit lines per input through the search's
+   * observer): the search then builds none and hands over empty lists.
+   */
+  readonly wantsDocuments?: boolean;
   /** Resolves once every document written so far has been delivered. */
   flush(): Promise<void>;
   /**

@@ -12,7 +12,7 @@ import { lineBlocks, type LineBlock } from '../input/line-blocks.js';
 import { openInput, type OpenedInput } from '../input/open-input.js';
 import { peek } from '../input/peek.js';
 import { IDLE, within } from '../input/within.js';
-import { buildHitDocument, mergeFields, type HitDocument, type HitLine } from '../output/hit-document.js';
+import { buildHitDocument, enrichmentCount, mergeFields, type HitDocument, type HitLine } from '../output/hit-document.js';
 import { JsonlBuffer } from '../output/jsonl-buffer.js';
 import type { HitSink } from '../output/sink.js';
 import { outputIsInput, type OutputIdentity } from '../output/output-file.js';
@@ -426,6 +426,10 @@ export async function search(paths: readonly string[], options: SearchOptions): 
   // built: a block's documents are never all alive at once (they would
   // survive young-generation collections, which then cost more than building them).
   const jsonl = sink.writeJsonl ? new JsonlBuffer() : undefined;
+  // `-c`, `-l`, `-q`: hit lines are counted, their documents never read.
+  const documents = sink.wantsDocuments !== false;
+  // Hit lines taken since the last delivery.
+  let taken = 0;
 
   const handleBlock = async (
     path: string,
@@ -460,25 +464,29 @@ export async function search(paths: readonly string[], options: SearchOptions): 
     if (input.closed || stopped) return;
     const line = options.refine ? options.refine(raw) : raw;
     if (!line || line.matches.length === 0) return;
-    const doc = buildHitDocument(line, options.store, options.timestamp, inode);
-    if (options.documentFields) mergeFields(doc, options.documentFields);
     stats.hitLines++;
     input.hitLines++;
-    stats.matches += doc.threat.enrichments.length;
-    if (jsonl) jsonl.add(doc);
-    else docs.push(doc);
+    taken++;
+    if (documents) {
+      const doc = buildHitDocument(line, options.store, options.timestamp, inode);
+      if (options.documentFields) mergeFields(doc, options.documentFields);
+      stats.matches += doc.threat.enrichments.length;
+      if (jsonl) jsonl.add(doc);
+      else docs.push(doc);
+    } else stats.matches += enrichmentCount(line, options.store);
     if (maxCount !== undefined && input.hitLines >= maxCount) input.closed = true;
     if (stopAfter !== undefined && stats.hitLines >= stopAfter) stopped = true;
   };
 
   /** Hands the documents taken since the last delivery to the sink. */
   const deliver = async (docs: readonly HitDocument[]): Promise<void> => {
-    const before = stats.hitLines - (jsonl ? jsonl.count : docs.length);
+    const n = taken;
+    taken = 0;
     if (jsonl) {
       const count = jsonl.count;
       await (sink.writeJsonl as (b: Buffer, n: number) => Promise<void>).call(sink, jsonl.take(), count);
     } else await sink.write(docs);
-    if (stats.hitLines > before) observer?.hits?.(stats.hitLines);
+    if (n > 0) observer?.hits?.(stats.hitLines);
   };
 
   const writeLines = async (lines: readonly HitLine[], inode: string | undefined, input: InputState): Promise<void> => {
