@@ -28,6 +28,9 @@ export interface ValidityOptions {
 /** A usable window [from, until) in ms; a source contributes at most one. */
 type Window = readonly [from: number, until: number];
 
+/** The windows of an indicator usable at any time. */
+const ALWAYS: readonly Window[] = [[-Infinity, Infinity]];
+
 function ms(t: string | undefined): number | undefined {
   if (!t) return undefined;
   const n = Date.parse(t);
@@ -65,16 +68,25 @@ export class ValidityFilter {
     return from < until ? [from, until] : undefined;
   }
 
-  /** True when indicator `id` may match an event at `timeMs`. */
-  validAt(id: number, timeMs: number): boolean {
+  /** The usable windows of indicator `id`, computed on its first match. */
+  private windowsOf(id: number): readonly Window[] {
     let w = this.windows.get(id);
     if (!w) {
       w = this.store
         .get(id)
         .sources.map((s) => this.sourceWindow(s))
         .filter((x): x is Window => x !== undefined);
+      // The common case, a source without any time, shares one list (and is recognised by it).
+      if (w.length === 1 && w[0]?.[0] === -Infinity && w[0][1] === Infinity) w = ALWAYS;
       this.windows.set(id, w);
     }
+    return w;
+  }
+
+  /** True when indicator `id` may match an event at `timeMs`. */
+  validAt(id: number, timeMs: number): boolean {
+    const w = this.windowsOf(id);
+    if (w === ALWAYS) return true;
     for (const [from, until] of w) if (timeMs >= from && timeMs < until) return true;
     return false;
   }
@@ -86,6 +98,15 @@ export class ValidityFilter {
 
   /** Keeps the matches of `line` that are valid at its event time; undefined when none is. */
   refine(line: HitLine): HitLine | undefined {
+    // Indicators valid at any time (most) need no event time.
+    let always = true;
+    for (const m of line.matches) {
+      if (this.windowsOf(m.id) !== ALWAYS) {
+        always = false;
+        break;
+      }
+    }
+    if (always) return line;
     const t = this.eventTimeMs(line);
     const kept = line.matches.filter((m) => this.validAt(m.id, t));
     this.dropped += line.matches.length - kept.length;

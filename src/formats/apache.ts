@@ -10,9 +10,12 @@ import { fromApacheTime } from './time.js';
 import type { LineParser, LogFormat, ParsedEvent } from './types.js';
 
 const QUOTED = String.raw`"((?:[^"\\]|\\.)*)"`;
-const ACCESS = new RegExp(String.raw`^([^\[]*?) \[([^\]]+)\] ${QUOTED} (\d{3}|-) (\d+|-)(.*)$`, 'd');
-const SSL_REQUEST = new RegExp(String.raw`^\[([^\]]+)\] (\S+) (\S+) (\S+) ${QUOTED} (\d+|-)\s*$`, 'd');
-const TRAILING_QUOTED = new RegExp(String.raw` ${QUOTED}`, 'dy');
+// Group offsets follow from the lengths of the groups and of the literal text
+// between them: the patterns go without the `d` flag, whose index arrays cost
+// more than the match.
+const ACCESS = new RegExp(String.raw`^([^\[]*?) \[([^\]]+)\] ${QUOTED} (\d{3}|-) (\d+|-)(.*)$`);
+const SSL_REQUEST = new RegExp(String.raw`^\[([^\]]+)\] (\S+) (\S+) (\S+) ${QUOTED} (\d+|-)\s*$`);
+const TRAILING_QUOTED = new RegExp(String.raw` ${QUOTED}`, 'y');
 const DETECT = /^(?:\S+ )?\S+ \S+ .*?\[\d{2}\/[A-Za-z]{3}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] "/;
 const DETECT_SSL = /^\[\d{2}\/[A-Za-z]{3}\/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4}\] \S+ (?:TLS|SSL)v[\d.]+ /;
 
@@ -42,8 +45,6 @@ export function unescapeApache(raw: string): string {
   return new TextDecoder().decode(Uint8Array.from(bytes));
 }
 
-type Range = [number, number];
-
 function request(b: EventBuilder, raw: string, at: number): void {
   if (raw === '-' || raw === '') return;
   const first = raw.indexOf(' ');
@@ -64,7 +65,9 @@ function trailing(b: EventBuilder, line: string, from: number): void {
   TRAILING_QUOTED.lastIndex = from;
   let n = 0;
   for (let m = TRAILING_QUOTED.exec(line); m; m = TRAILING_QUOTED.exec(line)) {
-    const [s, e] = (m.indices as unknown as Range[])[1] as Range;
+    // ` "` then the value.
+    const s = m.index + 2;
+    const e = s + (m[1] as string).length;
     const value = unescapeApache(m[1] as string);
     // `-` means "none" in these two fields: no value, and nothing to match.
     if (n === 0) {
@@ -89,7 +92,6 @@ export function parseAccessLine(line: string): ParsedEvent | undefined {
   const m = ACCESS.exec(line);
   const b = new EventBuilder();
   if (m) {
-    const idx = m.indices as unknown as Range[];
     const prefix = m[1] as string;
     const tokens = prefix.split(' ');
     let pos = 0;
@@ -114,25 +116,27 @@ export function parseAccessLine(line: string): ParsedEvent | undefined {
     const user = tokens.join(' ');
     if (user !== '-') b.setAt('user.name', unescapeApache(user), userAt, userAt + user.length);
     b.time(m[2], fromApacheTime(m[2] as string));
-    const [reqStart] = idx[3] as Range;
+    // `PREFIX [TIME] "REQUEST" STATUS SIZE REST`
+    const reqStart = prefix.length + 2 + (m[2] as string).length + 3;
     request(b, m[3] as string, reqStart);
     b.set('http.response.status_code', toInt(m[4]));
     b.set('http.response.body.bytes', toInt(m[5]));
-    trailing(b, line, (idx[6] as Range)[0]);
+    trailing(b, line, reqStart + (m[3] as string).length + 2 + (m[4] as string).length + 1 + (m[5] as string).length);
     b.set('event.outcome', Number(m[4]) >= 400 ? 'failure' : 'success');
     return b.build();
   }
   const s = SSL_REQUEST.exec(line);
   if (!s) return undefined;
-  const idx = s.indices as unknown as Range[];
   b.time(s[1], fromApacheTime(s[1] as string));
   const client = s[2] as string;
-  const [cs, ce] = idx[2] as Range;
+  // `[TIME] CLIENT PROTOCOL CIPHER "REQUEST" SIZE`
+  const cs = 1 + (s[1] as string).length + 2;
+  const ce = cs + client.length;
   b.set('source.address', client).setAt(peerField('source', client), client, cs, ce);
   b.set('tls.version_protocol', (s[3] as string).replace(/v.*$/, '').toLowerCase());
   b.set('tls.version', (s[3] as string).replace(/^[A-Za-z]+v/, ''));
   b.set('tls.cipher', s[4]);
-  request(b, s[5] as string, (idx[5] as Range)[0]);
+  request(b, s[5] as string, ce + 1 + (s[3] as string).length + 1 + (s[4] as string).length + 2);
   b.set('http.response.body.bytes', toInt(s[6]));
   return b.build();
 }

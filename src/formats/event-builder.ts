@@ -4,9 +4,24 @@
  */
 import type { FieldSpan, ParsedEvent } from './types.js';
 
+const splitCache = new Map<string, readonly string[]>();
+/** Paths kept split: parsers use a few dozen; JSON logs bring their own, so the cache is bounded. */
+const MAX_SPLIT = 4096;
+
+/** `path.split('.')`, kept for the paths parsers set on every line. */
+function splitKeys(path: string): readonly string[] {
+  let keys = splitCache.get(path);
+  if (keys === undefined) {
+    keys = path.split('.');
+    if (splitCache.size >= MAX_SPLIT) splitCache.clear();
+    splitCache.set(path, keys);
+  }
+  return keys;
+}
+
 /** Sets `obj.a.b.c = value` for path `a.b.c`, creating objects on the way; an existing leaf is not overwritten by an object. */
 export function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
-  const keys = path.split('.');
+  const keys = splitKeys(path);
   let cur: Record<string, unknown> = obj;
   for (let i = 0; i < keys.length - 1; i++) {
     const k = keys[i] as string;
@@ -67,7 +82,7 @@ export class EventBuilder {
 
   /** Appends `value` to the array at `path` (creating it). */
   push(path: string, value: unknown): this {
-    const keys = path.split('.');
+    const keys = splitKeys(path);
     let cur: unknown = this.fields;
     for (const k of keys) cur = (cur as Record<string, unknown> | undefined)?.[k];
     if (Array.isArray(cur)) cur.push(value);

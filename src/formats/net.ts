@@ -5,7 +5,7 @@ import { isIP } from 'node:net';
 
 /** Whether `value` is an IPv4 or IPv6 address (IPv6 may carry a `%zone`). */
 export function isIpAddress(value: string): boolean {
-  return isIP(value.replace(/%[^%]+$/, '')) !== 0;
+  return isIP(value.includes('%') ? value.replace(/%[^%]+$/, '') : value) !== 0;
 }
 
 /** The ECS field for a peer written as `value`: `<prefix>.ip` for an address, `<prefix>.domain` otherwise. */

@@ -3,7 +3,7 @@
  * confidence scale, TLP markings, readable feed names, and the stable id of
  * an indicator document (`threat.enrichments.matched.id`).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { IndicatorSource, NormalizedIndicator } from '../indicators/types.js';
 import { SOURCE_META_KEYS } from '../indicators/types.js';
@@ -78,13 +78,13 @@ export function feedDisplayName(source: Pick<IndicatorSource, 'feed' | 'provider
  * is removed by the next push).
  */
 export function indicatorDocId(indicator: Pick<NormalizedIndicator, 'type' | 'name'>, source: IndicatorSource, feedName: string): string {
-  const h = createHash('sha256');
-  h.update(`${indicator.type}\0${indicator.name}\0${feedName}`);
+  // One-shot hashing of the whole text: the same digest as hashing it piece by piece, at a fraction of the cost.
+  let text = `${indicator.type}\0${indicator.name}\0${feedName}`;
   for (const k of SOURCE_META_KEYS) {
     const v = source[k];
-    if (v !== undefined) h.update(`\0${k}=${v}`);
+    if (v !== undefined) text += `\0${k}=${v}`;
   }
-  return h.digest().subarray(0, 20).toString('base64url');
+  return hash('sha256', text, 'buffer').subarray(0, 20).toString('base64url');
 }
 
 /**

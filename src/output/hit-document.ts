@@ -173,6 +173,10 @@ interface SourceFields {
   readonly id: string;
   readonly indicator: Record<string, unknown>;
   readonly extras: IndicatorExtras;
+  /** `event.severity` of the source's severity ({@link severityNumber}). */
+  readonly severity: number | undefined;
+  /** The source's feed tags. */
+  readonly tags: readonly string[];
 }
 
 /** What an enrichment takes from one source, computed once per source (the objects are shared by the hits: never mutated). */
@@ -183,7 +187,15 @@ function sourceFields(stored: StoredIndicator, source: IndicatorSource, names: R
   if (cached && cached.names === names) return cached;
   const name = feedDisplayName(source, names);
   const { indicator, extras } = indicatorFields(stored, source);
-  const fields: SourceFields = { names, name, id: indicatorDocId(stored.indicator, source, name), indicator, extras };
+  const fields: SourceFields = {
+    names,
+    name,
+    id: indicatorDocId(stored.indicator, source, name),
+    indicator,
+    extras,
+    severity: severityNumber(source.severity),
+    tags: tagsOf(source),
+  };
   bySource.set(source, fields);
   return fields;
 }
@@ -209,21 +221,53 @@ export function atomicValue(raw: string): string {
   }
 }
 
+/** A dotted path split once: its keys and every dotted run of them (`joined[i][n]` = keys i..n-1 joined with dots). */
+interface SplitPath {
+  readonly keys: readonly string[];
+  readonly joined: readonly (readonly string[])[];
+}
+
+const splitPaths = new Map<string, SplitPath>();
+/** Paths kept split; field paths of JSON logs come from the logs, so the cache is bounded. */
+const MAX_SPLIT_PATHS = 4096;
+
+function splitPath(path: string): SplitPath {
+  let sp = splitPaths.get(path);
+  if (sp) return sp;
+  const keys = path.split('.');
+  const joined: string[][] = [];
+  for (let i = 0; i < keys.length; i++) {
+    const row: string[] = [];
+    for (let n = i + 1; n <= keys.length; n++) row[n] = keys.slice(i, n).join('.');
+    joined.push(row);
+  }
+  sp = { keys, joined };
+  if (splitPaths.size >= MAX_SPLIT_PATHS) splitPaths.clear();
+  splitPaths.set(path, sp);
+  return sp;
+}
+
+function walkPath(cur: unknown, sp: SplitPath, from: number): boolean {
+  const keys = sp.keys;
+  if (from === keys.length) return cur !== undefined && cur !== null && !(typeof cur === 'object' && !Array.isArray(cur));
+  if (Array.isArray(cur)) {
+    for (const c of cur) if (walkPath(c, sp, from)) return true;
+    return false;
+  }
+  if (cur === null || typeof cur !== 'object') return false;
+  const rec = cur as Record<string, unknown>;
+  const row = sp.joined[from] as readonly string[];
+  // A dotted key (`id.orig_h` in a flattened object) counts as the path it spells.
+  for (let n = keys.length; n > from; n--) {
+    const k = row[n] as string;
+    if (k in rec && walkPath(rec[k], sp, n)) return true;
+  }
+  return false;
+}
+
 /** Whether the document has a value at dotted `path` (arrays of objects are looked into). */
 export function hasField(doc: unknown, path: string): boolean {
-  const walk = (cur: unknown, keys: readonly string[]): boolean => {
-    if (keys.length === 0) return cur !== undefined && cur !== null && !(typeof cur === 'object' && !Array.isArray(cur));
-    if (Array.isArray(cur)) return cur.some((c) => walk(c, keys));
-    if (cur === null || typeof cur !== 'object') return false;
-    const rec = cur as Record<string, unknown>;
-    // A dotted key (`id.orig_h` in a flattened object) counts as the path it spells.
-    for (let n = keys.length; n >= 1; n--) {
-      const k = keys.slice(0, n).join('.');
-      if (k in rec && walk(rec[k], keys.slice(n))) return true;
-    }
-    return false;
-  };
-  return walk(doc, path.split('.'));
+  return walkPath(doc, splitPath(path), 0);
 }
 
 const HOST_NAME = hostname();
@@ -235,40 +279,42 @@ const ANSWER_DATA = split(['dns.answers.data']);
 const USER_FIELDS = split(['user.name']);
 const HASH_FIELDS = split(['file.hash.md5', 'file.hash.sha1', 'file.hash.sha256', 'file.hash.sha512']);
 
-/** Calls `add` with every non-empty string at `path` (arrays looked into), without building arrays. */
-function eachString(cur: unknown, path: readonly string[], i: number, add: (v: string) => void): void {
+/** Adds to `set` every non-empty string at `path` from `cur` on (arrays looked into); with `ips`, only IP addresses. */
+function collect(cur: unknown, path: readonly string[], i: number, set: Set<string>, ips: boolean): void {
+  // Objects are walked in a loop; an array (rare) recurses into each element.
+  for (; i < path.length; i++) {
+    if (cur === null || typeof cur !== 'object') return;
+    if (Array.isArray(cur)) {
+      for (const c of cur) collect(c, path, i, set, ips);
+      return;
+    }
+    cur = (cur as Record<string, unknown>)[path[i] as string];
+  }
   if (Array.isArray(cur)) {
-    for (const c of cur) eachString(c, path, i, add);
+    for (const c of cur) collect(c, path, i, set, ips);
     return;
   }
-  if (i === path.length) {
-    if (typeof cur === 'string' && cur !== '') add(cur);
-    return;
-  }
-  if (cur === null || typeof cur !== 'object') return;
-  eachString((cur as Record<string, unknown>)[path[i] as string], path, i + 1, add);
+  if (typeof cur === 'string' && cur !== '' && !set.has(cur) && (!ips || isIpAddress(cur))) set.add(cur);
 }
 
 /** `related.ip`, `related.hosts`, `related.user`, `related.hash` from the parsed fields and the matched indicators. */
-function relatedOf(doc: Record<string, unknown>, enrichments: readonly Enrichment[]): Record<string, string[]> {
+function relatedOf(doc: Record<string, unknown>, enrichments: readonly Enrichment[]): Record<string, string[]> | undefined {
   const ip = new Set<string>();
   const hosts = new Set<string>();
   const user = new Set<string>();
   const hash = new Set<string>();
-  const addIp = (v: string): void => {
-    if (!ip.has(v) && isIpAddress(v)) ip.add(v);
-  };
-  for (const f of IP_FIELDS) eachString(doc, f, 0, addIp);
-  for (const f of ANSWER_DATA) eachString(doc, f, 0, addIp);
-  for (const f of HOST_FIELDS) eachString(doc, f, 0, (v) => hosts.add(v));
-  for (const f of USER_FIELDS) eachString(doc, f, 0, (v) => user.add(v));
-  for (const f of HASH_FIELDS) eachString(doc, f, 0, (v) => hash.add(v));
+  for (const f of IP_FIELDS) collect(doc, f, 0, ip, true);
+  for (const f of ANSWER_DATA) collect(doc, f, 0, ip, true);
+  for (const f of HOST_FIELDS) collect(doc, f, 0, hosts, false);
+  for (const f of USER_FIELDS) collect(doc, f, 0, user, false);
+  for (const f of HASH_FIELDS) collect(doc, f, 0, hash, false);
   for (const e of enrichments) {
     const ind = e.indicator;
     if (typeof ind.ip === 'string') ip.add(ind.ip);
     if (ind.type === 'domain-name') hosts.add(String(ind.name));
     if (ind.type === 'file') hash.add(String(ind.name));
   }
+  if (ip.size === 0 && hosts.size === 0 && user.size === 0 && hash.size === 0) return undefined;
   const out: Record<string, string[]> = {};
   if (ip.size > 0) out.ip = [...ip];
   if (hosts.size > 0) out.hosts = [...hosts];
@@ -290,6 +336,135 @@ function relatedOf(doc: Record<string, unknown>, enrichments: readonly Enrichmen
  * `host.ip`), else the scanning host; `agent.name` is always the scanning host.
  */
 export function buildHitDocument(hit: HitLine, store: IndicatorLookup, timestamp: string, inode?: string): HitDocument {
+  const context = (store as HitLookup).hitContext;
+  const index = context?.indicatorIndex ?? DEFAULT_INDICATOR_INDEX;
+  const enrichments: Enrichment[] = [];
+  let severity: number | undefined;
+  let tags: Set<string> | undefined;
+  const original = decoder.decode(hit.line);
+  const matches = hit.matches;
+  const ordered = matches.length > 1 ? [...matches].sort((a, b) => a.start - b.start || a.id - b.id) : matches;
+  const seen = matches.length > 1 ? new Set<string>() : undefined;
+  for (const m of ordered) {
+    const field = m.field ?? 'message';
+    if (seen) {
+      const key = `${m.id}\u0000${field}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+    }
+    const stored = store.get(m.id);
+    // Escaped text reads decoded (`evil%2Eexample` → `evil.example`), JSON escapes undone (`http:\/\/`).
+    const atomic = atomicValue(matchedText(hit.line.subarray(m.start, m.end)));
+    for (const source of stored.sources) {
+      const sf = sourceFields(stored, source, context?.feedNames);
+      const n = sf.severity;
+      if (n !== undefined && (severity === undefined || n > severity)) severity = n;
+      if (sf.tags.length > 0) {
+        tags ??= new Set<string>();
+        for (const t of sf.tags) tags.add(t);
+      }
+      enrichments.push({
+        indicator: sf.indicator,
+        matched: { atomic, field, id: sf.id, index, type: 'indicator_match_rule' },
+        feed: { name: sf.name },
+        iochunt: sf.extras,
+      });
+    }
+  }
+  const parsed = hit.event;
+  const fields = parsed?.fields;
+  if (fields && Object.hasOwn(fields, '__proto__')) return referenceHitDocument(hit, store, timestamp, inode);
+  const parsedEvent = fields?.event as Record<string, unknown> | undefined;
+  const parsedLog = fields?.log as Record<string, unknown> | undefined;
+  const parsedIochunt = fields?.iochunt as Record<string, unknown> | undefined;
+  const event: HitDocument['event'] = { ...parsedEvent, kind: 'alert', original };
+  if (parsed) {
+    event.dataset = parsed.dataset;
+    // The line's own time becomes @timestamp; the scan time stays as event.created.
+    if (parsed.timestamp) event.created = timestamp;
+  }
+  if (severity !== undefined) event.severity = severity;
+  // The document is built key by key in the order of referenceHitDocument's
+  // spreads (tests compare the two), never deleted from: a key assigned again
+  // (`ecs`, `message`, `related` from the log) keeps its place, as in a spread.
+  const doc = {
+    '@timestamp': parsed?.timestamp ?? timestamp,
+    ecs: { version: ECS_VERSION },
+    agent: { type: 'iochunt', name: HOST_NAME, version: version() },
+    event,
+    log: { ...parsedLog, file: inode === undefined ? { path: hit.path } : { path: hit.path, inode }, offset: hit.offset },
+  } as unknown as HitDocument;
+  const out = doc as Record<string, unknown>;
+  let host: Record<string, unknown> | undefined;
+  let ownTags = false;
+  if (fields) {
+    for (const k in fields) {
+      switch (k) {
+        case 'event':
+        case 'log':
+        case 'iochunt':
+        case '@timestamp':
+        case 'threat':
+          continue;
+        case 'host':
+          host = hostOf(fields.host);
+          out.host = host;
+          continue;
+        case 'tags':
+          ownTags = true;
+          out.tags = tags ? mergedTags(fields.tags, tags) : fields.tags;
+          continue;
+        default:
+          out[k] = fields[k];
+      }
+    }
+  }
+  if (tags && !ownTags) out.tags = [...tags];
+  if (!host) {
+    host = hostOf(undefined);
+    out.host = host;
+  }
+  out.threat = { enrichments };
+  if (!parsed) out.message = original;
+  const iochunt = parsed || parsedIochunt ? { ...parsedIochunt, ...(parsed ? { dataset: parsed.dataset } : {}) } : undefined;
+  const iochuntDoc = iochunt ? { iochunt } : undefined;
+  // Every match names a field the document has: else the line is the message.
+  for (const e of enrichments) {
+    const f = e.matched.field;
+    if (hasField(doc, f) || (iochuntDoc !== undefined && hasField(iochuntDoc, f))) continue;
+    if (out.message === undefined) out.message = original;
+    e.matched.field = typeof out.message === 'string' && out.message.includes(e.matched.atomic) ? 'message' : 'event.original';
+  }
+  const related = relatedOf(out, enrichments);
+  if (related) out.related = related;
+  // iochunt.* last, after the ECS fields.
+  if (iochunt) out.iochunt = iochunt;
+  return doc;
+}
+
+/** The document's `host`: the log's (`host.ip` as a list), else the scanning host. */
+function hostOf(parsedHost: unknown): Record<string, unknown> {
+  const host = { ...(parsedHost as Record<string, unknown> | undefined) };
+  if (typeof host.ip === 'string') host.ip = [host.ip];
+  if (typeof host.hostname === 'string' && host.name === undefined) host.name = host.hostname;
+  if (host.name === undefined && host.ip === undefined) host.name = HOST_NAME;
+  return host;
+}
+
+/** The log's own tags, then the feeds' tags, each once. */
+function mergedTags(own: unknown, tags: ReadonlySet<string>): unknown[] {
+  const list = Array.isArray(own) ? (own as unknown[]) : [];
+  return [...new Set([...list, ...tags])];
+}
+
+/**
+ * The document of {@link buildHitDocument} put together the plain way, with
+ * object spreads and deletes: the reference its key order is held to (tests
+ * compare the two), and the builder of lines whose parsed fields have an
+ * own `__proto__` key (a JSON log can), which an assignment would not copy.
+ * @internal
+ */
+export function referenceHitDocument(hit: HitLine, store: IndicatorLookup, timestamp: string, inode?: string): HitDocument {
   const context = (store as HitLookup).hitContext;
   const index = context?.indicatorIndex ?? DEFAULT_INDICATOR_INDEX;
   const enrichments: Enrichment[] = [];
@@ -361,7 +536,7 @@ export function buildHitDocument(hit: HitLine, store: IndicatorLookup, timestamp
     e.matched.field = typeof doc.message === 'string' && doc.message.includes(e.matched.atomic) ? 'message' : 'event.original';
   }
   const related = relatedOf(doc, enrichments);
-  if (Object.keys(related).length > 0) doc.related = related;
+  if (related) doc.related = related;
   // iochunt.* last, after the ECS fields.
   if (doc.iochunt !== undefined) {
     const own = doc.iochunt;
@@ -369,6 +544,25 @@ export function buildHitDocument(hit: HitLine, store: IndicatorLookup, timestamp
     doc.iochunt = own;
   }
   return doc;
+}
+
+/**
+ * The number of enrichments {@link buildHitDocument} makes for `hit`, without
+ * building the document: one per (indicator, field) pair and feed that lists
+ * the indicator.
+ */
+export function enrichmentCount(hit: HitLine, store: IndicatorLookup): number {
+  const matches = hit.matches;
+  if (matches.length === 1) return store.get((matches[0] as LineMatch).id).sources.length;
+  const seen = new Set<string>();
+  let n = 0;
+  for (const m of matches) {
+    const key = `${m.id}\u0000${m.field ?? 'message'}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    n += store.get(m.id).sources.length;
+  }
+  return n;
 }
 
 /** Merges `fields` into `doc` object by object (`{ iochunt: { match: … } }` keeps `iochunt.dataset`); leaves are replaced. */

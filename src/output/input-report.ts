@@ -62,6 +62,9 @@ export class InputReportSink implements HitSink {
     return this.broken;
   }
 
+  /** Hit lines are counted per input by the search: their documents are never read. */
+  readonly wantsDocuments = false;
+
   async write(_docs: readonly HitDocument[]): Promise<void> {
     this.check();
   }

@@ -83,7 +83,17 @@ export class JsonlSink implements HitSink {
     if (this.broken || docs.length === 0) return;
     let text = '';
     for (const d of docs) text += `${JSON.stringify(d)}\n`;
-    const ok = this.out.write(text);
+    await this.send(text);
+  }
+
+  async writeJsonl(jsonl: Buffer, count: number): Promise<void> {
+    this.check();
+    if (this.broken || count === 0) return;
+    await this.send(jsonl);
+  }
+
+  private async send(chunk: string | Buffer): Promise<void> {
+    const ok = this.out.write(chunk);
     if (!ok && !this.broken && !this.out.destroyed) await new Promise<void>((resolve) => this.waiters.push(resolve));
     this.check();
   }

@@ -12,7 +12,8 @@ import { lineBlocks, type LineBlock } from '../input/line-blocks.js';
 import { openInput, type OpenedInput } from '../input/open-input.js';
 import { peek } from '../input/peek.js';
 import { IDLE, within } from '../input/within.js';
-import { buildHitDocument, mergeFields, type HitDocument, type HitLine } from '../output/hit-document.js';
+import { buildHitDocument, enrichmentCount, mergeFields, type HitDocument, type HitLine } from '../output/hit-document.js';
+import { JsonlBuffer } from '../output/jsonl-buffer.js';
 import type { HitSink } from '../output/sink.js';
 import { outputIsInput, type OutputIdentity } from '../output/output-file.js';
 import type { Reporter } from '../report.js';
@@ -421,6 +422,15 @@ export async function search(paths: readonly string[], options: SearchOptions): 
     }
   };
 
+  // A sink that takes JSON gets each document serialised as soon as it is
+  // built: a block's documents are never all alive at once (they would
+  // survive young-generation collections, which then cost more than building them).
+  const jsonl = sink.writeJsonl ? new JsonlBuffer() : undefined;
+  // `-c`, `-l`, `-q`: hit lines are counted, their documents never read.
+  const documents = sink.wantsDocuments !== false;
+  // Hit lines taken since the last delivery.
+  let taken = 0;
+
   const handleBlock = async (
     path: string,
     block: LineBlock,
@@ -431,32 +441,58 @@ export async function search(paths: readonly string[], options: SearchOptions): 
   ): Promise<void> => {
     stats.bytes += block.buf.length;
     refiner?.block?.(block.buf, block.offset);
-    const lines: HitLine[] = [];
-    for (const found of hits.length > 0 ? hitLines(path, block.buf, block.offset, hits) : []) {
-      const raw = refiner ? refiner.refine(found) : found;
-      if (raw) lines.push(raw);
+    const docs: HitDocument[] = [];
+    let lines = 0;
+    if (hits.length > 0) {
+      for (const found of hitLines(path, block.buf, block.offset, hits)) {
+        // --max-count or the search's end reached: the rest of the block is not written.
+        if (input.closed || stopped) break;
+        const raw = refiner ? refiner.refine(found) : found;
+        if (!raw) continue;
+        lines++;
+        take(raw, inode, input, docs);
+      }
     }
-    if (refiner?.flush) lines.push(...refiner.flush(false));
-    if (lines.length > 0) await writeLines(lines, inode, input);
+    const held = refiner?.flush ? refiner.flush(false) : [];
+    lines += held.length;
+    for (const raw of held) take(raw, inode, input, docs);
+    if (lines > 0) await deliver(docs);
+  };
+
+  /** Makes the document of one hit line (unless refined away) and adds it to `docs`, or to `jsonl`. */
+  const take = (raw: HitLine, inode: string | undefined, input: InputState, docs: HitDocument[]): void => {
+    if (input.closed || stopped) return;
+    const line = options.refine ? options.refine(raw) : raw;
+    if (!line || line.matches.length === 0) return;
+    stats.hitLines++;
+    input.hitLines++;
+    taken++;
+    if (documents) {
+      const doc = buildHitDocument(line, options.store, options.timestamp, inode);
+      if (options.documentFields) mergeFields(doc, options.documentFields);
+      stats.matches += doc.threat.enrichments.length;
+      if (jsonl) jsonl.add(doc);
+      else docs.push(doc);
+    } else stats.matches += enrichmentCount(line, options.store);
+    if (maxCount !== undefined && input.hitLines >= maxCount) input.closed = true;
+    if (stopAfter !== undefined && stats.hitLines >= stopAfter) stopped = true;
+  };
+
+  /** Hands the documents taken since the last delivery to the sink. */
+  const deliver = async (docs: readonly HitDocument[]): Promise<void> => {
+    const n = taken;
+    taken = 0;
+    if (jsonl) {
+      const count = jsonl.count;
+      await (sink.writeJsonl as (b: Buffer, n: number) => Promise<void>).call(sink, jsonl.take(), count);
+    } else await sink.write(docs);
+    if (n > 0) observer?.hits?.(stats.hitLines);
   };
 
   const writeLines = async (lines: readonly HitLine[], inode: string | undefined, input: InputState): Promise<void> => {
     const docs: HitDocument[] = [];
-    for (const raw of lines) {
-      if (input.closed || stopped) break;
-      const line = options.refine ? options.refine(raw) : raw;
-      if (!line || line.matches.length === 0) continue;
-      const doc = buildHitDocument(line, options.store, options.timestamp, inode);
-      if (options.documentFields) mergeFields(doc, options.documentFields);
-      stats.hitLines++;
-      input.hitLines++;
-      stats.matches += doc.threat.enrichments.length;
-      docs.push(doc);
-      if (maxCount !== undefined && input.hitLines >= maxCount) input.closed = true;
-      if (stopAfter !== undefined && stats.hitLines >= stopAfter) stopped = true;
-    }
-    await sink.write(docs);
-    if (docs.length > 0) observer?.hits?.(stats.hitLines);
+    for (const raw of lines) take(raw, inode, input, docs);
+    await deliver(docs);
   };
 
   const queue: Item[] = [];
