@@ -1,5 +1,5 @@
 /**
- * Workloads for the hit path (issue 17; bench/notes-hitpath.md), written to
+ * Workloads for the hit path (issue 17; bench/README.md, "Hit path"), written to
  * bench/out/ with the generator of `npm run bench`:
  *
  * - `hp-sparse.log`: Apache combined, 100k mixed indicators, 2 % planted

@@ -1,5 +1,5 @@
 /**
- * The steady-state cost of a scan (bench/notes-hitpath.md): runs
+ * The steady-state cost of a scan (bench/README.md, "Hit path"): runs
  * `iochunt scan --no-summary -o /dev/null ARGS…` N times in one process and
  * prints the CPU milliseconds of each run, of the main thread and of the
  * whole process (the rest is the scan threads and the garbage collector's
