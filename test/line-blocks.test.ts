@@ -31,6 +31,24 @@ describe('line-aligned blocks', () => {
     }
   });
 
+  it('ends the first block at the last newline within 64 KiB, so the first hits are written early; later blocks are full size', async () => {
+    const lines = Array.from({ length: 100_000 }, (_, i) => `10.0.${i % 256}.${i % 200} request ${i}`);
+    const big = Buffer.from(lines.join('\n') + '\n'); // ~3 MB
+    const blocks: LineBlock[] = [];
+    for await (const b of lineBlocks(chunksOf(big, 1 << 20), { maxLineBytes: 1 << 20 })) blocks.push(b);
+    expect(Buffer.concat(blocks.map((b) => b.buf)).equals(big)).toBe(true);
+    const first = blocks[0]!.buf;
+    expect(first.length).toBeLessThanOrEqual(64 << 10);
+    expect(first.length).toBeGreaterThan((64 << 10) - 40); // the last newline before 64 KiB, not an earlier one
+    expect(first[first.length - 1]).toBe(0x0a);
+    expect(big.subarray(first.length, 64 << 10).includes(0x0a)).toBe(false);
+    // Only the first block is small.
+    for (const b of blocks.slice(1, -1)) expect(b.buf.length).toBeGreaterThanOrEqual(1 << 20);
+    // A stream whose blocks are asked to be smaller than 64 KiB is cut as asked.
+    const small = await collect(big.subarray(0, 200_000), 50_000, 40_000, 1 << 20);
+    for (const b of small.slice(0, -1)) expect(b.buf.length).toBeGreaterThanOrEqual(40_000);
+  });
+
   it('cuts a line longer than the cap into pieces of exactly the cap', async () => {
     const long = Buffer.concat([Buffer.from('a\n'), Buffer.alloc(2500, 0x78), Buffer.from('\nb\n')]);
     const blocks = await collect(long, 300, 64, 1000);

@@ -26,6 +26,13 @@ export interface LineBlock {
 export interface LineBlockOptions {
   /** Blocks are at least this large unless the stream ends (default 1 MiB). */
   readonly minBlockBytes?: number;
+  /**
+   * The first block of a stream ends at the last newline within this many
+   * bytes (default 64 KiB, never more than `minBlockBytes`), so the first
+   * hits of an input are found and written without waiting for a whole
+   * block to be scanned and parsed; later blocks are `minBlockBytes`.
+   */
+  readonly firstBlockBytes?: number;
   /** Longest line content scanned whole (newline excluded); longer lines are scanned in pieces of this size. */
   readonly maxLineBytes: number;
   /**
@@ -144,6 +151,7 @@ export async function* lineBlocks(chunks: AsyncIterable<Buffer>, options: LineBl
 
 async function* cutBlocks(chunks: AsyncIterable<Buffer>, options: LineBlockOptions): AsyncGenerator<LineBlock> {
   const minBlock = options.minBlockBytes ?? 1 << 20;
+  let firstBlock = Math.min(minBlock, options.firstBlockBytes ?? 64 << 10);
   const maxLine = options.maxLineBytes;
   const pool = poolFor(Math.max(minBlock * 2, minBlock + (1 << 20)));
   let cur = pool.take(0);
@@ -258,6 +266,11 @@ async function* cutBlocks(chunks: AsyncIterable<Buffer>, options: LineBlockOptio
         yield take(at, { lineStart: lineOrigin, at: offset + at });
       }
 
+      if (firstBlock < minBlock && len >= firstBlock && afterLastNl > 0) {
+        const nl = cur.subarray(0, firstBlock).lastIndexOf(NL);
+        firstBlock = minBlock; // once per stream
+        if (nl >= 0) yield take(nl + 1);
+      }
       if (len >= minBlock && afterLastNl > 0) yield take(afterLastNl);
     }
     if (options.holdPartialTail) {
