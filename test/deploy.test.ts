@@ -77,7 +77,7 @@ describe('deploy/', () => {
       return list.map((i) => ({ ...i, file: f }));
     });
     expect(found.map((i) => `${i.file.replace(/.*deploy\//, '')} ${i.command}`)).toEqual(
-      expect.arrayContaining(['docker/Dockerfile tail', 'kubernetes/daemonset.yaml tail', 'systemd/iochunt-tail.service tail', 'systemd/iochunt-sweep.service sweep']),
+      expect.arrayContaining(['docker/Dockerfile tail', 'kubernetes/daemonset.yaml tail', 'kubernetes/kafka-workers.yaml tail', 'systemd/iochunt-tail.service tail', 'systemd/iochunt-sweep.service sweep']),
     );
     expect(found.length).toBeGreaterThan(0);
     const help = new Map<string, string>();
@@ -135,6 +135,26 @@ describe('deploy/', () => {
     expect(c.readinessProbe.httpGet.path).toBe('/readyz');
     const listen = c.args[c.args.indexOf('--metrics-listen') + 1] as string;
     expect(c.ports.find((p: { name: string }) => p.name === c.readinessProbe.httpGet.port).containerPort).toBe(Number(listen.split(':').pop()));
+    expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(30);
+  });
+
+  it('the Kafka workers are one consumer group with credentials from Secrets, not arguments, and readiness on /readyz', () => {
+    const docs = parseAllDocuments(readFileSync(join(ROOT, 'deploy/kubernetes/kafka-workers.yaml'), 'utf8')).map((d) => d.toJS());
+    const deployment = docs.find((d) => d.kind === 'Deployment');
+    expect(deployment.spec.replicas).toBeGreaterThanOrEqual(2);
+    const pod = deployment.spec.template.spec;
+    const c = pod.containers[0];
+    const arg = (flag: string): string | undefined => (c.args.includes(flag) ? (c.args[c.args.indexOf(flag) + 1] as string) : undefined);
+    expect(arg('--kafka-group')).toBeTruthy();
+    expect(arg('--kafka-topic')).toBeTruthy();
+    expect(arg('--es')).toMatch(/^https:/);
+    // Offsets live in Kafka: no state file, no hostPath.
+    expect(c.args).not.toContain('--state');
+    expect(pod.volumes.some((v: Record<string, unknown>) => 'hostPath' in v)).toBe(false);
+    // Secrets come from the environment (Secrets), never from the command line.
+    expect(c.args.join(' ')).not.toMatch(/password|api[-_]?key|secret/i);
+    expect(c.envFrom.map((e: { secretRef: { name: string } }) => e.secretRef.name)).toEqual(expect.arrayContaining(['iochunt-es', 'iochunt-kafka']));
+    expect(c.readinessProbe.httpGet.path).toBe('/readyz');
     expect(pod.terminationGracePeriodSeconds).toBeGreaterThan(30);
   });
 });
