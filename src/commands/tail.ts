@@ -13,7 +13,7 @@ import { readdir } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Server } from 'node:http';
-import { describeError, IochuntError, UsageError } from '../errors.js';
+import { describeError, UsageError } from '../errors.js';
 import { loadAllowlist } from '../filters/allowlist.js';
 import { IndicatorSetSnapshots, setKeys } from '../indicators/indicator-set.js';
 import { openAppendedOutput } from '../output/appended-output.js';
@@ -25,7 +25,7 @@ import { TeeSink } from '../output/tee-sink.js';
 import { Registry, type PlannedFile, type SeenFile } from '../registry/registry.js';
 import { lockState, readState, type FileEntry } from '../registry/state-file.js';
 import type { Reporter } from '../report.js';
-import { loadActiveSet, type ActiveSet } from '../follow/active-set.js';
+import { SetReloader, type ActiveSet } from '../follow/active-set.js';
 import { FollowPipeline } from '../follow/cycle.js';
 import { ChangeWatcher, watchRoot } from '../follow/watch.js';
 import { serveMetrics, TailMetrics, type ListenAddress } from '../metrics/tail-metrics.js';
@@ -91,8 +91,6 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 const SETTLE_MS = 1500;
 /** A followed file not found beside its old path is looked for this long (a compressor may be writing its copy). */
 const LOST_GRACE_MS = 10_000;
-/** A failed indicator load is tried again this often while the feeds stay as they are. */
-const LOAD_RETRY_MS = 60_000;
 /** A sink that has not confirmed delivery for this long makes /readyz fail. */
 const SINK_STUCK_MS = 30_000;
 
@@ -134,14 +132,9 @@ class Tail {
   private outputs: readonly OutputIdentity[] = [];
   private readonly watcher: ChangeWatcher;
   private readonly feedWatcher: ChangeWatcher;
+  /** The running indicator set and the one loaded beside it, swapped in before the next cycle. */
+  private readonly sets: SetReloader;
   private set: ActiveSet | undefined;
-  /** A set loaded beside the running one, swapped in before the next cycle. */
-  private next: ActiveSet | undefined;
-  private loading: Promise<void> | undefined;
-  private reloadAgain = false;
-  private feedSignature = '';
-  private lastLoadFailed = false;
-  private lastAttempt = 0;
   /** Entries followed: files planned in earlier cycles that may still grow or be renamed away. */
   private readonly following = new Set<FileEntry>();
   /** The followed name (file name under the paths) each entry was first read under: rotated names start with it. */
@@ -178,6 +171,7 @@ class Tail {
       reporter.warn(`cannot watch ${dir} for changes (${describeError(err)}); it is polled every ${options.scanIntervalMs / 1000} s instead`);
     this.watcher = new ChangeWatcher(onWatchFailure);
     this.feedWatcher = new ChangeWatcher(onWatchFailure);
+    this.sets = new SetReloader(options, this.snapshots, reporter, this.metrics, this.interrupt.signal, () => this.watcher.poke());
     // At start every known file is followed: one renamed away while no tail ran is found beside its old path,
     // and files rotated away unseen since the state was written are read.
     for (const e of state.files) if (!e.detached) this.following.add(e);
@@ -210,9 +204,7 @@ class Tail {
     // Live sources: those due (never pulled, or their interval passed) are pulled before the first load,
     // so that their feed files exist; then on their intervals. A replaced feed file reloads the set.
     if (options.sources) await this.pullDue(options.sources);
-    this.set = await this.load('start');
-    if (!this.set) throw new IochuntError('E_FEED', `no indicator set could be loaded from ${options.iocs.join(', ')}`);
-    this.feedSignature = await this.feedStat();
+    this.set = await this.sets.start();
     this.metrics.setIndicators(this.set.counts);
     this.state.sets[this.set.id] ??= { count: this.set.store.size, first: new Date().toISOString() };
     const { jsonl, outputs } = openAppendedOutput(options.output, [...options.iocs, ...(options.allow ?? [])], this.es?.deadLetter.path);
@@ -277,7 +269,7 @@ class Tail {
     };
     const onHup = (): void => {
       reporter.info('SIGHUP: reloading the indicator feeds');
-      this.reload('SIGHUP');
+      this.sets.reload('SIGHUP');
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
@@ -328,9 +320,9 @@ class Tail {
         // Between cycles: wait for a file event, a new set, or the scan interval.
         const gap = MIN_CYCLE_GAP_MS - (performance.now() - lastCycle);
         if (gap > 0) await new Promise((r) => setTimeout(r, gap));
-        if (this.next === undefined) await this.watcher.wait(options.scanIntervalMs, this.interrupt.signal);
+        if (!this.sets.staged) await this.watcher.wait(options.scanIntervalMs, this.interrupt.signal);
         // Feeds are also checked by their size, time and inode (events can be missed); a failed load is retried.
-        await this.feedCheck();
+        await this.sets.check();
       }
       await pipeline.finish(false);
     } catch (err) {
@@ -343,8 +335,7 @@ class Tail {
       this.watcher.close();
       this.feedWatcher.close();
       this.server?.close();
-      this.set?.engine.close();
-      this.next?.engine.close();
+      this.sets.close();
     }
     const { live, retro } = pipeline;
     if (options.summary) {
@@ -560,95 +551,21 @@ class Tail {
     return undefined;
   }
 
-  /** Size, time and inode of every feed: a cheap change test for the polling path. */
-  private async feedStat(): Promise<string> {
-    const parts: string[] = [];
-    for (const f of this.options.iocs) {
-      try {
-        const st = await stat(f);
-        parts.push(`${st.ino}:${st.size}:${st.mtimeMs}`);
-      } catch {
-        parts.push('missing');
-      }
-    }
-    return parts.join('|');
-  }
-
   private feedTimer: NodeJS.Timeout | undefined;
   private feedChanged(): void {
     if (this.feedTimer) clearTimeout(this.feedTimer);
     this.feedTimer = setTimeout(() => {
       this.feedTimer = undefined;
-      void this.feedCheck();
+      void this.sets.check();
     }, FEED_SETTLE_MS);
     this.feedTimer.unref();
   }
 
-  /** Reloads when the feeds' size, time or inode changed since the last load (or attempt). */
-  private async feedCheck(): Promise<void> {
-    const sig = await this.feedStat();
-    if (sig === this.feedSignature && !(this.lastLoadFailed && performance.now() - this.lastAttempt >= LOAD_RETRY_MS)) return;
-    this.feedSignature = sig;
-    this.reload('a feed changed');
-  }
-
-  /** Starts loading the feeds beside the running set (one load at a time; a request during a load loads again after it). */
-  private reload(why: string): void {
-    if (this.interrupt.signal.aborted) return;
-    if (this.loading) {
-      this.reloadAgain = true;
-      return;
-    }
-    this.loading = (async () => {
-      do {
-        this.reloadAgain = false;
-        this.feedSignature = await this.feedStat();
-        const loaded = await this.load(why);
-        if (loaded) {
-          if (loaded.id === (this.next ?? this.set)?.id) {
-            loaded.engine.close();
-            this.metrics.reloads.inc({ result: 'unchanged' });
-            this.reporter.info(`indicators unchanged (set ${loaded.id.slice(0, 12)})`);
-          } else {
-            this.next?.engine.close();
-            this.next = loaded;
-            this.watcher.poke();
-          }
-        }
-      } while (this.reloadAgain && !this.interrupt.signal.aborted);
-      this.loading = undefined;
-    })();
-  }
-
-  /** Loads the feeds; on failure keeps the running set (error logged, metric set) and returns undefined, except at start. */
-  private async load(why: string): Promise<ActiveSet | undefined> {
-    const started = performance.now();
-    this.lastAttempt = started;
-    this.metrics.reloadLast.set(Date.now() / 1000);
-    try {
-      const set = await loadActiveSet(this.options, this.snapshots, this.reporter);
-      this.metrics.reloadDuration.observe((performance.now() - started) / 1000);
-      this.metrics.reloadSuccess.set(1);
-      if (why !== 'start') this.metrics.reloads.inc({ result: 'success' });
-      if (this.lastLoadFailed) this.reporter.info('the indicator feeds load again');
-      this.lastLoadFailed = false;
-      return set;
-    } catch (err) {
-      if (why === 'start') throw err;
-      this.metrics.reloadSuccess.set(0);
-      this.metrics.reloads.inc({ result: 'failure' });
-      this.lastLoadFailed = true;
-      this.reporter.error(`reloading the indicators (${why}) failed; the running set ${this.set?.id.slice(0, 12) ?? ''} stays in use: ${err instanceof IochuntError ? err.message : describeError(err)}`);
-      return undefined;
-    }
-  }
-
   /** Between two cycles: a set loaded beside the running one takes over. */
   private swapIfReady(): void {
-    const next = this.next;
-    if (!next) return;
-    this.next = undefined;
-    const old = this.set;
+    const swapped = this.sets.swap();
+    if (!swapped) return;
+    const { set: next, old } = swapped;
     this.set = next;
     this.state.sets[next.id] ??= { count: next.store.size, first: new Date().toISOString() };
     this.metrics.setIndicators(next.counts);

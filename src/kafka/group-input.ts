@@ -25,7 +25,6 @@
  * offset, or at `--kafka-from` when the group has none.
  */
 import type { Consumer, Message, MessagesStream } from '@platformatic/kafka';
-import { describeError } from '../errors.js';
 import type { Reporter } from '../report.js';
 import { connectionOptions, kafkaLibrary, rootCauses } from './client.js';
 import { redactKafka, type KafkaOptions } from './kafka-options.js';

@@ -16,14 +16,13 @@
  * set ends after the block in hand, and the next block is scanned with the
  * new set. Records delivered before are not retro-hunted.
  */
-import { stat } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import type { Server } from 'node:http';
-import { describeError, IochuntError } from '../errors.js';
+import { IochuntError } from '../errors.js';
 import { loadAllowlist, type Allowlist } from '../filters/allowlist.js';
 import { openScanRefiner } from '../formats/open-format.js';
 import { IndicatorSetSnapshots } from '../indicators/indicator-set.js';
-import { loadActiveSet, type ActiveSet } from '../follow/active-set.js';
+import { SetReloader, type ActiveSet } from '../follow/active-set.js';
 import { openAppendedOutput } from '../output/appended-output.js';
 import type { HitDocument } from '../output/hit-document.js';
 import type { HitSink } from '../output/sink.js';
@@ -91,10 +90,9 @@ class KafkaTail {
   private readonly kafkaMetrics = new KafkaMetrics(this.metrics);
   private readonly snapshots: IndicatorSetSnapshots;
   private readonly interrupt = new AbortController();
+  /** The running indicator set and the one loaded beside it (swapped in between two searches). */
+  private readonly sets: SetReloader;
   private set: ActiveSet | undefined;
-  private next: ActiveSet | undefined;
-  private loading = false;
-  private feedSignature = '';
   private readonly heads = new Map<string, Buffer>();
   /** Blocks whose hits may still be in the pipeline, by their path. */
   private readonly blocks = new Map<string, RecordBlock>();
@@ -110,6 +108,7 @@ class KafkaTail {
     private readonly es: EsOutput | undefined,
   ) {
     this.snapshots = new IndicatorSetSnapshots(`${options.statePath}.sets`);
+    this.sets = new SetReloader(options, this.snapshots, reporter, this.metrics, this.interrupt.signal);
     this.input = new KafkaGroupInput(options.kafka, reporter, this.kafkaMetrics.observer());
   }
 
@@ -117,8 +116,7 @@ class KafkaTail {
     const { options, reporter } = this;
     const k = options.kafka;
     if (k.tls?.insecure) reporter.warn('--kafka-insecure: the TLS certificates of the Kafka brokers are not verified');
-    this.set = await loadActiveSet(options, this.snapshots, reporter);
-    this.feedSignature = await this.feedStat();
+    this.set = await this.sets.start();
     this.metrics.setIndicators(this.set.counts);
     const { jsonl } = openAppendedOutput(options.output, [...options.iocs, ...(options.allow ?? [])], this.es?.deadLetter.path);
     const hits = k.hitsTopic ? await KafkaHitsSink.open(k) : undefined;
@@ -149,12 +147,12 @@ class KafkaTail {
     };
     const onHup = (): void => {
       reporter.info('SIGHUP: reloading the indicator feeds');
-      this.reload('SIGHUP');
+      this.sets.reload('SIGHUP');
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     process.on('SIGHUP', onHup);
-    const feedTimer = setInterval(() => void this.feedCheck(), FEED_CHECK_MS);
+    const feedTimer = setInterval(() => void this.sets.check(), FEED_CHECK_MS);
     feedTimer.unref();
     const deliver = async (): Promise<void> => {
       this.syncingSince = performance.now();
@@ -189,8 +187,7 @@ class KafkaTail {
       process.off('SIGHUP', onHup);
       await this.input.close();
       this.server?.close();
-      this.set?.engine.close();
-      this.next?.engine.close();
+      this.sets.close();
     }
     await sink.close();
     if (options.summary) {
@@ -218,7 +215,7 @@ class KafkaTail {
       ...(options.format ? { format: options.format } : {}),
       ...(options.vpcflowFields ? { vpcflowFields: options.vpcflowFields } : {}),
     };
-    const stop = (): boolean => this.interrupt.signal.aborted || this.next !== undefined;
+    const stop = (): boolean => this.interrupt.signal.aborted || this.sets.staged;
     const self = this;
     async function* inputs(): AsyncGenerator<SearchInput> {
       for (;;) {
@@ -322,62 +319,10 @@ class KafkaTail {
     return undefined;
   }
 
-  private async feedStat(): Promise<string> {
-    const parts: string[] = [];
-    for (const f of this.options.iocs) {
-      try {
-        const st = await stat(f);
-        parts.push(`${st.ino}:${st.size}:${st.mtimeMs}`);
-      } catch {
-        parts.push('missing');
-      }
-    }
-    return parts.join('|');
-  }
-
-  private async feedCheck(): Promise<void> {
-    const sig = await this.feedStat();
-    if (sig === this.feedSignature) return;
-    this.feedSignature = sig;
-    this.reload('a feed changed');
-  }
-
-  /** Loads the feeds beside the running set; a failed load keeps it. */
-  private reload(why: string): void {
-    if (this.loading || this.interrupt.signal.aborted) return;
-    this.loading = true;
-    void (async () => {
-      const started = performance.now();
-      this.metrics.reloadLast.set(Date.now() / 1000);
-      try {
-        this.feedSignature = await this.feedStat();
-        const loaded = await loadActiveSet(this.options, this.snapshots, this.reporter);
-        this.metrics.reloadDuration.observe((performance.now() - started) / 1000);
-        this.metrics.reloadSuccess.set(1);
-        if (loaded.id === (this.next ?? this.set)?.id) {
-          loaded.engine.close();
-          this.metrics.reloads.inc({ result: 'unchanged' });
-          this.reporter.info(`indicators unchanged (set ${loaded.id.slice(0, 12)})`);
-        } else {
-          this.metrics.reloads.inc({ result: 'success' });
-          this.next?.engine.close();
-          this.next = loaded;
-        }
-      } catch (err) {
-        this.metrics.reloadSuccess.set(0);
-        this.metrics.reloads.inc({ result: 'failure' });
-        this.reporter.error(`reloading the indicators (${why}) failed; the running set ${this.set?.id.slice(0, 12) ?? ''} stays in use: ${err instanceof IochuntError ? err.message : describeError(err)}`);
-      } finally {
-        this.loading = false;
-      }
-    })();
-  }
-
   private swapIfReady(): void {
-    const next = this.next;
-    if (!next) return;
-    this.next = undefined;
-    const old = this.set;
+    const swapped = this.sets.swap();
+    if (!swapped) return;
+    const { set: next, old } = swapped;
     this.set = next;
     this.metrics.setIndicators(next.counts);
     this.reporter.info(`indicators reloaded: ${next.store.size} (set ${next.id.slice(0, 12)}, was ${old?.id.slice(0, 12) ?? '-'}); records read from now on are scanned with it`);
