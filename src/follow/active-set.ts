@@ -168,6 +168,11 @@ export class SetReloader {
     return { set, old };
   }
 
+  /** Resolves once no load is under way (a load requested meanwhile included). */
+  async idle(): Promise<void> {
+    while (this.loading) await this.loading;
+  }
+
   /** Closes the engines of the running and the staged set. */
   close(): void {
     this.current?.engine.close();
