@@ -20,6 +20,21 @@ async function killAfter(args: string[], ms: number, env?: NodeJS.ProcessEnv): P
   return code;
 }
 
+/**
+ * SIGKILLs runs at random points: within the shortest run seen to complete so
+ * far (starting from 800 ms), so that a machine or a build that sweeps faster
+ * is still interrupted mid-run rather than after the run ended.
+ */
+class RandomKiller {
+  private window = 800;
+  killed = 0;
+  async run(args: string[], env?: NodeJS.ProcessEnv): Promise<void> {
+    const started = Date.now();
+    if ((await killAfter(args, Math.floor(this.window * (0.1 + 0.8 * Math.random())), env)) === null) this.killed++;
+    else this.window = Math.min(this.window, Date.now() - started);
+  }
+}
+
 function bigWorld(files: number, linesPerFile: number, every: number): SweepWorld {
   const x = new SweepWorld();
   for (let f = 0; f < files; f++) x.append(`app${f}.log`, linesPerFile, every);
@@ -31,17 +46,17 @@ describe('iochunt sweep killed at random moments', () => {
     const x = bigWorld(4, 150_000, 20);
     try {
       const args = ['sweep', '--no-cache', '--threads', '1', '-i', x.feed, '--state', x.state, '-o', x.out, '--wait', '30', x.logs];
-      let killed = 0;
+      const killer = new RandomKiller();
       for (let i = 0; i < 10; i++) {
         // Every round brings new lines, so each run has work to be killed in the middle of.
         for (let f = 0; f < 4; f++) x.append(`app${f}.log`, 20_000, 20);
-        if ((await killAfter(args, 100 + Math.floor(Math.random() * 700))) === null) killed++;
+        await killer.run(args);
       }
       const last = await runCli(args);
       expect(last.code, last.stderr).toBeLessThan(2);
       const lines = readFileSync(x.out, 'utf8').split('\n').filter((l) => l !== '').map((l) => lineNumber(JSON.parse(l)));
       expect(sorted(new Set(lines))).toEqual(sorted(x.expected));
-      expect(killed).toBeGreaterThan(0);
+      expect(killer.killed).toBeGreaterThan(0);
       // A final run finds nothing new.
       const again = await runCli(args);
       expect(again.code).toBe(1);
@@ -69,11 +84,11 @@ describe.skipIf(!node)('iochunt sweep --es killed at random moments (real node)'
       expect(setup.code, setup.stderr).toBe(0);
       const deadLetter = x.t.path('dead.jsonl');
       const args = ['sweep', '--no-cache', '-i', x.feed, '--state', x.state, '--es', n.url, '--es-index', index, '--es-dead-letter', deadLetter, '--wait', '30', x.logs];
-      let killed = 0;
+      const killer = new RandomKiller();
       for (let i = 0; i < 20; i++) {
         // Every round brings new lines, so each run has hits to deliver when it is killed.
         for (let f = 0; f < 3; f++) x.append(`app${f}.log`, 5_000, 10);
-        if ((await killAfter(args, 100 + Math.floor(Math.random() * 900), env)) === null) killed++;
+        await killer.run(args, env);
       }
       const last = await runCli(args, { env });
       expect(last.code, last.stderr).toBeLessThan(2);
@@ -81,7 +96,7 @@ describe.skipIf(!node)('iochunt sweep --es killed at random moments (real node)'
       const lines = docs.map((d) => lineNumber(d._source));
       expect(lines.length).toBe(x.expected.size);
       expect(sorted(lines)).toEqual(sorted(x.expected));
-      expect(killed).toBeGreaterThan(0);
+      expect(killer.killed).toBeGreaterThan(0);
       rmSync(deadLetter, { force: true });
     } finally {
       x.remove();
