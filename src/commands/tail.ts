@@ -26,9 +26,10 @@ import { Registry, type PlannedFile, type SeenFile } from '../registry/registry.
 import { lockState, readState, type FileEntry } from '../registry/state-file.js';
 import type { Reporter } from '../report.js';
 import { SetReloader, type ActiveSet } from '../follow/active-set.js';
+import { handleSignals } from '../follow/shutdown.js';
 import { FollowPipeline } from '../follow/cycle.js';
 import { ChangeWatcher, watchRoot } from '../follow/watch.js';
-import { serveMetrics, TailMetrics, type ListenAddress } from '../metrics/tail-metrics.js';
+import { metricsUrl, serveMetrics, TailMetrics, type ListenAddress } from '../metrics/tail-metrics.js';
 import type { EsOutput } from './es-output.js';
 import type { HitDocument } from '../output/hit-document.js';
 import type { InputConfig } from '../config/tail-config.js';
@@ -147,7 +148,6 @@ class Tail {
   private readonly birthtimes = new Map<string, number>();
   /** Unknown files beside followed ones, modified too recently to be read yet (device:inode). */
   private readonly settling = new Set<string>();
-  private signalName: NodeJS.Signals | undefined;
   private syncingSince: number | undefined;
   private server: Server | undefined;
   private readonly countsSeen = { new: 0, rotated: 0, truncated: 0 };
@@ -233,8 +233,7 @@ class Tail {
 
     if (options.metricsListen) {
       this.server = await serveMetrics(this.metrics, { notReady: () => this.notReady() }, options.metricsListen);
-      const a = this.server.address();
-      reporter.info(`metrics on http://${typeof a === 'object' && a ? `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}` : String(a)}/metrics (/healthz, /readyz)`);
+      reporter.info(`metrics on ${metricsUrl(this.server)} (/healthz, /readyz)`);
     }
     for (const feed of options.iocs) {
       const name = basename(feed);
@@ -251,29 +250,19 @@ class Tail {
       : undefined;
     pullTimer?.unref();
     this.interrupt.signal.addEventListener('abort', () => clearInterval(pullTimer), { once: true });
-    const onSignal = (sig: NodeJS.Signals): void => {
-      if (this.signalName !== undefined) {
-        reporter.error(`interrupted again (${sig}): stopped at once; the state keeps the last commit`);
-        process.exit(2);
-      }
-      this.signalName = sig;
-      reporter.info(`${sig}: no more input is read; delivering what was read and saving the state (at most ${options.shutdownTimeoutMs / 1000} s)`);
-      this.es?.sink.hurry(Math.max(1000, options.shutdownTimeoutMs - 2000));
-      const timer = setTimeout(() => {
-        reporter.error(`shutdown took longer than --shutdown-timeout ${options.shutdownTimeoutMs / 1000} s: exiting; the state keeps the last commit (what was read after it is read again at the next start)`);
-        process.exit(2);
-      }, options.shutdownTimeoutMs);
-      timer.unref();
-      this.interrupt.abort();
-      this.watcher.poke();
-    };
-    const onHup = (): void => {
-      reporter.info('SIGHUP: reloading the indicator feeds');
-      this.sets.reload('SIGHUP');
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    process.on('SIGHUP', onHup);
+    const removeSignals = handleSignals({
+      reporter,
+      timeoutMs: options.shutdownTimeoutMs,
+      stopping: 'no more input is read; delivering what was read and saving the state',
+      keeps: 'the state keeps the last commit',
+      rereadAfter: 'what was read after it is read again at the next start',
+      stop: () => {
+        this.es?.sink.hurry(Math.max(1000, options.shutdownTimeoutMs - 2000));
+        this.interrupt.abort();
+        this.watcher.poke();
+      },
+      reload: () => this.sets.reload('SIGHUP'),
+    });
 
     reporter.info(
       `following ${this.inputs.flatMap((i) => i.paths).join(', ')} with ${this.set.store.size} indicators (set ${this.set.id.slice(0, 12)}); ` +
@@ -329,9 +318,7 @@ class Tail {
       await sink.close().catch(() => undefined);
       throw err;
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      process.off('SIGHUP', onHup);
+      removeSignals();
       this.watcher.close();
       this.feedWatcher.close();
       this.server?.close();

@@ -23,11 +23,12 @@ import { loadAllowlist, type Allowlist } from '../filters/allowlist.js';
 import { openScanRefiner } from '../formats/open-format.js';
 import { IndicatorSetSnapshots } from '../indicators/indicator-set.js';
 import { SetReloader, type ActiveSet } from '../follow/active-set.js';
+import { handleSignals } from '../follow/shutdown.js';
 import { openAppendedOutput } from '../output/appended-output.js';
 import type { HitDocument } from '../output/hit-document.js';
 import type { HitSink } from '../output/sink.js';
 import { TeeSink } from '../output/tee-sink.js';
-import { serveMetrics, TailMetrics, type ListenAddress } from '../metrics/tail-metrics.js';
+import { metricsUrl, serveMetrics, TailMetrics, type ListenAddress } from '../metrics/tail-metrics.js';
 import type { Reporter } from '../report.js';
 import { search, type SearchInput } from '../search/search.js';
 import { scanRefiner } from '../commands/scan-refine.js';
@@ -99,7 +100,6 @@ class KafkaTail {
   private syncingSince: number | undefined;
   private server: Server | undefined;
   private readonly input: KafkaGroupInput;
-  private signalName: NodeJS.Signals | undefined;
   private readonly totals = { records: 0, bytes: 0, hitLines: 0, errors: 0 };
 
   constructor(
@@ -127,31 +127,20 @@ class KafkaTail {
     const allowlist = options.allow && options.allow.length > 0 ? await loadAllowlist(options.allow, reporter) : undefined;
     if (options.metricsListen) {
       this.server = await serveMetrics(this.metrics, { notReady: () => this.notReady() }, options.metricsListen);
-      const a = this.server.address();
-      reporter.info(`metrics on http://${typeof a === 'object' && a ? `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}` : String(a)}/metrics (/healthz, /readyz)`);
+      reporter.info(`metrics on ${metricsUrl(this.server)} (/healthz, /readyz)`);
     }
-    const onSignal = (sig: NodeJS.Signals): void => {
-      if (this.signalName !== undefined) {
-        reporter.error(`interrupted again (${sig}): stopped at once; the group keeps the last commit`);
-        process.exit(2);
-      }
-      this.signalName = sig;
-      reporter.info(`${sig}: no more records are read; delivering what was read and committing (at most ${options.shutdownTimeoutMs / 1000} s)`);
-      this.es?.sink.hurry(Math.max(1000, options.shutdownTimeoutMs - 2000));
-      const timer = setTimeout(() => {
-        reporter.error(`shutdown took longer than --shutdown-timeout ${options.shutdownTimeoutMs / 1000} s: exiting; the group keeps the last commit (what was read after it is read again)`);
-        process.exit(2);
-      }, options.shutdownTimeoutMs);
-      timer.unref();
-      this.interrupt.abort();
-    };
-    const onHup = (): void => {
-      reporter.info('SIGHUP: reloading the indicator feeds');
-      this.sets.reload('SIGHUP');
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    process.on('SIGHUP', onHup);
+    const removeSignals = handleSignals({
+      reporter,
+      timeoutMs: options.shutdownTimeoutMs,
+      stopping: 'no more records are read; delivering what was read and committing',
+      keeps: 'the group keeps the last commit',
+      rereadAfter: 'what was read after it is read again',
+      stop: () => {
+        this.es?.sink.hurry(Math.max(1000, options.shutdownTimeoutMs - 2000));
+        this.interrupt.abort();
+      },
+      reload: () => this.sets.reload('SIGHUP'),
+    });
     const feedTimer = setInterval(() => void this.sets.check(), FEED_CHECK_MS);
     feedTimer.unref();
     const deliver = async (): Promise<void> => {
@@ -182,9 +171,7 @@ class KafkaTail {
       throw err;
     } finally {
       clearInterval(feedTimer);
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      process.off('SIGHUP', onHup);
+      removeSignals();
       await this.input.close();
       this.server?.close();
       this.sets.close();

@@ -142,6 +142,13 @@ export interface Health {
  * Serves `/metrics`, `/healthz` (the process is alive) and `/readyz`
  * (indicators loaded and the outputs delivering) on `address`.
  */
+/** The `/metrics` URL of a server from {@link serveMetrics} (IPv6 addresses in brackets). */
+export function metricsUrl(server: Server): string {
+  const a = server.address();
+  const host = typeof a === 'object' && a ? `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}` : String(a);
+  return `http://${host}/metrics`;
+}
+
 export async function serveMetrics(metrics: TailMetrics, health: Health, address: ListenAddress): Promise<Server> {
   const server = createServer((req, res) => {
     const url = (req.url ?? '/').split('?')[0];
