@@ -10,6 +10,7 @@
  * `nobody` user, and its directories live under the system temp directory
  * where that user can reach them.
  */
+import { alive, stopProcess } from './procs.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -258,29 +259,9 @@ export async function startNode(options: StartOptions): Promise<EsNode> {
   return node;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Stops a node (SIGTERM, or SIGKILL to simulate a crash) and waits until its process is gone. */
 export async function stopNode(node: Pick<EsNode, 'pid'>, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM', timeoutMs = 60_000): Promise<void> {
-  if (!alive(node.pid)) return;
-  process.kill(node.pid, signal);
-  const deadline = Date.now() + timeoutMs;
-  while (alive(node.pid)) {
-    if (Date.now() > deadline) {
-      process.kill(node.pid, 'SIGKILL');
-      await new Promise((r) => setTimeout(r, 500));
-      if (!alive(node.pid)) break;
-      throw new Error(`Elasticsearch process ${node.pid} did not stop`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await stopProcess(node.pid, 'Elasticsearch', signal, timeoutMs, 500);
 }
 
 /** Removes a stopped node's directory. */

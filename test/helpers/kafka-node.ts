@@ -10,6 +10,7 @@
  * ({@link SHARED_STATE}); the tests use it when it runs and start their own
  * otherwise (see kafka-test.ts).
  */
+import { alive, stopProcess } from './procs.js';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, closeSync } from 'node:fs';
@@ -246,29 +247,9 @@ export async function startKafka(options: KafkaStartOptions): Promise<KafkaNode>
   return node;
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Stops a broker (SIGTERM: a clean shutdown; SIGKILL: a crash) and waits until its process is gone. */
 export async function stopKafka(node: Pick<KafkaNode, 'pid'>, signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM', timeoutMs = 30_000): Promise<void> {
-  if (!alive(node.pid)) return;
-  process.kill(node.pid, signal);
-  const deadline = Date.now() + timeoutMs;
-  while (alive(node.pid)) {
-    if (Date.now() > deadline) {
-      process.kill(node.pid, 'SIGKILL');
-      await new Promise((r) => setTimeout(r, 300));
-      if (!alive(node.pid)) break;
-      throw new Error(`Kafka process ${node.pid} did not stop`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await stopProcess(node.pid, 'Kafka', signal, timeoutMs, 300);
 }
 
 /** Removes a stopped broker's directory (and the root when nothing else is left in it). */

@@ -39,3 +39,33 @@ export function childCommands(pid = process.pid): string[] {
     .filter((p) => p.ppid === pid)
     .map((p) => p.comm);
 }
+
+/** True while `pid` names a live process (one this user may signal). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Sends `signal` to a test server's process and waits until it is gone; past
+ * `timeoutMs` it is SIGKILLed, and an error naming `what` is thrown if even
+ * that does not end it.
+ */
+export async function stopProcess(pid: number, what: string, signal: 'SIGTERM' | 'SIGKILL', timeoutMs: number, killGraceMs: number): Promise<void> {
+  if (!alive(pid)) return;
+  process.kill(pid, signal);
+  const deadline = Date.now() + timeoutMs;
+  while (alive(pid)) {
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, killGraceMs));
+      if (!alive(pid)) break;
+      throw new Error(`${what} process ${pid} did not stop`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
